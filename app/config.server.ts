@@ -1,0 +1,73 @@
+import { z } from "zod";
+
+/** Thrown when the environment is unusable; its message is one line naming the variable. */
+export class ConfigError extends Error {
+  override name = "ConfigError";
+}
+
+const int = (min: number, max: number) =>
+  z.coerce
+    .number({ error: `expected an integer from ${min} to ${max}` })
+    .int({ error: `expected an integer from ${min} to ${max}` })
+    .min(min, { error: `expected an integer from ${min} to ${max}` })
+    .max(max, { error: `expected an integer from ${min} to ${max}` });
+
+const bool = z
+  .enum(["true", "false", "1", "0", "yes", "no"], { error: "expected true or false" })
+  .transform((v) => v === "true" || v === "1" || v === "yes");
+
+const postgresUrl = z
+  .string()
+  .refine(
+    (v) => {
+      try {
+        const u = new URL(v);
+        return (u.protocol === "postgres:" || u.protocol === "postgresql:") && u.hostname !== "";
+      } catch {
+        return false;
+      }
+    },
+    { error: "expected a postgres://user:password@host:port/database URL" },
+  );
+
+const schema = z.object({
+  NODE_ENV: z.enum(["development", "production", "test"]).default("production"),
+  PORT: int(1, 65535).default(3000),
+  HOST: z.string().min(1).default("0.0.0.0"),
+  LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  DATABASE_URL: postgresUrl.optional(),
+  DB_CONNECT_TIMEOUT_MS: int(100, 60_000).default(5000),
+  PGLITE_DIR: z.string().min(1).default("./data/pglite"),
+  DATA_DIR: z.string().min(1).default("./data"),
+  AUTO_LOAD_HISTORY: bool.default(true),
+  HISTORY_CSV: z.string().min(1).optional(),
+  CALENDAR_CSV: z.string().min(1).optional(),
+  STORES_CSV: z.string().min(1).optional(),
+  GENERATE_STORES: int(1, 100_000).default(1115),
+  GENERATE_PRODUCTS: int(1, 100).default(1),
+  GENERATE_DAYS: int(30, 2000).default(160),
+  GENERATE_SEED: int(0, 2 ** 31 - 1).default(42),
+  SHUTDOWN_TIMEOUT_MS: int(0, 600_000).default(10_000),
+});
+
+export type Config = z.infer<typeof schema>;
+
+/** Parses the environment; every variable is documented in .env.example. */
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  // An empty variable means "unset", as in most shells' `FOO= cmd`.
+  const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ""));
+  const parsed = schema.safeParse(cleaned);
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0];
+  const name = String(issue?.path[0] ?? "environment");
+  const value = cleaned[name];
+  const shown = name === "DATABASE_URL" ? "" : value === undefined ? "" : ` (got ${JSON.stringify(value)})`;
+  throw new ConfigError(`Invalid environment variable ${name}: ${issue?.message ?? "invalid"}${shown}`);
+}
+
+let cached: Config | undefined;
+/** The process-wide configuration, parsed once. */
+export function config(): Config {
+  cached ??= loadConfig();
+  return cached;
+}
