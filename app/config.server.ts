@@ -1,3 +1,4 @@
+import { existsSync } from "node:fs";
 import { z } from "zod";
 
 /** Thrown when the environment is unusable; its message is one line naming the variable. */
@@ -52,8 +53,16 @@ const schema = z.object({
 
 export type Config = z.infer<typeof schema>;
 
+let dotenvLoaded = false;
+/** process.env, after reading ./.env once when it exists (variables already set win). */
+function processEnvironment(): Record<string, string | undefined> {
+  if (!dotenvLoaded && existsSync(".env")) process.loadEnvFile(".env");
+  dotenvLoaded = true;
+  return process.env;
+}
+
 /** Parses the environment; every variable is documented in .env.example. */
-export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+export function loadConfig(env: Record<string, string | undefined> = processEnvironment()): Config {
   // An empty variable means "unset", as in most shells' `FOO= cmd`.
   const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ""));
   const parsed = schema.safeParse(cleaned);

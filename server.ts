@@ -1,0 +1,100 @@
+// The one process: Remix request handler, JSON API and the in-process worker pool.
+import { existsSync } from "node:fs";
+import type { Server } from "node:http";
+import path from "node:path";
+import { pathToFileURL } from "node:url";
+import { createRequestHandler } from "@remix-run/express";
+import type { ServerBuild } from "@remix-run/node";
+import express from "express";
+import { pino } from "pino";
+import { ConfigError, loadConfig } from "./app/config.server.js";
+import { DatabaseUnreachableError } from "./app/db.server.js";
+import { MigrationError } from "./app/migrate.server.js";
+import { loadHistoryIfEmpty, openConfiguredDatabase } from "./app/startup.server.js";
+import { startWorkers } from "./workers/index.js";
+
+const EXPECTED_ERRORS = [ConfigError, DatabaseUnreachableError, MigrationError];
+
+/** Known start-up failures are one line and exit code 1; anything else keeps its stack. */
+function fail(err: unknown): never {
+  if (EXPECTED_ERRORS.some((E) => err instanceof E)) {
+    console.error(`storecast: ${(err as Error).message}`);
+  } else {
+    console.error("storecast: failed to start:", err);
+  }
+  process.exit(1);
+}
+
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const log = pino({ level: config.LOG_LEVEL, base: undefined });
+  const startedAt = new Date();
+
+  const db = await openConfiguredDatabase(config);
+  log.info({ database: db.kind, location: db.location }, "database ready");
+  await loadHistoryIfEmpty(db, config, log);
+  const workers = await startWorkers({ config, db, log });
+
+  const app = express();
+  app.disable("x-powered-by");
+  let stopping = false;
+  app.use((_req, res, next) => {
+    // While draining, tell keep-alive clients not to reuse the connection.
+    if (stopping) res.setHeader("Connection", "close");
+    next();
+  });
+
+  let build: ServerBuild | (() => Promise<ServerBuild>);
+  let closeVite = async () => {};
+  if (config.NODE_ENV === "development") {
+    const vite = await import("vite");
+    const devServer = await vite.createServer({ server: { middlewareMode: true } });
+    app.use(devServer.middlewares);
+    build = () => devServer.ssrLoadModule("virtual:remix/server-build") as Promise<ServerBuild>;
+    closeVite = () => devServer.close();
+  } else {
+    const serverBuild = path.resolve("build/server/index.js");
+    if (!existsSync(serverBuild)) {
+      throw new ConfigError("no production build at build/server/index.js: run `npm run build` (npm start does)");
+    }
+    app.use("/assets", express.static("build/client/assets", { immutable: true, maxAge: "1y" }));
+    app.use(express.static("build/client", { maxAge: "1h" }));
+    build = (await import(pathToFileURL(serverBuild).href)) as ServerBuild;
+  }
+
+  app.all(
+    "*",
+    createRequestHandler({
+      build,
+      mode: config.NODE_ENV === "development" ? "development" : "production",
+      getLoadContext: () => ({ config, db, startedAt }),
+    }),
+  );
+
+  const server: Server = await new Promise((resolve, reject) => {
+    const s = app.listen(config.PORT, config.HOST, () => resolve(s));
+    s.once("error", reject);
+  });
+  log.info({ url: `http://localhost:${config.PORT}`, database: db.kind }, "storecast is up");
+
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info({ signal }, "shutting down: no new connections, finishing requests in flight");
+    const force = setTimeout(() => {
+      log.warn({ timeoutMs: config.SHUTDOWN_TIMEOUT_MS }, "requests still open after the shutdown timeout: closing them");
+      server.closeAllConnections();
+    }, config.SHUTDOWN_TIMEOUT_MS);
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    clearTimeout(force);
+    await workers.stop();
+    await closeVite();
+    await db.close();
+    log.info("stopped cleanly");
+    process.exit(0);
+  };
+  process.on("SIGTERM", () => void shutdown("SIGTERM"));
+  process.on("SIGINT", () => void shutdown("SIGINT"));
+}
+
+main().catch(fail);
