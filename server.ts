@@ -82,7 +82,10 @@ async function main(): Promise<void> {
     stopping = true;
     log.info({ signal }, "shutting down: no new connections, finishing requests in flight");
     const force = setTimeout(() => {
-      log.warn({ timeoutMs: config.SHUTDOWN_TIMEOUT_MS }, "requests still open after the shutdown timeout: closing them");
+      log.warn(
+        { timeoutMs: config.SHUTDOWN_TIMEOUT_MS },
+        "requests still open after the shutdown timeout: closing them",
+      );
       server.closeAllConnections();
     }, config.SHUTDOWN_TIMEOUT_MS);
     await new Promise<void>((resolve) => server.close(() => resolve()));

@@ -18,7 +18,9 @@ export default defineConfig({
           include: ["tests/integration/**/*.test.ts"],
           testTimeout: 180_000,
           hookTimeout: 180_000,
-          fileParallelism: false,
+          // Integration files start servers and databases: one at a time on a 2-core machine.
+          pool: "forks",
+          poolOptions: { forks: { singleFork: true } },
         },
       },
     ],

@@ -39,6 +39,15 @@ export class DatabaseUnreachableError extends Error {
   override name = "DatabaseUnreachableError";
 }
 
+/** A connection error as one readable phrase (Node reports refused dual-stack connects as an AggregateError). */
+function describeError(err: unknown): string {
+  if (err instanceof AggregateError && err.errors.length > 0) {
+    return [...new Set(err.errors.map((e: unknown) => describeError(e)))].join("; ");
+  }
+  if (err instanceof Error) return err.message || (err as { code?: string }).code || err.name;
+  return String(err);
+}
+
 function describeUrl(url: string): string {
   const u = new URL(url);
   return `${u.hostname}:${u.port || "5432"}${u.pathname}`;
@@ -60,7 +69,7 @@ async function openPostgres(url: string, opts: OpenDatabaseOptions): Promise<Dat
   } catch (err) {
     await pool.end().catch(() => {});
     throw new DatabaseUnreachableError(
-      `cannot reach Postgres at ${location} within ${timeout / 1000}s: ${(err as Error).message || String(err)}`,
+      `cannot reach Postgres at ${location}: ${describeError(err)} (connect timeout ${timeout / 1000}s)`,
     );
   }
   const sql: SqlSession = {

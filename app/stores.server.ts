@@ -51,7 +51,12 @@ export async function listStoreSummaries(db: Database, opts: { storeFilter?: num
 }
 
 export async function historyTotals(db: Database): Promise<HistoryTotals> {
-  const [row] = await db.sql.query<{ stores: number; rows: number; first_date: string | null; last_date: string | null }>(
+  const [row] = await db.sql.query<{
+    stores: number;
+    rows: number;
+    first_date: string | null;
+    last_date: string | null;
+  }>(
     `SELECT count(DISTINCT store)::int AS stores, count(*)::int AS rows,
             min(date)::text AS first_date, max(date)::text AS last_date
        FROM rossman_sales`,

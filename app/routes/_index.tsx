@@ -77,8 +77,8 @@ export default function Index() {
 
       {totals.rows === 0 ? (
         <p className="rounded-lg border border-amber-300 bg-amber-50 p-4 dark:border-amber-700 dark:bg-amber-950">
-          No sales history yet. Load a Rossmann-format file with{" "}
-          <code>npm run load-history -- --csv train.csv</code>, or restart with an empty database to generate one.
+          No sales history yet. Load a Rossmann-format file with <code>npm run load-history -- --csv train.csv</code>,
+          or restart with an empty database to generate one.
         </p>
       ) : (
         <div className="overflow-x-auto rounded-lg border border-slate-200 bg-white dark:border-slate-800 dark:bg-slate-900">

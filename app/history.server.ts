@@ -1,0 +1,845 @@
+/**
+ * History loader: reads a Rossmann-format train.csv (plus optionally test.csv as the store calendar
+ * and store.csv), keeps the newest `months`, shifts every date so the newest day becomes yesterday,
+ * and upserts everything in one transaction.
+ *
+ * Memory: valid rows are kept in growable typed arrays (about 22 bytes a row), not as objects, so
+ * Kaggle's 1M-row train.csv costs ~25 MB. The window is only known once the newest date has been
+ * seen (files need not be sorted), so rows are filtered after the single read pass.
+ */
+import { createReadStream } from "node:fs";
+import { stat } from "node:fs/promises";
+import { parse } from "csv-parse";
+import { addDays, subMonths } from "date-fns";
+import type { Database } from "./db.server.js";
+import {
+  CALENDAR_COLUMNS,
+  DEFAULT_PRODUCT,
+  isoDayOfWeek,
+  PRODUCT_COLUMN,
+  STATE_HOLIDAYS,
+  STORE_COLUMNS,
+  TRAIN_COLUMNS,
+} from "./rossmann.js";
+
+export interface LoadProgress {
+  stage: "read" | "write" | "calendar";
+  done: number;
+  /** For "read", an estimate from the bytes read so far; exact for the write stages. */
+  total?: number;
+}
+
+export interface LoadHistoryOptions {
+  csv: string;
+  calendarCsv?: string;
+  storesCsv?: string;
+  /** Product of every row when the file has no ProductName column (default "product_A"). */
+  product?: string;
+  /** Calendar months kept, ending at the newest date in the file (default 5). */
+  months?: number;
+  /** YYYY-MM-DD, default today (UTC); the newest date in the file becomes today - 1. */
+  today?: string;
+  onProgress?: (p: LoadProgress) => void;
+}
+
+export interface BadRow {
+  /** 1-based physical line in its file (the header is line 1). */
+  line: number;
+  reason: string;
+  /** Set for rows of the calendar or stores file; absent for the history file. */
+  file?: string;
+}
+
+export interface LoadReport {
+  /** Data rows in the history file (header and blank lines not counted). */
+  rowsRead: number;
+  /** Rows upserted into rossman_sales (in the window, one per store/product/date). */
+  rowsLoaded: number;
+  /** Of rowsLoaded, rows already stored with identical values (a re-run reports them all here). */
+  rowsUnchanged: number;
+  /** Invalid history rows, not loaded (see badRows). */
+  rowsSkipped: number;
+  /** Valid rows older than the window. */
+  rowsOutsideWindow: number;
+  /** Valid rows superseded by a later line of the file with the same store, product and date. */
+  rowsDuplicate: number;
+  /** The first MAX_BAD_ROWS bad rows of all files, in file order; the counts are complete. */
+  badRows: BadRow[];
+  /** Days added to every date (history and calendar). */
+  shiftDays: number;
+  /** Loaded date range after the shift (YYYY-MM-DD); empty strings when nothing was loaded. */
+  from: string;
+  to: string;
+  /** Distinct stores among the loaded rows. */
+  stores: number;
+  products: string[];
+  /** Rows upserted from the stores file. */
+  storeRows: number;
+  storeRowsSkipped: number;
+  /** Rows upserted into store_calendar. */
+  calendarRows: number;
+  calendarRowsSkipped: number;
+  /** Things worth telling that are not row errors (empty file, calendar not loaded, ...). */
+  warnings: string[];
+  seconds: number;
+}
+
+/** A problem that stops the load before anything is written: missing file, unusable header, bad option. */
+export class HistoryLoadError extends Error {
+  override name = "HistoryLoadError";
+}
+
+/** Bad rows kept in the report; past this only the counts grow, so a garbage file cannot eat memory. */
+export const MAX_BAD_ROWS = 1000;
+/** Rows per INSERT statement: unnest arrays, so there is no parameter-count limit to respect. */
+const BATCH_ROWS = 5000;
+/** Interactive-transaction timeout: generous, a 100-product history is millions of rows. */
+const TX_TIMEOUT_MS = 30 * 60_000;
+const READ_PROGRESS_EVERY = 16_384;
+const MAX_INT32 = 2_147_483_647;
+const DAY_MS = 86_400_000;
+
+// ---------------------------------------------------------------------------------------------------
+// Dates as integer days since 1970-01-01 (UTC).
+
+const DATE_RE = /^(\d{4})-(\d{2})-(\d{2})$/;
+
+function parseDay(text: string): number | undefined {
+  const m = DATE_RE.exec(text);
+  if (!m) return undefined;
+  const y = Number(m[1]);
+  const mo = Number(m[2]);
+  const d = Number(m[3]);
+  const ms = Date.UTC(y, mo - 1, d);
+  const back = new Date(ms);
+  // Date.UTC rolls 2015-02-30 over into March; such a date is a typo, not March 2nd.
+  if (back.getUTCFullYear() !== y || back.getUTCMonth() !== mo - 1 || back.getUTCDate() !== d) return undefined;
+  return ms / DAY_MS;
+}
+
+function formatDay(day: number): string {
+  return new Date(day * DAY_MS).toISOString().slice(0, 10);
+}
+
+/** First day of the `months`-month window ending at `newest`, with date-fns month arithmetic. */
+function windowStart(newest: number, months: number): number {
+  // date-fns works on local Dates; build one from the calendar fields so the time zone cannot shift the day.
+  const n = new Date(newest * DAY_MS);
+  const local = new Date(n.getUTCFullYear(), n.getUTCMonth(), n.getUTCDate());
+  // 2015-07-31 minus 5 months is 2015-02-28 (date-fns clamps), so the window is 2015-03-01..2015-07-31.
+  const start = addDays(subMonths(local, months), 1);
+  return Date.UTC(start.getFullYear(), start.getMonth(), start.getDate()) / DAY_MS;
+}
+
+function todayUtc(): number {
+  return Math.floor(Date.now() / DAY_MS);
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Field parsing. Each parser returns the value or undefined after pushing a reason naming the column.
+
+type Issues = string[];
+
+const quote = (raw: string) => JSON.stringify(raw.length > 40 ? `${raw.slice(0, 40)}...` : raw);
+
+function countField(raw: string | undefined, col: string, issues: Issues, positive = false): number {
+  const v = (raw ?? "").trim();
+  if (v === "") {
+    issues.push(`${col}: missing`);
+    return -1;
+  }
+  if (/^\d+$/.test(v)) {
+    const n = Number(v);
+    if (n > MAX_INT32) issues.push(`${col}: too large (${v})`);
+    else if (positive && n === 0) issues.push(`${col}: expected a positive integer, got "0"`);
+    else return n;
+    return -1;
+  }
+  if (/^-\d+(\.\d+)?$/.test(v)) issues.push(`${col}: must not be negative, got ${quote(v)}`);
+  else issues.push(`${col}: expected a ${positive ? "positive" : "non-negative"} integer, got ${quote(v)}`);
+  return -1;
+}
+
+function flagField(raw: string | undefined, col: string, issues: Issues, emptyMeans?: 0 | 1): number {
+  const v = (raw ?? "").trim();
+  if (v === "1") return 1;
+  if (v === "0") return 0;
+  if (v === "" && emptyMeans !== undefined) return emptyMeans;
+  issues.push(v === "" ? `${col}: missing` : `${col}: expected 0 or 1, got ${quote(v)}`);
+  return -1;
+}
+
+/** Index into STATE_HOLIDAYS. Kaggle mixes 0 and "0"; the CSV parser has already removed the quotes. */
+function holidayField(raw: string | undefined, issues: Issues): number {
+  const v = (raw ?? "").trim().toLowerCase();
+  const i = (STATE_HOLIDAYS as readonly string[]).indexOf(v);
+  if (i >= 0) return i;
+  issues.push(v === "" ? "StateHoliday: missing" : `StateHoliday: expected one of 0, a, b, c, got ${quote(v)}`);
+  return -1;
+}
+
+/** Memoised per distinct string: a file has ~1,000 rows per date, so parse each date once. */
+class DateParser {
+  private readonly cache = new Map<string, number | undefined>();
+
+  parse(raw: string | undefined, issues: Issues): number {
+    const v = (raw ?? "").trim();
+    if (v === "") {
+      issues.push("Date: missing");
+      return -1;
+    }
+    let day = this.cache.get(v);
+    if (day === undefined && !this.cache.has(v)) {
+      day = parseDay(v);
+      if (this.cache.size < 100_000) this.cache.set(v, day);
+    }
+    if (day === undefined) {
+      issues.push(
+        DATE_RE.test(v) ? `Date: not a real date ${quote(v)}` : `Date: expected YYYY-MM-DD, got ${quote(v)}`,
+      );
+      return -1;
+    }
+    return day;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------
+// CSV reading.
+
+interface ColumnSpec {
+  required: readonly string[];
+  optional: readonly string[];
+}
+
+interface CsvRecord {
+  fields: string[];
+  line: number;
+}
+
+interface CsvReadHooks {
+  /** Called with the header-resolved column indexes before the first record. */
+  onHeader?: (index: Map<string, number>) => void;
+  onRecord: (rec: CsvRecord, index: Map<string, number>) => void;
+  onBad: (line: number, reason: string) => void;
+  onProgress?: (records: number, estimatedTotal: number | undefined) => void;
+}
+
+async function openable(file: string, what: string): Promise<number> {
+  try {
+    const s = await stat(file);
+    if (!s.isFile()) throw new HistoryLoadError(`${what} ${file} is not a file`);
+    return s.size;
+  } catch (err) {
+    if (err instanceof HistoryLoadError) throw err;
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new HistoryLoadError(
+      code === "ENOENT" ? `${what} ${file} does not exist` : `cannot read ${what} ${file}: ${(err as Error).message}`,
+    );
+  }
+}
+
+/** Newlines inside quoted fields: a record's first line is its last line minus these. */
+function embeddedNewlines(fields: string[]): number {
+  let n = 0;
+  for (const f of fields) {
+    let i = f.indexOf("\n");
+    while (i >= 0) {
+      n++;
+      i = f.indexOf("\n", i + 1);
+    }
+  }
+  return n;
+}
+
+function malformedReason(err: Error): string {
+  return `malformed CSV: ${err.message.replace(/ at line \d+/, "").replace(/ instead of delimiter.*$/, "")}`;
+}
+
+/**
+ * Streams a CSV file through csv-parse, resolving columns by header name (case-insensitive). Rows
+ * with the wrong number of fields or broken quoting go to onBad with their physical line number.
+ * Returns the number of data records (good and bad).
+ */
+async function readCsv(file: string, what: string, spec: ColumnSpec, hooks: CsvReadHooks): Promise<number> {
+  const size = await openable(file, what);
+  const source = createReadStream(file, { highWaterMark: 1 << 20 });
+  const parser = parse({
+    info: true,
+    bom: true,
+    skip_empty_lines: true,
+    // Field counts and quoting are checked per row below, so one bad line is reported, not fatal.
+    relax_column_count: true,
+    relax_quotes: true,
+    skip_records_with_error: true,
+  });
+  let header: Map<string, number> | undefined;
+  let width = 0;
+  let records = 0;
+  await new Promise<void>((resolve, reject) => {
+    const fail = (err: unknown) => {
+      source.destroy();
+      parser.destroy();
+      reject(
+        err instanceof HistoryLoadError
+          ? err
+          : new HistoryLoadError(`cannot read ${what} ${file}: ${(err as Error).message}`),
+      );
+    };
+    parser.on("skip", (err: Error & { lines?: number }) => {
+      if (!header) {
+        fail(new HistoryLoadError(`${what} ${file}: unreadable header line: ${malformedReason(err)}`));
+        return;
+      }
+      records++;
+      hooks.onBad(err.lines ?? 0, malformedReason(err));
+    });
+    // A 'data' handler rather than for-await: measured ~15% faster on a 1M-row file.
+    parser.on("data", ({ record, info }: { record: string[]; info: { lines: number; bytes: number } }) => {
+      try {
+        const line = info.lines - embeddedNewlines(record);
+        if (!header) {
+          header = resolveHeader(record, spec, file, what);
+          width = record.length;
+          hooks.onHeader?.(header);
+          return;
+        }
+        records++;
+        if (record.length !== width) hooks.onBad(line, `expected ${width} columns, got ${record.length}`);
+        else hooks.onRecord({ fields: record, line }, header);
+        if (hooks.onProgress && records % READ_PROGRESS_EVERY === 0) {
+          hooks.onProgress(records, info.bytes > 0 ? Math.round((records * size) / info.bytes) : undefined);
+        }
+      } catch (err) {
+        fail(err);
+      }
+    });
+    parser.on("end", resolve);
+    parser.on("error", fail);
+    source.on("error", fail);
+    source.pipe(parser);
+  });
+  if (!header) throw new HistoryLoadError(`${what} ${file} is empty: expected a header line`);
+  hooks.onProgress?.(records, records);
+  return records;
+}
+
+function resolveHeader(record: string[], spec: ColumnSpec, file: string, what: string): Map<string, number> {
+  const byName = new Map<string, number>();
+  record.forEach((name, i) => {
+    const key = name.trim().toLowerCase();
+    if (key !== "" && !byName.has(key)) byName.set(key, i);
+  });
+  const missing = spec.required.filter((c) => !byName.has(c.toLowerCase()));
+  if (missing.length > 0) {
+    const found = record.map((c) => c.trim()).join(",");
+    throw new HistoryLoadError(
+      `${what} ${file}: missing required column${missing.length > 1 ? "s" : ""} ${missing.join(", ")} in the header (found: ${found.slice(0, 200)})`,
+    );
+  }
+  const index = new Map<string, number>();
+  for (const c of [...spec.required, ...spec.optional]) {
+    const i = byName.get(c.toLowerCase());
+    if (i !== undefined) index.set(c, i);
+  }
+  return index;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Compact row storage.
+
+/** Columnar, growable typed arrays: ~22 bytes a row instead of a ~200-byte object. */
+class SalesColumns {
+  length = 0;
+  store = new Int32Array(1024);
+  day = new Int32Array(1024);
+  sales = new Int32Array(1024);
+  customers = new Int32Array(1024);
+  product = new Int32Array(1024);
+  /** bit 0 open, bit 1 promo, bit 2 school holiday */
+  flags = new Uint8Array(1024);
+  holiday = new Uint8Array(1024);
+
+  push(store: number, day: number, sales: number, customers: number, product: number, flags: number, holiday: number) {
+    if (this.length === this.store.length) this.grow();
+    const i = this.length++;
+    this.store[i] = store;
+    this.day[i] = day;
+    this.sales[i] = sales;
+    this.customers[i] = customers;
+    this.product[i] = product;
+    this.flags[i] = flags;
+    this.holiday[i] = holiday;
+  }
+
+  private grow(): void {
+    const n = this.store.length * 2;
+    const int32 = (a: Int32Array) => {
+      const b = new Int32Array(n);
+      b.set(a);
+      return b;
+    };
+    const uint8 = (a: Uint8Array) => {
+      const b = new Uint8Array(n);
+      b.set(a);
+      return b;
+    };
+    this.store = int32(this.store);
+    this.day = int32(this.day);
+    this.sales = int32(this.sales);
+    this.customers = int32(this.customers);
+    this.product = int32(this.product);
+    this.flags = uint8(this.flags);
+    this.holiday = uint8(this.holiday);
+  }
+}
+
+interface CalendarEntry {
+  store: number;
+  day: number;
+  flags: number;
+  holiday: number;
+}
+
+interface StoreEntry {
+  store: number;
+  storeType: string | null;
+  assortment: string | null;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// SQL: unnest over array parameters (one statement per batch) measured fastest on both Postgres and
+// PGlite, ahead of multi-row VALUES. Arrays are sent as text literals built here, which is cheaper
+// than letting the drivers serialise JS arrays. Dates travel as day numbers.
+
+const SALES_UPSERT = `INSERT INTO rossman_sales
+    (store, productname, date, dayofweek, sales, customers, open, promo, stateholiday, schoolholiday)
+  SELECT u.store, ($1::varchar[])[u.product], DATE '1970-01-01' + u.day, u.dow, u.sales, u.customers,
+         u.open, u.promo, u.holiday, u.school
+    FROM unnest($2::int[], $3::int[], $4::int[], $5::smallint[], $6::int[], $7::int[], $8::smallint[],
+                $9::smallint[], $10::varchar[], $11::smallint[])
+      AS u(store, product, day, dow, sales, customers, open, promo, holiday, school)
+  ON CONFLICT (store, productname, date) DO UPDATE SET
+    dayofweek = EXCLUDED.dayofweek, sales = EXCLUDED.sales, customers = EXCLUDED.customers,
+    open = EXCLUDED.open, promo = EXCLUDED.promo, stateholiday = EXCLUDED.stateholiday,
+    schoolholiday = EXCLUDED.schoolholiday, updated_at = now()
+  -- Skipping identical rows keeps updated_at meaningful and makes a re-run cheap.
+  WHERE (rossman_sales.dayofweek, rossman_sales.sales, rossman_sales.customers, rossman_sales.open,
+         rossman_sales.promo, rossman_sales.stateholiday, rossman_sales.schoolholiday)
+     IS DISTINCT FROM (EXCLUDED.dayofweek, EXCLUDED.sales, EXCLUDED.customers, EXCLUDED.open,
+         EXCLUDED.promo, EXCLUDED.stateholiday, EXCLUDED.schoolholiday)`;
+
+const CALENDAR_UPSERT = `INSERT INTO store_calendar (store, date, dayofweek, open, promo, stateholiday, schoolholiday)
+  SELECT u.store, DATE '1970-01-01' + u.day, u.dow, u.open, u.promo, u.holiday, u.school
+    FROM unnest($1::int[], $2::int[], $3::smallint[], $4::smallint[], $5::smallint[], $6::varchar[], $7::smallint[])
+      AS u(store, day, dow, open, promo, holiday, school)
+  ON CONFLICT (store, date) DO UPDATE SET
+    dayofweek = EXCLUDED.dayofweek, open = EXCLUDED.open, promo = EXCLUDED.promo,
+    stateholiday = EXCLUDED.stateholiday, schoolholiday = EXCLUDED.schoolholiday`;
+
+const STORES_UPSERT = `INSERT INTO stores (store, store_type, assortment)
+  SELECT * FROM unnest($1::int[], $2::varchar[], $3::varchar[])
+  ON CONFLICT (store) DO UPDATE SET store_type = EXCLUDED.store_type, assortment = EXCLUDED.assortment`;
+
+/** Stores with sales but no store.csv row: a row with unknown attributes, never overwriting known ones. */
+const STORES_ENSURE = `INSERT INTO stores (store) SELECT unnest($1::int[]) ON CONFLICT (store) DO NOTHING`;
+
+/** `{1,2,3}` from numbers (ints only, so no quoting is needed). */
+function intArray(n: number, at: (i: number) => number): string {
+  const parts = new Array<string>(n);
+  for (let i = 0; i < n; i++) parts[i] = String(at(i));
+  return `{${parts.join(",")}}`;
+}
+
+/** `{"a","b\"c",NULL}`: every element quoted, so commas, braces and the word NULL are safe. */
+function textArray(values: readonly (string | null)[]): string {
+  return `{${values.map((v) => (v === null ? "NULL" : `"${v.replace(/["\\]/g, "\\$&")}"`)).join(",")}}`;
+}
+
+const HOLIDAY_TEXT = STATE_HOLIDAYS.map((h) => h);
+
+/** ISO weekday per day number, through the shared isoDayOfWeek; memoised because days repeat per store. */
+function weekdayOf(cache: Map<number, number>, day: number): number {
+  let w = cache.get(day);
+  if (w === undefined) {
+    w = isoDayOfWeek(formatDay(day));
+    cache.set(day, w);
+  }
+  return w;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// The loader.
+
+function pushBad(report: LoadReport, bad: BadRow): void {
+  if (report.badRows.length < MAX_BAD_ROWS) report.badRows.push(bad);
+}
+
+interface SalesRead {
+  rows: SalesColumns;
+  products: string[];
+  records: number;
+  skipped: number;
+}
+
+async function readSales(opts: LoadHistoryOptions, report: LoadReport): Promise<SalesRead> {
+  const rows = new SalesColumns();
+  const products: string[] = [];
+  const productIndex = new Map<string, number>();
+  const defaultProduct = opts.product ?? DEFAULT_PRODUCT;
+  const dates = new DateParser();
+  let skipped = 0;
+  const issues: Issues = [];
+  const bad = (line: number, reason: string) => {
+    skipped++;
+    pushBad(report, { line, reason });
+  };
+  const productOf = (name: string): number => {
+    let i = productIndex.get(name);
+    if (i === undefined) {
+      i = products.length;
+      products.push(name);
+      productIndex.set(name, i);
+    }
+    return i;
+  };
+  let cStore = 0;
+  let cDate = 0;
+  let cSales = 0;
+  let cCustomers = 0;
+  let cOpen = 0;
+  let cPromo = 0;
+  let cHoliday = 0;
+  let cSchool = 0;
+  let cProduct = -1;
+  let fixedProduct = 0;
+  const records = await readCsv(
+    opts.csv,
+    "history file",
+    // DayOfWeek is not required: it is recomputed from the shifted date.
+    { required: TRAIN_COLUMNS.filter((c) => c !== "DayOfWeek"), optional: [PRODUCT_COLUMN] },
+    {
+      onHeader: (idx) => {
+        cStore = idx.get("Store")!;
+        cDate = idx.get("Date")!;
+        cSales = idx.get("Sales")!;
+        cCustomers = idx.get("Customers")!;
+        cOpen = idx.get("Open")!;
+        cPromo = idx.get("Promo")!;
+        cHoliday = idx.get("StateHoliday")!;
+        cSchool = idx.get("SchoolHoliday")!;
+        cProduct = idx.get(PRODUCT_COLUMN) ?? -1;
+        if (cProduct < 0) fixedProduct = productOf(defaultProduct);
+      },
+      onRecord: ({ fields: f, line }) => {
+        issues.length = 0;
+        const store = countField(f[cStore], "Store", issues, true);
+        const day = dates.parse(f[cDate], issues);
+        const sales = countField(f[cSales], "Sales", issues);
+        const customers = countField(f[cCustomers], "Customers", issues);
+        const open = flagField(f[cOpen], "Open", issues);
+        const promo = flagField(f[cPromo], "Promo", issues);
+        const holiday = holidayField(f[cHoliday], issues);
+        const school = flagField(f[cSchool], "SchoolHoliday", issues);
+        let product = fixedProduct;
+        if (cProduct >= 0) {
+          const name = (f[cProduct] ?? "").trim();
+          if (name === "") issues.push(`${PRODUCT_COLUMN}: missing`);
+          else if (name.length > 100) issues.push(`${PRODUCT_COLUMN}: longer than 100 characters`);
+          else product = productOf(name);
+        }
+        if (issues.length > 0) {
+          bad(line, issues.join("; "));
+          return;
+        }
+        rows.push(store, day, sales, customers, product, open | (promo << 1) | (school << 2), holiday);
+      },
+      onBad: bad,
+      onProgress: (done, total) => opts.onProgress?.({ stage: "read", done, total }),
+    },
+  );
+  return { rows, products, records, skipped };
+}
+
+async function readCalendar(file: string, report: LoadReport): Promise<CalendarEntry[]> {
+  const out: CalendarEntry[] = [];
+  const dates = new DateParser();
+  const issues: Issues = [];
+  await readCsv(
+    file,
+    "calendar file",
+    // Id is Kaggle's row number and DayOfWeek is recomputed: neither is needed.
+    { required: CALENDAR_COLUMNS.filter((c) => c !== "Id" && c !== "DayOfWeek"), optional: [] },
+    {
+      onRecord: ({ fields: f, line }, idx) => {
+        issues.length = 0;
+        const store = countField(f[idx.get("Store")!], "Store", issues, true);
+        const day = dates.parse(f[idx.get("Date")!], issues);
+        // Kaggle's test.csv leaves Open empty for a few rows; they are ordinary open days.
+        const open = flagField(f[idx.get("Open")!], "Open", issues, 1);
+        const promo = flagField(f[idx.get("Promo")!], "Promo", issues);
+        const holiday = holidayField(f[idx.get("StateHoliday")!], issues);
+        const school = flagField(f[idx.get("SchoolHoliday")!], "SchoolHoliday", issues);
+        if (issues.length > 0) {
+          report.calendarRowsSkipped++;
+          pushBad(report, { line, reason: issues.join("; "), file });
+          return;
+        }
+        out.push({ store, day, flags: open | (promo << 1) | (school << 2), holiday });
+      },
+      onBad: (line, reason) => {
+        report.calendarRowsSkipped++;
+        pushBad(report, { line, reason, file });
+      },
+    },
+  );
+  return out;
+}
+
+async function readStores(file: string, report: LoadReport): Promise<StoreEntry[]> {
+  const out: StoreEntry[] = [];
+  const issues: Issues = [];
+  const letter = (raw: string | undefined, col: string): string | null => {
+    const v = (raw ?? "").trim();
+    if (v === "") return null;
+    if (v.length !== 1) issues.push(`${col}: expected one letter, got ${quote(v)}`);
+    return v;
+  };
+  await readCsv(
+    file,
+    "stores file",
+    { required: ["Store"], optional: STORE_COLUMNS.filter((c) => c !== "Store") },
+    {
+      onRecord: ({ fields: f, line }, idx) => {
+        issues.length = 0;
+        const store = countField(f[idx.get("Store")!], "Store", issues, true);
+        const t = idx.get("StoreType");
+        const a = idx.get("Assortment");
+        const storeType = t === undefined ? null : letter(f[t], "StoreType");
+        const assortment = a === undefined ? null : letter(f[a], "Assortment");
+        if (issues.length > 0) {
+          report.storeRowsSkipped++;
+          pushBad(report, { line, reason: issues.join("; "), file });
+          return;
+        }
+        out.push({ store, storeType, assortment });
+      },
+      onBad: (line, reason) => {
+        report.storeRowsSkipped++;
+        pushBad(report, { line, reason, file });
+      },
+    },
+  );
+  return out;
+}
+
+/**
+ * Indexes of the rows to write: in the window, sorted by (product, store, day) so the unique index
+ * is filled in order, keeping the last line of the file when a key repeats ("newest write wins").
+ */
+function selectRows(rows: SalesColumns, from: number): { keep: Uint32Array; outside: number; duplicates: number } {
+  const candidates: number[] = [];
+  for (let i = 0; i < rows.length; i++) if (rows.day[i]! >= from) candidates.push(i);
+  const { product, store, day } = rows;
+  candidates.sort((a, b) => product[a]! - product[b]! || store[a]! - store[b]! || day[a]! - day[b]! || a - b);
+  const keep: number[] = [];
+  for (let k = 0; k < candidates.length; k++) {
+    const i = candidates[k]!;
+    const next = candidates[k + 1];
+    const sameAsNext =
+      next !== undefined && product[next] === product[i] && store[next] === store[i] && day[next] === day[i];
+    if (!sameAsNext) keep.push(i);
+  }
+  return {
+    keep: Uint32Array.from(keep),
+    outside: rows.length - candidates.length,
+    duplicates: candidates.length - keep.length,
+  };
+}
+
+function dedupeCalendar(entries: CalendarEntry[]): CalendarEntry[] {
+  const byKey = new Map<string, CalendarEntry>();
+  for (const e of entries) byKey.set(`${e.store}:${e.day}`, e);
+  return [...byKey.values()].sort((a, b) => a.store - b.store || a.day - b.day);
+}
+
+function dedupeStores(entries: StoreEntry[]): StoreEntry[] {
+  const byStore = new Map<number, StoreEntry>();
+  for (const e of entries) byStore.set(e.store, e);
+  return [...byStore.values()].sort((a, b) => a.store - b.store);
+}
+
+function validateOptions(opts: LoadHistoryOptions): { months: number; today: number } {
+  const months = opts.months ?? 5;
+  if (!Number.isInteger(months) || months < 1 || months > 1200) {
+    throw new HistoryLoadError(`months: expected a whole number of months from 1 to 1200, got ${opts.months}`);
+  }
+  let today = todayUtc();
+  if (opts.today !== undefined) {
+    const t = parseDay(opts.today);
+    if (t === undefined) throw new HistoryLoadError(`today: expected a date YYYY-MM-DD, got ${quote(opts.today)}`);
+    today = t;
+  }
+  const product = opts.product;
+  if (product !== undefined && (product.trim() === "" || product.length > 100)) {
+    throw new HistoryLoadError("product: expected a name of 1 to 100 characters");
+  }
+  return { months, today };
+}
+
+/**
+ * Loads a history file (and optionally calendar and stores files) into the database. Every file is
+ * read and validated before the first write; the writes then run in one transaction, so a failed load
+ * leaves the tables as they were (and historyIsEmpty() still true for an auto-load to retry).
+ */
+export async function loadHistory(db: Database, opts: LoadHistoryOptions): Promise<LoadReport> {
+  const started = performance.now();
+  const { months, today } = validateOptions(opts);
+  const report: LoadReport = {
+    rowsRead: 0,
+    rowsLoaded: 0,
+    rowsUnchanged: 0,
+    rowsSkipped: 0,
+    rowsOutsideWindow: 0,
+    rowsDuplicate: 0,
+    badRows: [],
+    shiftDays: 0,
+    from: "",
+    to: "",
+    stores: 0,
+    products: [],
+    storeRows: 0,
+    storeRowsSkipped: 0,
+    calendarRows: 0,
+    calendarRowsSkipped: 0,
+    warnings: [],
+    seconds: 0,
+  };
+
+  // Fail fast on a missing side file before reading a large history file.
+  if (opts.calendarCsv) await openable(opts.calendarCsv, "calendar file");
+  if (opts.storesCsv) await openable(opts.storesCsv, "stores file");
+
+  const sales = await readSales(opts, report);
+  report.rowsRead = sales.records;
+  report.rowsSkipped = sales.skipped;
+  const storeEntries = opts.storesCsv ? dedupeStores(await readStores(opts.storesCsv, report)) : [];
+  const calendarRaw = opts.calendarCsv ? await readCalendar(opts.calendarCsv, report) : [];
+
+  const { rows } = sales;
+  let keep = new Uint32Array(0);
+  if (rows.length === 0) {
+    report.warnings.push(
+      sales.records === 0
+        ? `history file ${opts.csv} has no data rows: nothing loaded`
+        : `history file ${opts.csv} has no valid rows: nothing loaded`,
+    );
+  } else {
+    let newest = rows.day[0]!;
+    for (let i = 1; i < rows.length; i++) if (rows.day[i]! > newest) newest = rows.day[i]!;
+    report.shiftDays = today - 1 - newest;
+    const sel = selectRows(rows, windowStart(newest, months));
+    keep = sel.keep;
+    report.rowsOutsideWindow = sel.outside;
+    report.rowsDuplicate = sel.duplicates;
+    report.rowsLoaded = keep.length;
+    let first = Number.POSITIVE_INFINITY;
+    const stores = new Set<number>();
+    const products = new Set<number>();
+    for (const i of keep) {
+      if (rows.day[i]! < first) first = rows.day[i]!;
+      stores.add(rows.store[i]!);
+      products.add(rows.product[i]!);
+    }
+    report.products = sales.products.filter((_, p) => products.has(p));
+    report.stores = stores.size;
+    report.from = formatDay(first + report.shiftDays);
+    report.to = formatDay(newest + report.shiftDays);
+  }
+  const calendar = dedupeCalendar(calendarRaw);
+  if (opts.calendarCsv && rows.length === 0 && calendar.length > 0) {
+    report.warnings.push("calendar file not loaded: without history rows there is no date shift to apply");
+  }
+
+  const shift = report.shiftDays;
+  const weekdays = new Map<number, number>();
+  await db.prisma.$transaction(
+    async (tx) => {
+      if (storeEntries.length > 0) {
+        await tx.$executeRawUnsafe(
+          STORES_UPSERT,
+          intArray(storeEntries.length, (i) => storeEntries[i]!.store),
+          textArray(storeEntries.map((s) => s.storeType)),
+          textArray(storeEntries.map((s) => s.assortment)),
+        );
+        report.storeRows = storeEntries.length;
+      }
+      if (keep.length > 0) {
+        const storeSet = [...new Set(Array.from(keep, (i) => rows.store[i]!))].sort((a, b) => a - b);
+        await tx.$executeRawUnsafe(
+          STORES_ENSURE,
+          intArray(storeSet.length, (i) => storeSet[i]!),
+        );
+      }
+      const productsLiteral = textArray(sales.products);
+      let written = 0;
+      for (let b = 0; b < keep.length; b += BATCH_ROWS) {
+        const idx = keep.subarray(b, Math.min(keep.length, b + BATCH_ROWS));
+        const n = idx.length;
+        const at = (col: Int32Array) => intArray(n, (k) => col[idx[k]!]!);
+        const flag = (bit: number) => intArray(n, (k) => (rows.flags[idx[k]!]! >> bit) & 1);
+        // The weekday follows the shifted date: the model reads the weekday of the calendar date, and a
+        // shift that is not a multiple of 7 would otherwise leave Mondays labelled as Thursdays.
+        const affected = await tx.$executeRawUnsafe(
+          SALES_UPSERT,
+          productsLiteral,
+          at(rows.store),
+          intArray(n, (k) => rows.product[idx[k]!]! + 1),
+          intArray(n, (k) => rows.day[idx[k]!]! + shift),
+          intArray(n, (k) => weekdayOf(weekdays, rows.day[idx[k]!]! + shift)),
+          at(rows.sales),
+          at(rows.customers),
+          flag(0),
+          flag(1),
+          `{${Array.from(idx, (i) => HOLIDAY_TEXT[rows.holiday[i]!]).join(",")}}`,
+          flag(2),
+        );
+        report.rowsUnchanged += n - affected;
+        written += n;
+        opts.onProgress?.({ stage: "write", done: written, total: keep.length });
+      }
+      if (rows.length > 0 && calendar.length > 0) {
+        for (let b = 0; b < calendar.length; b += BATCH_ROWS) {
+          const part = calendar.slice(b, b + BATCH_ROWS);
+          const n = part.length;
+          await tx.$executeRawUnsafe(
+            CALENDAR_UPSERT,
+            intArray(n, (k) => part[k]!.store),
+            intArray(n, (k) => part[k]!.day + shift),
+            intArray(n, (k) => weekdayOf(weekdays, part[k]!.day + shift)),
+            intArray(n, (k) => part[k]!.flags & 1),
+            intArray(n, (k) => (part[k]!.flags >> 1) & 1),
+            `{${part.map((e) => HOLIDAY_TEXT[e.holiday]).join(",")}}`,
+            intArray(n, (k) => (part[k]!.flags >> 2) & 1),
+          );
+          report.calendarRows += n;
+          opts.onProgress?.({ stage: "calendar", done: report.calendarRows, total: calendar.length });
+        }
+      }
+    },
+    { timeout: TX_TIMEOUT_MS, maxWait: 60_000 },
+  );
+
+  // csv-parse reports broken quoting as soon as it sees it, possibly before earlier rows: restore file order.
+  const fileOrder = (b: BadRow) => (b.file === undefined ? 0 : b.file === opts.storesCsv ? 1 : 2);
+  report.badRows.sort((a, b) => fileOrder(a) - fileOrder(b) || a.line - b.line);
+  report.seconds = (performance.now() - started) / 1000;
+  return report;
+}
+
+/** True when rossman_sales has no row at all (an index probe, not a count). */
+export async function historyIsEmpty(db: Database): Promise<boolean> {
+  const rows = await db.sql.query<{ empty: boolean }>(
+    "SELECT NOT EXISTS (SELECT 1 FROM rossman_sales) AS empty",
+  );
+  return rows[0]?.empty ?? true;
+}

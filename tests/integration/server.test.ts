@@ -1,0 +1,123 @@
+import { createHash } from "node:crypto";
+import pg from "pg";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type RunningServer, spawnServer, startServer, tempDir } from "../support/server-process.js";
+
+// The production server as a user runs it: `tsx server.ts` on the Remix build (CI builds first).
+const SMALL_DATA = { GENERATE_STORES: "6", GENERATE_DAYS: "60", GENERATE_SEED: "7" };
+
+function storeRowCount(html: string): number {
+  const body = html.split('data-testid="store-rows"')[1]?.split("</tbody>")[0] ?? "";
+  return (body.match(/<tr/g) ?? []).length;
+}
+
+describe("server on embedded PGlite", () => {
+  const dataDir = tempDir("server");
+  let server: RunningServer;
+
+  beforeAll(async () => {
+    server = await startServer({ PGLITE_DIR: `${dataDir}/pglite`, DATA_DIR: dataDir, ...SMALL_DATA });
+  });
+  afterAll(async () => {
+    await server?.stop("SIGKILL");
+  });
+
+  it("generates and loads history on first start and lists the stores from the database", async () => {
+    const res = await fetch(server.url);
+    expect(res.status).toBe(200);
+    const html = await res.text();
+    expect(storeRowCount(html)).toBe(6);
+    expect(html).toContain("Last sales date");
+    expect(server.output()).toContain("history loaded");
+  });
+
+  it("answers /healthz and /readyz as JSON", async () => {
+    const health = await fetch(`${server.url}/healthz`);
+    expect(health.status).toBe(200);
+    expect(await health.json()).toMatchObject({ status: "ok" });
+    const ready = await fetch(`${server.url}/readyz`);
+    expect(ready.status).toBe(200);
+    const body = (await ready.json()) as { status: string; checks: Record<string, { ok: boolean }> };
+    expect(body.status).toBe("ready");
+    expect(body.checks.database?.ok).toBe(true);
+    expect(body.checks.migrations?.ok).toBe(true);
+  });
+
+  it("filters stores by number and answers an unknown path with a real 404 page", async () => {
+    expect(storeRowCount(await (await fetch(`${server.url}/?store=3`)).text())).toBe(1);
+    const missing = await fetch(`${server.url}/no/such/page`);
+    expect(missing.status).toBe(404);
+    expect(await missing.text()).toContain("Page not found");
+  });
+
+  it("finishes a request in flight on SIGTERM, exits 0, and keeps its data for the next start", async () => {
+    const inFlight = fetch(server.url);
+    await new Promise((r) => setTimeout(r, 20));
+    server.child.kill("SIGTERM");
+    const res = await inFlight;
+    expect(res.status).toBe(200);
+    expect(storeRowCount(await res.text())).toBe(6);
+    expect(await server.exited).toBe(0);
+    expect(server.output()).toContain("stopped cleanly");
+
+    server = await startServer({ PGLITE_DIR: `${dataDir}/pglite`, DATA_DIR: dataDir, ...SMALL_DATA });
+    expect(server.output()).not.toContain("history loaded");
+    expect(storeRowCount(await (await fetch(server.url)).text())).toBe(6);
+    server.child.kill("SIGINT");
+    expect(await server.exited).toBe(0);
+  });
+});
+
+describe("server start-up failures", () => {
+  it("exits 1 with one line naming a malformed variable", async () => {
+    const { output, exited } = spawnServer({ PORT: "not-a-port" });
+    expect(await exited).toBe(1);
+    expect(output().trim()).toBe(
+      'storecast: Invalid environment variable PORT: expected an integer from 1 to 65535 (got "not-a-port")',
+    );
+  });
+
+  it("exits 1 with a clear line, no stack, when DATABASE_URL is unreachable", async () => {
+    const started = Date.now();
+    const { output, exited } = spawnServer({
+      DATABASE_URL: "postgresql://storecast:secret@127.0.0.1:1/storecast",
+      DB_CONNECT_TIMEOUT_MS: "3000",
+    });
+    expect(await exited).toBe(1);
+    const lines = output().trim().split("\n");
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(/^storecast: cannot reach Postgres at 127\.0\.0\.1:1\/storecast: .*ECONNREFUSED/);
+    expect(output()).not.toContain("secret");
+    expect(output()).not.toMatch(/\n\s+at /);
+    // Reported, not asserted tightly: these machines are shared and noisy.
+    console.info(`unreachable database reported after ${Date.now() - started} ms`);
+  });
+});
+
+describe.runIf(process.env.DATABASE_URL)("server on Postgres", () => {
+  const admin = new pg.Client({ connectionString: process.env.DATABASE_URL });
+  const dbName = `storecast_server_${createHash("sha1").update(String(Math.random())).digest("hex").slice(0, 8)}`;
+  let server: RunningServer;
+
+  beforeAll(async () => {
+    await admin.connect();
+    await admin.query(`CREATE DATABASE ${dbName}`);
+    const url = new URL(process.env.DATABASE_URL as string);
+    url.pathname = `/${dbName}`;
+    const dataDir = tempDir("server-pg");
+    server = await startServer({ DATABASE_URL: url.toString(), DATA_DIR: dataDir, ...SMALL_DATA });
+  });
+  afterAll(async () => {
+    await server?.stop("SIGTERM");
+    await admin.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
+    await admin.end();
+  });
+
+  it("migrates, loads history and serves the store list", async () => {
+    const html = await (await fetch(server.url)).text();
+    expect(storeRowCount(html)).toBe(6);
+    expect(html).toContain("Database: <!-- -->postgres");
+    const ready = (await (await fetch(`${server.url}/readyz`)).json()) as { status: string };
+    expect(ready.status).toBe("ready");
+  });
+});
