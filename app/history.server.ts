@@ -136,7 +136,7 @@ function todayUtc(): number {
 }
 
 // ---------------------------------------------------------------------------------------------------
-// Field parsing. Each parser returns the value or undefined after pushing a reason naming the column.
+// Field parsing. Each parser returns the value, or -1 after pushing a reason that names the column.
 
 type Issues = string[];
 
@@ -194,9 +194,7 @@ class DateParser {
       if (this.cache.size < 100_000) this.cache.set(v, day);
     }
     if (day === undefined) {
-      issues.push(
-        DATE_RE.test(v) ? `Date: not a real date ${quote(v)}` : `Date: expected YYYY-MM-DD, got ${quote(v)}`,
-      );
+      issues.push(DATE_RE.test(v) ? `Date: not a real date ${quote(v)}` : `Date: expected YYYY-MM-DD, got ${quote(v)}`);
       return -1;
     }
     return day;
@@ -454,8 +452,6 @@ function intArray(n: number, at: (i: number) => number): string {
 function textArray(values: readonly (string | null)[]): string {
   return `{${values.map((v) => (v === null ? "NULL" : `"${v.replace(/["\\]/g, "\\$&")}"`)).join(",")}}`;
 }
-
-const HOLIDAY_TEXT = STATE_HOLIDAYS.map((h) => h);
 
 /** ISO weekday per day number, through the shared isoDayOfWeek; memoised because days repeat per store. */
 function weekdayOf(cache: Map<number, number>, day: number): number {
@@ -726,7 +722,7 @@ export async function loadHistory(db: Database, opts: LoadHistoryOptions): Promi
   const calendarRaw = opts.calendarCsv ? await readCalendar(opts.calendarCsv, report) : [];
 
   const { rows } = sales;
-  let keep = new Uint32Array(0);
+  let keep: Uint32Array = new Uint32Array(0);
   if (rows.length === 0) {
     report.warnings.push(
       sales.records === 0
@@ -762,6 +758,9 @@ export async function loadHistory(db: Database, opts: LoadHistoryOptions): Promi
 
   const shift = report.shiftDays;
   const weekdays = new Map<number, number>();
+  // One transaction through Prisma's interactive transaction rather than BEGIN on db.sql: on Postgres
+  // db.sql is a pool, so BEGIN and the INSERTs could run on different connections; Prisma pins one
+  // connection (on PGlite it holds the client's lock), and $executeRawUnsafe sends the bulk SQL as is.
   await db.prisma.$transaction(
     async (tx) => {
       if (storeEntries.length > 0) {
@@ -800,7 +799,7 @@ export async function loadHistory(db: Database, opts: LoadHistoryOptions): Promi
           at(rows.customers),
           flag(0),
           flag(1),
-          `{${Array.from(idx, (i) => HOLIDAY_TEXT[rows.holiday[i]!]).join(",")}}`,
+          `{${Array.from(idx, (i) => STATE_HOLIDAYS[rows.holiday[i]!]).join(",")}}`,
           flag(2),
         );
         report.rowsUnchanged += n - affected;
@@ -818,7 +817,7 @@ export async function loadHistory(db: Database, opts: LoadHistoryOptions): Promi
             intArray(n, (k) => weekdayOf(weekdays, part[k]!.day + shift)),
             intArray(n, (k) => part[k]!.flags & 1),
             intArray(n, (k) => (part[k]!.flags >> 1) & 1),
-            `{${part.map((e) => HOLIDAY_TEXT[e.holiday]).join(",")}}`,
+            `{${part.map((e) => STATE_HOLIDAYS[e.holiday]).join(",")}}`,
             intArray(n, (k) => (part[k]!.flags >> 2) & 1),
           );
           report.calendarRows += n;
@@ -836,10 +835,8 @@ export async function loadHistory(db: Database, opts: LoadHistoryOptions): Promi
   return report;
 }
 
-/** True when rossman_sales has no row at all (an index probe, not a count). */
+/** True when rossman_sales has no row at all: stops at the first row found, never counts. */
 export async function historyIsEmpty(db: Database): Promise<boolean> {
-  const rows = await db.sql.query<{ empty: boolean }>(
-    "SELECT NOT EXISTS (SELECT 1 FROM rossman_sales) AS empty",
-  );
+  const rows = await db.sql.query<{ empty: boolean }>("SELECT NOT EXISTS (SELECT 1 FROM rossman_sales) AS empty");
   return rows[0]?.empty ?? true;
 }
