@@ -6,9 +6,9 @@ import { pathToFileURL } from "node:url";
 import { createRequestHandler } from "@remix-run/express";
 import type { ServerBuild } from "@remix-run/node";
 import express from "express";
-import { pino } from "pino";
 import { ConfigError, loadConfig } from "./app/config.server.js";
 import { DatabaseUnreachableError } from "./app/db.server.js";
+import { createLogger } from "./app/log.server.js";
 import { MigrationError } from "./app/migrate.server.js";
 import { loadHistoryIfEmpty, openConfiguredDatabase } from "./app/startup.server.js";
 import { startWorkers } from "./workers/index.js";
@@ -27,7 +27,7 @@ function fail(err: unknown): never {
 
 async function main(): Promise<void> {
   const config = loadConfig();
-  const log = pino({ level: config.LOG_LEVEL, base: undefined });
+  const log = createLogger(config);
   const startedAt = new Date();
 
   const db = await openConfiguredDatabase(config);
@@ -94,6 +94,8 @@ async function main(): Promise<void> {
     await closeVite();
     await db.close();
     log.info("stopped cleanly");
+    // The pretty-printing transport runs in a thread: let it write the last lines first.
+    await new Promise<void>((resolve) => log.flush(() => resolve()));
     process.exit(0);
   };
   process.on("SIGTERM", () => void shutdown("SIGTERM"));
