@@ -3,8 +3,8 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openDatabase } from "../../app/db.server.js";
 import { describeHistoryLoader, HEADER, row, runCli, salesCount, TODAY } from "../support/history-cases.js";
+import { tempDir } from "../support/processes.js";
 import { createScratchDatabase, DEFAULT_TEST_DATABASE_URL } from "../support/schema-match.js";
-import { tempDir } from "../support/server-process.js";
 
 const baseUrl = process.env.DATABASE_URL || DEFAULT_TEST_DATABASE_URL;
 

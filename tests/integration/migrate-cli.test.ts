@@ -1,42 +1,18 @@
-import { spawn } from "node:child_process";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openDatabase } from "../../app/db.server.js";
-import { createScratchDatabase, DEFAULT_TEST_DATABASE_URL, migrationFiles, ROOT } from "../support/schema-match.js";
+import { runScript, type ScriptRun } from "../support/processes.js";
+import { createScratchDatabase, DEFAULT_TEST_DATABASE_URL, migrationFiles } from "../support/schema-match.js";
 
 const baseUrl = process.env.DATABASE_URL || DEFAULT_TEST_DATABASE_URL;
 
-interface Run {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  stdout: string;
-  stderr: string;
-  ms: number;
-}
-
-/** Runs `npx tsx scripts/migrate.ts` with DATABASE_URL set, killing it after `limitMs`. */
-function runMigrate(databaseUrl: string, limitMs = 60_000): Promise<Run> {
-  const started = Date.now();
-  const child = spawn("npx", ["tsx", "scripts/migrate.ts"], {
-    cwd: ROOT,
-    env: { ...process.env, DATABASE_URL: databaseUrl, DB_CONNECT_TIMEOUT_MS: "5000", NODE_ENV: "test" },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let stdout = "";
-  let stderr = "";
-  child.stdout.on("data", (d: Buffer) => {
-    stdout += d.toString();
-  });
-  child.stderr.on("data", (d: Buffer) => {
-    stderr += d.toString();
-  });
-  const timer = setTimeout(() => child.kill("SIGKILL"), limitMs);
-  return new Promise((resolve, reject) => {
-    child.on("error", reject);
-    child.on("close", (code, signal) => {
-      clearTimeout(timer);
-      resolve({ code, signal, stdout, stderr, ms: Date.now() - started });
-    });
-  });
+/** `npm run db:migrate` with DATABASE_URL set, killed after `limitMs`. */
+function runMigrate(databaseUrl: string, limitMs = 60_000): Promise<ScriptRun> {
+  return runScript(
+    "scripts/migrate.ts",
+    [],
+    { DATABASE_URL: databaseUrl, DB_CONNECT_TIMEOUT_MS: "5000", NODE_ENV: "test" },
+    limitMs,
+  );
 }
 
 describe("npm run db:migrate (scripts/migrate.ts)", () => {

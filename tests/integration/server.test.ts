@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type RunningServer, spawnServer, startServer, tempDir } from "../support/server-process.js";
+import { type RunningServer, spawnServer, startServer, tempDir } from "../support/processes.js";
 
 // The production server as a user runs it: `tsx server.ts` on the Remix build (CI builds first).
 const SMALL_DATA = { GENERATE_STORES: "6", GENERATE_DAYS: "60", GENERATE_SEED: "7" };

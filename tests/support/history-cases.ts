@@ -2,14 +2,13 @@
  * Contract suite for the history loader: the same cases run on PGlite (unit) and Postgres
  * (integration), so both adapters are held to one behaviour.
  */
-import { spawn } from "node:child_process";
 import { rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type { Database } from "../../app/db.server.js";
 import { HistoryLoadError, historyIsEmpty, type LoadHistoryOptions, loadHistory } from "../../app/history.server.js";
 import { isoDayOfWeek } from "../../app/rossmann.js";
-import { ROOT, tempDir } from "./server-process.js";
+import { runScript, type ScriptRun, tempDir } from "./processes.js";
 
 export const HEADER = "Store,DayOfWeek,Date,Sales,Customers,Open,Promo,StateHoliday,SchoolHoliday";
 /** A fixed "today": the newest date of every file below (2015-07-31, a Friday) becomes 2024-06-01, a Saturday. */
@@ -50,39 +49,23 @@ export function row(r: RowSpec = {}): string {
   ].join(",");
 }
 
-export interface CliRun {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
+export type CliRun = ScriptRun;
 
 /**
- * Runs `npx tsx scripts/load-history.ts` as a user would. Without DATABASE_URL in `env` it loads
- * into a PGlite directory of its own (the test runner's DATABASE_URL is not inherited).
+ * Runs `npm run load-history` as a user would. Without DATABASE_URL in `env` it loads into a
+ * PGlite directory of its own (the test runner's DATABASE_URL is not inherited).
  */
-export function runCli(args: string[], env: Record<string, string> = {}): Promise<CliRun> {
-  const { DATABASE_URL: _inherited, ...parentEnv } = process.env;
+export async function runCli(args: string[], env: Record<string, string> = {}): Promise<CliRun> {
   const pgliteParent = tempDir("history-cli");
-  const child = spawn("npx", ["tsx", "scripts/load-history.ts", ...args], {
-    cwd: ROOT,
-    env: { ...parentEnv, PGLITE_DIR: path.join(pgliteParent, "db"), NODE_ENV: "test", ...env },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let stdout = "";
-  let stderr = "";
-  child.stdout.on("data", (d: Buffer) => {
-    stdout += d.toString();
-  });
-  child.stderr.on("data", (d: Buffer) => {
-    stderr += d.toString();
-  });
-  return new Promise((resolve, reject) => {
-    child.on("error", reject);
-    child.on("close", (code) => {
-      rmSync(pgliteParent, { recursive: true, force: true });
-      resolve({ code, stdout, stderr });
+  try {
+    return await runScript("scripts/load-history.ts", args, {
+      PGLITE_DIR: path.join(pgliteParent, "db"),
+      NODE_ENV: "test",
+      ...env,
     });
-  });
+  } finally {
+    rmSync(pgliteParent, { recursive: true, force: true });
+  }
 }
 
 interface SalesRecord {

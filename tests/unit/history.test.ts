@@ -3,7 +3,7 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openDatabase } from "../../app/db.server.js";
 import { type CliRun, describeHistoryLoader, HEADER, NEWEST, row, runCli, TODAY } from "../support/history-cases.js";
-import { tempDir } from "../support/server-process.js";
+import { tempDir } from "../support/processes.js";
 
 describe("history loader on PGlite", () => {
   describeHistoryLoader(() => openDatabase({ pgliteDir: "memory://" }));
