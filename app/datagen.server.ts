@@ -12,6 +12,7 @@ import { mkdir, rename, rm } from "node:fs/promises";
 import path from "node:path";
 import { xoroshiro128plusFromState } from "pure-rand/generator/xoroshiro128plus";
 import type { RandomGenerator } from "pure-rand/types/RandomGenerator";
+import { DAY_MS, formatDay, isoWeekday, parseDay } from "./days.js";
 import {
   CALENDAR_COLUMNS,
   type CalendarRow,
@@ -115,32 +116,8 @@ export interface PlannedDay extends CalendarRow {
 // ---------------------------------------------------------------------------------------------------
 // Dates as integer days since 1970-01-01 (UTC): cheap arithmetic in the hot loop.
 
-const DAY_MS = 86_400_000;
-const DATE_RE = /^(\d{4})-(\d{2})-(\d{2})$/;
-
-/** Parses a strict YYYY-MM-DD date into a day number, or returns undefined. */
-export function parseDay(date: string): number | undefined {
-  const m = DATE_RE.exec(date);
-  if (!m) return undefined;
-  const [y, mo, d] = [Number(m[1]), Number(m[2]), Number(m[3])];
-  const ms = Date.UTC(y, mo - 1, d);
-  const back = new Date(ms);
-  // Date.UTC silently rolls 2023-02-30 over to March; reject instead.
-  if (back.getUTCFullYear() !== y || back.getUTCMonth() !== mo - 1 || back.getUTCDate() !== d) return undefined;
-  return ms / DAY_MS;
-}
-
-export function formatDay(day: number): string {
-  return new Date(day * DAY_MS).toISOString().slice(0, 10);
-}
-
 function dayOf(y: number, month: number, d: number): number {
   return Date.UTC(y, month - 1, d) / DAY_MS;
-}
-
-function isoDow(day: number): number {
-  // 1970-01-01 was a Thursday (ISO 4).
-  return ((((day + 3) % 7) + 7) % 7) + 1;
 }
 
 /** Easter Sunday (Gregorian), Meeus/Jones/Butcher algorithm. */
@@ -435,7 +412,7 @@ class CalendarTables {
     if (inStates("SN")) {
       // Repentance Day: the Wednesday between Nov 16 and 22.
       const nov22 = dayOf(y, 11, 22);
-      this.set(t, nov22 - ((isoDow(nov22) - 3 + 7) % 7), a);
+      this.set(t, nov22 - ((isoWeekday(nov22) - 3 + 7) % 7), a);
     }
   }
 
@@ -446,7 +423,7 @@ class CalendarTables {
       for (let d = start; d < start + days; d++) this.set(t, d, 1);
     };
     // Monday on or after a day.
-    const monday = (d: number) => d + ((8 - isoDow(d)) % 7);
+    const monday = (d: number) => d + ((8 - isoWeekday(d)) % 7);
     const easter = easterDay(y);
     // Christmas break, into the next year.
     block(dayOf(y, 12, 21 + (s % 3)), 15);
@@ -470,7 +447,7 @@ class CalendarTables {
 const PROMO_ANCHOR_MONDAY = dayOf(2015, 7, 27);
 
 function isPromo(day: number): 0 | 1 {
-  const dow = isoDow(day);
+  const dow = isoWeekday(day);
   if (dow > 5) return 0;
   const week = Math.floor((day - PROMO_ANCHOR_MONDAY) / 7);
   return ((week % 2) + 2) % 2 === 0 ? 1 : 0;
@@ -615,7 +592,7 @@ export function* generateSalesDays(opts: GenerateOptions): Generator<SalesDay> {
 
   for (let day = endDay; day >= firstDay; day--) {
     const date = formatDay(day);
-    const dow = isoDow(day);
+    const dow = isoWeekday(day);
     const promo = isPromo(day);
     const season = seasonal(day);
     const yearsFromEnd = (day - endDay) / 365.25;
@@ -691,7 +668,7 @@ export function* generateCalendar(opts: GenerateOptions): Generator<PlannedDay> 
   let id = 1;
   for (let day = firstPlanned + CALENDAR_DAYS - 1; day >= firstPlanned; day--) {
     const date = formatDay(day);
-    const dow = isoDow(day);
+    const dow = isoWeekday(day);
     const promo = isPromo(day);
     for (let i = 0; i < profiles.length; i++) {
       const plan = planner.plan(i, day, dow, promo);

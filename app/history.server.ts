@@ -11,11 +11,11 @@ import { createReadStream } from "node:fs";
 import { stat } from "node:fs/promises";
 import { parse } from "csv-parse";
 import { addDays, subMonths } from "date-fns";
+import { DATE_RE, DAY_MS, formatDay, isoWeekday, parseDay, todayDay } from "./days.js";
 import type { Database } from "./db.server.js";
 import {
   CALENDAR_COLUMNS,
   DEFAULT_PRODUCT,
-  isoDayOfWeek,
   PRODUCT_COLUMN,
   STATE_HOLIDAYS,
   STORE_COLUMNS,
@@ -97,29 +97,9 @@ const BATCH_ROWS = 5000;
 const TX_TIMEOUT_MS = 30 * 60_000;
 const READ_PROGRESS_EVERY = 16_384;
 const MAX_INT32 = 2_147_483_647;
-const DAY_MS = 86_400_000;
 
 // ---------------------------------------------------------------------------------------------------
 // Dates as integer days since 1970-01-01 (UTC).
-
-const DATE_RE = /^(\d{4})-(\d{2})-(\d{2})$/;
-
-function parseDay(text: string): number | undefined {
-  const m = DATE_RE.exec(text);
-  if (!m) return undefined;
-  const y = Number(m[1]);
-  const mo = Number(m[2]);
-  const d = Number(m[3]);
-  const ms = Date.UTC(y, mo - 1, d);
-  const back = new Date(ms);
-  // Date.UTC rolls 2015-02-30 over into March; such a date is a typo, not March 2nd.
-  if (back.getUTCFullYear() !== y || back.getUTCMonth() !== mo - 1 || back.getUTCDate() !== d) return undefined;
-  return ms / DAY_MS;
-}
-
-function formatDay(day: number): string {
-  return new Date(day * DAY_MS).toISOString().slice(0, 10);
-}
 
 /** First day of the `months`-month window ending at `newest`, with date-fns month arithmetic. */
 function windowStart(newest: number, months: number): number {
@@ -129,10 +109,6 @@ function windowStart(newest: number, months: number): number {
   // 2015-07-31 minus 5 months is 2015-02-28 (date-fns clamps), so the window is 2015-03-01..2015-07-31.
   const start = addDays(subMonths(local, months), 1);
   return Date.UTC(start.getFullYear(), start.getMonth(), start.getDate()) / DAY_MS;
-}
-
-function todayUtc(): number {
-  return Math.floor(Date.now() / DAY_MS);
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -453,16 +429,6 @@ function textArray(values: readonly (string | null)[]): string {
   return `{${values.map((v) => (v === null ? "NULL" : `"${v.replace(/["\\]/g, "\\$&")}"`)).join(",")}}`;
 }
 
-/** ISO weekday per day number, through the shared isoDayOfWeek; memoised because days repeat per store. */
-function weekdayOf(cache: Map<number, number>, day: number): number {
-  let w = cache.get(day);
-  if (w === undefined) {
-    w = isoDayOfWeek(formatDay(day));
-    cache.set(day, w);
-  }
-  return w;
-}
-
 // ---------------------------------------------------------------------------------------------------
 // The loader.
 
@@ -669,7 +635,7 @@ function validateOptions(opts: LoadHistoryOptions): { months: number; today: num
   if (!Number.isInteger(months) || months < 1 || months > 1200) {
     throw new HistoryLoadError(`months: expected a whole number of months from 1 to 1200, got ${opts.months}`);
   }
-  let today = todayUtc();
+  let today = todayDay();
   if (opts.today !== undefined) {
     const t = parseDay(opts.today);
     if (t === undefined) throw new HistoryLoadError(`today: expected a date YYYY-MM-DD, got ${quote(opts.today)}`);
@@ -757,7 +723,6 @@ export async function loadHistory(db: Database, opts: LoadHistoryOptions): Promi
   }
 
   const shift = report.shiftDays;
-  const weekdays = new Map<number, number>();
   // One transaction through Prisma's interactive transaction rather than BEGIN on db.sql: on Postgres
   // db.sql is a pool, so BEGIN and the INSERTs could run on different connections; Prisma pins one
   // connection (on PGlite it holds the client's lock), and $executeRawUnsafe sends the bulk SQL as is.
@@ -794,7 +759,7 @@ export async function loadHistory(db: Database, opts: LoadHistoryOptions): Promi
           at(rows.store),
           intArray(n, (k) => rows.product[idx[k]!]! + 1),
           intArray(n, (k) => rows.day[idx[k]!]! + shift),
-          intArray(n, (k) => weekdayOf(weekdays, rows.day[idx[k]!]! + shift)),
+          intArray(n, (k) => isoWeekday(rows.day[idx[k]!]! + shift)),
           at(rows.sales),
           at(rows.customers),
           flag(0),
@@ -814,7 +779,7 @@ export async function loadHistory(db: Database, opts: LoadHistoryOptions): Promi
             CALENDAR_UPSERT,
             intArray(n, (k) => part[k]!.store),
             intArray(n, (k) => part[k]!.day + shift),
-            intArray(n, (k) => weekdayOf(weekdays, part[k]!.day + shift)),
+            intArray(n, (k) => isoWeekday(part[k]!.day + shift)),
             intArray(n, (k) => part[k]!.flags & 1),
             intArray(n, (k) => (part[k]!.flags >> 1) & 1),
             `{${part.map((e) => STATE_HOLIDAYS[e.holiday]).join(",")}}`,

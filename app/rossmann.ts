@@ -1,4 +1,5 @@
 /** Rossmann (Kaggle) file formats shared by the generator, the loader and the stream. */
+import { DAY_MS, isoWeekday } from "./days.js";
 
 /** train.csv columns, in Kaggle's order. `ProductName` is storecast's optional extra column. */
 export const TRAIN_COLUMNS = [
@@ -65,8 +66,7 @@ export interface StoreRow {
   assortment: string | null;
 }
 
-/** Kaggle's DayOfWeek: Monday = 1 ... Sunday = 7 (ISO). */
+/** Kaggle's DayOfWeek of a YYYY-MM-DD date: Monday = 1 ... Sunday = 7 (ISO). */
 export function isoDayOfWeek(date: string): number {
-  const d = new Date(`${date}T00:00:00Z`).getUTCDay();
-  return d === 0 ? 7 : d;
+  return isoWeekday(Date.parse(`${date}T00:00:00Z`) / DAY_MS);
 }

@@ -8,7 +8,8 @@
 import { stat } from "node:fs/promises";
 import path from "node:path";
 import { Command, InvalidArgumentError } from "commander";
-import { OPTION_LIMITS, parseDay, productName, writeGeneratedData } from "../app/datagen.server.js";
+import { OPTION_LIMITS, productName, writeGeneratedData } from "../app/datagen.server.js";
+import { parseDay } from "../app/days.js";
 
 function integer(min: number, max: number) {
   return (value: string): number => {

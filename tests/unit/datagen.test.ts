@@ -6,7 +6,6 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   CALENDAR_DAYS,
   easterSunday,
-  formatDay,
   GENERATED_FILE_NAMES,
   type GeneratedFiles,
   type GenerateOptions,
@@ -15,12 +14,12 @@ import {
   generateSalesDays,
   generateStoreProfiles,
   generateStores,
-  parseDay,
   productName,
   STREAM_DAYS,
   validateGenerateOptions,
   writeGeneratedData,
 } from "../../app/datagen.server.js";
+import { formatDay, parseDay } from "../../app/days.js";
 import {
   CALENDAR_COLUMNS,
   isoDayOfWeek,
