@@ -1,0 +1,143 @@
+import type { Database } from "./db.server.js";
+import type { Prisma } from "./generated/prisma/client.js";
+
+export const RUN_STATUSES = ["PENDING", "RUNNING", "SUCCEEDED", "FAILED", "STOPPED"] as const;
+export type RunStatus = (typeof RUN_STATUSES)[number];
+
+export type RunKind = "train-all" | "train-weekly" | "retrain" | "batch-forecast" | "ingest-daily" | "history-load";
+
+export interface RunStep {
+  name: string;
+  startedAt: string;
+  ms: number;
+}
+
+export interface PipelineRunRecord {
+  id: number;
+  kind: string;
+  status: RunStatus;
+  params: unknown;
+  counts: Record<string, unknown> | null;
+  steps: RunStep[];
+  progressDone: number;
+  progressTotal: number;
+  error: string | null;
+  jobId: string | null;
+  createdAt: Date;
+  startedAt: Date | null;
+  finishedAt: Date | null;
+  durationMs: number | null;
+}
+
+const json = (v: unknown) => v as Prisma.InputJsonValue;
+
+/**
+ * One run of a pipeline, recorded as it goes: steps with timings, a progress figure a UI can
+ * poll, counts and the error at the end. Progress writes are throttled: a train-all reports
+ * thousands of steps and the database should not feel each one.
+ */
+export class PipelineRun {
+  readonly steps: RunStep[] = [];
+  private lastProgressWrite = 0;
+  private progressWrite: Promise<unknown> = Promise.resolve();
+
+  private constructor(
+    private readonly db: Database,
+    readonly id: number,
+    readonly kind: RunKind,
+  ) {}
+
+  static async start(
+    db: Database,
+    kind: RunKind,
+    opts: { params?: unknown; jobId?: string } = {},
+  ): Promise<PipelineRun> {
+    const row = await db.prisma.pipelineRun.create({
+      data: {
+        kind,
+        status: "RUNNING",
+        params: opts.params === undefined ? undefined : json(opts.params),
+        job_id: opts.jobId ?? null,
+        started_at: new Date(),
+      },
+      select: { id: true },
+    });
+    return new PipelineRun(db, row.id, kind);
+  }
+
+  /** Times `fn` as a named step of this run. */
+  async step<T>(name: string, fn: () => Promise<T>): Promise<T> {
+    const startedAt = new Date();
+    try {
+      return await fn();
+    } finally {
+      this.steps.push({ name, startedAt: startedAt.toISOString(), ms: Date.now() - startedAt.getTime() });
+    }
+  }
+
+  /** Records progress at most every `everyMs` (always the first and the last figure). */
+  progress(done: number, total: number, everyMs = 500): Promise<unknown> {
+    const now = Date.now();
+    if (done !== 0 && done !== total && now - this.lastProgressWrite < everyMs) return this.progressWrite;
+    this.lastProgressWrite = now;
+    this.progressWrite = this.progressWrite.then(() =>
+      this.db.prisma.pipelineRun.update({
+        where: { id: this.id },
+        data: { progress_done: done, progress_total: total },
+      }),
+    );
+    return this.progressWrite;
+  }
+
+  async finish(status: Exclude<RunStatus, "PENDING" | "RUNNING">, result: { counts?: unknown; error?: string } = {}) {
+    await this.progressWrite;
+    await this.db.prisma.pipelineRun.update({
+      where: { id: this.id },
+      data: {
+        status,
+        counts: result.counts === undefined ? undefined : json(result.counts),
+        error: result.error ?? null,
+        steps: json(this.steps),
+        finished_at: new Date(),
+      },
+    });
+  }
+}
+
+type RunRow = Prisma.PipelineRunGetPayload<object>;
+
+function toRecord(r: RunRow): PipelineRunRecord {
+  return {
+    id: r.id,
+    kind: r.kind,
+    status: r.status as RunStatus,
+    params: r.params,
+    counts: (r.counts as Record<string, unknown> | null) ?? null,
+    steps: (r.steps as RunStep[] | null) ?? [],
+    progressDone: r.progress_done,
+    progressTotal: r.progress_total,
+    error: r.error,
+    jobId: r.job_id,
+    createdAt: r.created_at,
+    startedAt: r.started_at,
+    finishedAt: r.finished_at,
+    durationMs: r.started_at && r.finished_at ? r.finished_at.getTime() - r.started_at.getTime() : null,
+  };
+}
+
+export async function getRun(db: Database, id: number): Promise<PipelineRunRecord | null> {
+  const row = await db.prisma.pipelineRun.findUnique({ where: { id } });
+  return row ? toRecord(row) : null;
+}
+
+export async function listRuns(
+  db: Database,
+  opts: { kind?: string; limit?: number } = {},
+): Promise<PipelineRunRecord[]> {
+  const rows = await db.prisma.pipelineRun.findMany({
+    where: opts.kind ? { kind: opts.kind } : undefined,
+    orderBy: { id: "desc" },
+    take: opts.limit ?? 50,
+  });
+  return rows.map(toRecord);
+}
