@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openDatabase } from "../../app/db.server.js";
+import { createScratchDatabase, DEFAULT_TEST_DATABASE_URL } from "../support/databases.js";
 import { runScript, type ScriptRun } from "../support/processes.js";
-import { createScratchDatabase, DEFAULT_TEST_DATABASE_URL, migrationFiles } from "../support/schema-match.js";
+import { migrationFiles } from "../support/schema-match.js";
 
 const baseUrl = process.env.DATABASE_URL || DEFAULT_TEST_DATABASE_URL;
 

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe } from "vitest";
 import { openDatabase } from "../../app/db.server.js";
+import { createScratchDatabase, DEFAULT_TEST_DATABASE_URL } from "../support/databases.js";
 import { describeRegistry } from "../support/registry-cases.js";
-import { createScratchDatabase, DEFAULT_TEST_DATABASE_URL } from "../support/schema-match.js";
 
 const baseUrl = process.env.DATABASE_URL || DEFAULT_TEST_DATABASE_URL;
 

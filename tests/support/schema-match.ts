@@ -5,7 +5,7 @@
  * the one `prisma generate` uses), through its DMMF. The database is read from pg_catalog. Both are
  * reduced to the same shape (tables, columns, indexes, foreign keys, enums) and compared both ways.
  */
-import { createHash, randomBytes } from "node:crypto";
+import { createHash } from "node:crypto";
 import { readdirSync, readFileSync } from "node:fs";
 import { readdir, readFile } from "node:fs/promises";
 import { createRequire } from "node:module";
@@ -18,7 +18,6 @@ export const ROOT = path.resolve(import.meta.dirname, "../..");
 export const SCHEMA_PATH = path.join(ROOT, "prisma/schema.prisma");
 export const MIGRATIONS_PATH = path.join(ROOT, "prisma/migrations");
 /** What scripts/start-postgres.sh sets up and prints. */
-export const DEFAULT_TEST_DATABASE_URL = "postgresql://storecast:storecast@127.0.0.1:5432/storecast_test";
 
 // ---------------------------------------------------------------------------------------------
 // Prisma's schema engine (WASM), with a minimal wasm-bindgen glue of our own: the `prisma`
@@ -846,35 +845,4 @@ export function schemaMatchSuite(
 
     extra?.(() => ctx!);
   });
-}
-
-/**
- * A new, empty Postgres database next to the one `baseUrl` names, dropped by dispose(). The
- * role in `baseUrl` needs CREATEDB.
- */
-export async function createScratchDatabase(
-  baseUrl: string,
-  prefix = "storecast_schema",
-): Promise<{ url: string; name: string; drop(): Promise<void> }> {
-  const admin = await openDatabase({ databaseUrl: baseUrl, migrate: false, poolSize: 1 });
-  const name = `${prefix}_${randomBytes(6).toString("hex")}`;
-  try {
-    await admin.sql.exec(`CREATE DATABASE "${name}"`);
-  } catch (err) {
-    await admin.close();
-    throw err;
-  }
-  const url = new URL(baseUrl);
-  url.pathname = `/${name}`;
-  return {
-    url: url.toString(),
-    name,
-    async drop() {
-      try {
-        await admin.sql.exec(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
-      } finally {
-        await admin.close();
-      }
-    },
-  };
 }

@@ -1,0 +1,36 @@
+import { randomBytes } from "node:crypto";
+import { openDatabase } from "../../app/db.server.js";
+
+/** What scripts/start-postgres.sh creates; the integration suite uses DATABASE_URL when set. */
+export const DEFAULT_TEST_DATABASE_URL = "postgresql://storecast:storecast@127.0.0.1:5432/storecast_test";
+
+/**
+ * A new, empty Postgres database next to the one `baseUrl` names, dropped by dispose(). The
+ * role in `baseUrl` needs CREATEDB.
+ */
+export async function createScratchDatabase(
+  baseUrl: string,
+  prefix: string,
+): Promise<{ url: string; name: string; drop(): Promise<void> }> {
+  const admin = await openDatabase({ databaseUrl: baseUrl, migrate: false, poolSize: 1 });
+  const name = `${prefix}_${randomBytes(6).toString("hex")}`;
+  try {
+    await admin.sql.exec(`CREATE DATABASE "${name}"`);
+  } catch (err) {
+    await admin.close();
+    throw err;
+  }
+  const url = new URL(baseUrl);
+  url.pathname = `/${name}`;
+  return {
+    url: url.toString(),
+    name,
+    async drop() {
+      try {
+        await admin.sql.exec(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+      } finally {
+        await admin.close();
+      }
+    },
+  };
+}
