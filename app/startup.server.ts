@@ -1,8 +1,8 @@
 import path from "node:path";
-import { subDays } from "date-fns";
 import type { Logger } from "pino";
 import type { Config } from "./config.server.js";
-import { writeGeneratedData } from "./datagen.server.js";
+import { STREAM_DAYS, writeGeneratedData } from "./datagen.server.js";
+import { formatDay, todayDay } from "./days.js";
 import { type Database, openDatabase } from "./db.server.js";
 import { historyIsEmpty, type LoadReport, loadHistory } from "./history.server.js";
 
@@ -35,7 +35,9 @@ export async function loadHistoryIfEmpty(db: Database, config: Config, log: Logg
       stores: config.GENERATE_STORES,
       products: config.GENERATE_PRODUCTS,
       days: config.GENERATE_DAYS,
-      endDate: subDays(new Date(), 1).toISOString().slice(0, 10),
+      // The newest STREAM_DAYS are held out for the live stream; ending them in the future puts
+      // the history's last day at yesterday, so the loader shifts nothing and weekdays stay real.
+      endDate: formatDay(todayDay() + STREAM_DAYS - 1),
       seed: config.GENERATE_SEED,
       outDir,
     });

@@ -1,0 +1,432 @@
+import { formatDay, parseDay } from "./days.js";
+import type { Database } from "./db.server.js";
+import { ValidationError } from "./errors.js";
+import {
+  type ForecastPoint,
+  type HistoryDay,
+  InsufficientHistoryError,
+  type ModelKind,
+  modelConfig,
+  type PlanDay,
+  planDays,
+  type StoredModel,
+  type TrainResult,
+  weekdayOpenShares,
+} from "./model.js";
+import type { ModelPool } from "./model-pool.server.js";
+import { PipelineRun, type RunKind } from "./pipeline-runs.server.js";
+import { NotFoundError, productionVersion, registerVersion, type VersionSummary } from "./registry.server.js";
+import type { StateHoliday } from "./rossmann.js";
+
+/** The weekly forecast covers this many days after the newest sales day. */
+export const BATCH_HORIZON_DAYS = 7;
+export const MAX_ADHOC_DAYS = 365;
+/** At most this many failed series are listed in a run's counts (all are counted). */
+const MAX_LISTED_FAILURES = 200;
+
+export interface SeriesKey {
+  store: number;
+  productname: string;
+}
+
+const seriesId = (s: SeriesKey) => `${s.store}\u0000${s.productname}`;
+
+interface SalesDbRow {
+  store: number;
+  productname: string;
+  date: string;
+  sales: number;
+  open: number;
+  promo: number;
+  stateholiday: string;
+  schoolholiday: number;
+}
+
+function toHistoryDay(r: SalesDbRow): HistoryDay {
+  return {
+    date: r.date,
+    sales: r.sales,
+    open: r.open === 1 ? 1 : 0,
+    promo: r.promo === 1 ? 1 : 0,
+    stateholiday: r.stateholiday as StateHoliday,
+    schoolholiday: r.schoolholiday === 1 ? 1 : 0,
+  };
+}
+
+/** The newest sales date in the database, or null when it is empty. */
+async function newestSalesDay(db: Database): Promise<number | null> {
+  const [row] = await db.sql.query<{ newest: string | null }>("SELECT max(date)::text AS newest FROM rossman_sales");
+  return row?.newest ? (parseDay(row.newest) ?? null) : null;
+}
+
+/** Every series' days in (fromDay, toDay], grouped by series, in date order. */
+async function loadHistories(
+  db: Database,
+  fromDay: number,
+  toDay: number,
+  only?: SeriesKey,
+): Promise<Map<string, { key: SeriesKey; days: HistoryDay[] }>> {
+  const rows = await db.sql.query<SalesDbRow>(
+    `SELECT store, productname, date::text AS date, sales, open, promo, stateholiday, schoolholiday
+       FROM rossman_sales
+      WHERE date > $1::date AND date <= $2::date
+        AND ($3::int IS NULL OR (store = $3::int AND productname = $4::text))
+      ORDER BY store, productname, date`,
+    [formatDay(fromDay), formatDay(toDay), only?.store ?? null, only?.productname ?? null],
+  );
+  const out = new Map<string, { key: SeriesKey; days: HistoryDay[] }>();
+  for (const r of rows) {
+    const id = seriesId(r);
+    let entry = out.get(id);
+    if (!entry) {
+      entry = { key: { store: r.store, productname: r.productname }, days: [] };
+      out.set(id, entry);
+    }
+    entry.days.push(toHistoryDay(r));
+  }
+  return out;
+}
+
+/** The store calendar (plans) for [fromDay, toDay], by store then date. */
+async function loadCalendars(
+  db: Database,
+  fromDay: number,
+  toDay: number,
+  store?: number,
+): Promise<Map<number, Map<string, PlanDay>>> {
+  const rows = await db.sql.query<Omit<SalesDbRow, "productname" | "sales">>(
+    `SELECT store, date::text AS date, open, promo, stateholiday, schoolholiday
+       FROM store_calendar
+      WHERE date >= $1::date AND date <= $2::date AND ($3::int IS NULL OR store = $3::int)`,
+    [formatDay(fromDay), formatDay(toDay), store ?? null],
+  );
+  const out = new Map<number, Map<string, PlanDay>>();
+  for (const r of rows) {
+    let plans = out.get(r.store);
+    if (!plans) {
+      plans = new Map();
+      out.set(r.store, plans);
+    }
+    plans.set(r.date, {
+      date: r.date,
+      open: r.open === 1 ? 1 : 0,
+      promo: r.promo === 1 ? 1 : 0,
+      stateholiday: r.stateholiday as StateHoliday,
+      schoolholiday: r.schoolholiday === 1 ? 1 : 0,
+    });
+  }
+  return out;
+}
+
+const EMPTY_PLAN: ReadonlyMap<string, PlanDay> = new Map();
+
+function dateRange(fromDay: number, days: number): string[] {
+  return Array.from({ length: days }, (_, i) => formatDay(fromDay + i));
+}
+
+/** Writes a series' forecast rows; re-writing the same model version replaces them. */
+async function writeForecast(
+  db: Database,
+  key: SeriesKey,
+  version: VersionSummary,
+  points: ForecastPoint[],
+  pipelineRunId: number | null,
+): Promise<void> {
+  if (points.length === 0) return;
+  await db.sql.query(
+    `INSERT INTO forecast_results
+       (store, productname, forecast_date, forecast_sale, lower_ci, upper_ci, model_name, model_version, pipeline_run_id)
+     SELECT $1::int, $2::text, d, v, l, u, $3::text, $4::int, $5::int
+       FROM unnest($6::date[], $7::float8[], $8::float8[], $9::float8[]) AS t(d, v, l, u)
+     ON CONFLICT (store, productname, forecast_date, model_version) DO UPDATE SET
+       forecast_sale = EXCLUDED.forecast_sale, lower_ci = EXCLUDED.lower_ci, upper_ci = EXCLUDED.upper_ci,
+       created_on = now(), pipeline_run_id = EXCLUDED.pipeline_run_id`,
+    [
+      key.store,
+      key.productname,
+      version.name,
+      version.version,
+      pipelineRunId,
+      points.map((p) => p.date),
+      points.map((p) => p.value),
+      points.map((p) => p.lower),
+      points.map((p) => p.upper),
+    ],
+  );
+}
+
+async function register(
+  db: Database,
+  key: SeriesKey,
+  result: TrainResult,
+  pipelineRunId: number | null,
+): Promise<VersionSummary> {
+  return registerVersion(db, {
+    store: key.store,
+    productname: key.productname,
+    config: result.model.config,
+    params: result.model,
+    trainStart: result.trainStart,
+    trainEnd: result.trainEnd,
+    trainRows: result.trainRows,
+    cv: result.cv,
+    durationMs: Math.round(result.durationMs),
+    pipelineRunId,
+  });
+}
+
+export interface TrainAllOptions {
+  kind?: ModelKind;
+  /** Recorded as the run's kind: the weekly schedule and an on-demand train-all differ only in name. */
+  runKind?: Extract<RunKind, "train-all" | "train-weekly">;
+  jobId?: string;
+  /** Called as series finish, for job progress (the run row is updated too). */
+  onProgress?: (done: number, total: number) => void;
+  /** Stops taking new series when aborted; the run ends STOPPED. */
+  signal?: AbortSignal;
+}
+
+export interface FailedSeries extends SeriesKey {
+  reason: string;
+}
+
+export interface TrainAllResult {
+  runId: number;
+  status: "SUCCEEDED" | "FAILED" | "STOPPED";
+  series: number;
+  trained: number;
+  skipped: number;
+  failed: number;
+  excludedDays: number;
+  forecastRows: number;
+  failures: FailedSeries[];
+  forecastFrom: string | null;
+  forecastTo: string | null;
+  durationMs: number;
+}
+
+/**
+ * The weekly pipeline: for every series with sales in the last `trainDays` days, fit,
+ * cross-validate, register a new production version, and write the next 7 days into
+ * `forecast_results`. A series that cannot be trained is recorded and does not fail the run.
+ */
+export async function trainAll(db: Database, pool: ModelPool, opts: TrainAllOptions = {}): Promise<TrainAllResult> {
+  const config = modelConfig(opts.kind ?? "default");
+  const started = Date.now();
+  const run = await PipelineRun.start(db, opts.runKind ?? "train-all", {
+    params: { model: config.kind, trainDays: config.trainDays },
+    jobId: opts.jobId,
+  });
+  const result: TrainAllResult = {
+    runId: run.id,
+    status: "SUCCEEDED",
+    series: 0,
+    trained: 0,
+    skipped: 0,
+    failed: 0,
+    excludedDays: 0,
+    forecastRows: 0,
+    failures: [],
+    forecastFrom: null,
+    forecastTo: null,
+    durationMs: 0,
+  };
+  const fail = (key: SeriesKey, reason: string, skipped: boolean) => {
+    if (skipped) result.skipped++;
+    else result.failed++;
+    if (result.failures.length < MAX_LISTED_FAILURES) result.failures.push({ ...key, reason });
+  };
+  try {
+    const newest = await newestSalesDay(db);
+    if (newest === null) {
+      await run.finish("SUCCEEDED", { counts: { ...result, note: "no sales history" } });
+      return { ...result, durationMs: Date.now() - started };
+    }
+    const firstForecastDay = newest + 1;
+    result.forecastFrom = formatDay(firstForecastDay);
+    result.forecastTo = formatDay(firstForecastDay + BATCH_HORIZON_DAYS - 1);
+    const forecastDates = dateRange(firstForecastDay, BATCH_HORIZON_DAYS);
+    const [histories, calendars] = await run.step("load", () =>
+      Promise.all([
+        loadHistories(db, newest - config.trainDays, newest),
+        loadCalendars(db, firstForecastDay, firstForecastDay + BATCH_HORIZON_DAYS - 1),
+      ]),
+    );
+    const series = [...histories.values()];
+    result.series = series.length;
+    await run.progress(0, series.length);
+
+    let next = 0;
+    let done = 0;
+    const worker = async () => {
+      while (next < series.length && !opts.signal?.aborted) {
+        const { key, days } = series[next++]!;
+        try {
+          const future = planDays(
+            forecastDates,
+            calendars.get(key.store) ?? EMPTY_PLAN,
+            weekdayOpenShares(days, config),
+          );
+          const trained = await pool.train(days, config, { future });
+          result.excludedDays += trained.excluded;
+          const version = await register(db, key, trained, run.id);
+          await writeForecast(db, key, version, trained.forecast ?? [], run.id);
+          result.forecastRows += trained.forecast?.length ?? 0;
+          result.trained++;
+        } catch (err) {
+          fail(key, (err as Error).message, err instanceof InsufficientHistoryError);
+        }
+        done++;
+        opts.onProgress?.(done, series.length);
+        void run.progress(done, series.length);
+      }
+    };
+    // Twice the threads: while one series waits on the database, its thread has the next one.
+    await run.step("train", () => Promise.all(Array.from({ length: Math.max(1, pool.threads * 2) }, worker)));
+    if (opts.signal?.aborted) result.status = "STOPPED";
+    result.durationMs = Date.now() - started;
+    await run.finish(result.status === "STOPPED" ? "STOPPED" : "SUCCEEDED", { counts: result });
+    return result;
+  } catch (err) {
+    result.status = "FAILED";
+    result.durationMs = Date.now() - started;
+    await run.finish("FAILED", { counts: result, error: (err as Error).message });
+    throw err;
+  }
+}
+
+async function assertSeriesExists(db: Database, key: SeriesKey): Promise<void> {
+  const [row] = await db.sql.query<{ store: boolean; product: boolean }>(
+    `SELECT EXISTS (SELECT 1 FROM rossman_sales WHERE store = $1) AS store,
+            EXISTS (SELECT 1 FROM rossman_sales WHERE store = $1 AND productname = $2) AS product`,
+    [key.store, key.productname],
+  );
+  if (!row?.store) throw new NotFoundError("store", `unknown store ${key.store}`);
+  if (!row.product) throw new NotFoundError("product", `store ${key.store} has no product ${key.productname}`);
+}
+
+export interface TrainOneResult {
+  runId: number;
+  version: VersionSummary;
+  train: Omit<TrainResult, "model">;
+}
+
+/**
+ * Retrains one series on its latest data: fit, cross-validate, register (the new version
+ * becomes production) and refresh its 7-day forecast, recorded as a `retrain` run.
+ */
+export async function trainOne(
+  db: Database,
+  pool: ModelPool,
+  key: SeriesKey,
+  opts: { kind?: ModelKind; jobId?: string } = {},
+): Promise<TrainOneResult> {
+  await assertSeriesExists(db, key);
+  const config = modelConfig(opts.kind ?? "default");
+  const run = await PipelineRun.start(db, "retrain", { params: { ...key, model: config.kind }, jobId: opts.jobId });
+  try {
+    const newest = await newestSalesDay(db);
+    const histories = await run.step("load", () =>
+      loadHistories(db, (newest ?? 0) - config.trainDays, newest ?? 0, key),
+    );
+    const days = histories.get(seriesId(key))?.days ?? [];
+    const firstForecastDay = (newest ?? 0) + 1;
+    const calendars = await loadCalendars(db, firstForecastDay, firstForecastDay + BATCH_HORIZON_DAYS - 1, key.store);
+    const future = planDays(
+      dateRange(firstForecastDay, BATCH_HORIZON_DAYS),
+      calendars.get(key.store) ?? EMPTY_PLAN,
+      weekdayOpenShares(days, config),
+    );
+    const trained = await run.step("fit", () => pool.train(days, config, { future }));
+    const version = await run.step("register", () => register(db, key, trained, run.id));
+    await run.step("forecast", () => writeForecast(db, key, version, trained.forecast ?? [], run.id));
+    const { model: _model, ...train } = trained;
+    await run.finish("SUCCEEDED", {
+      counts: { ...key, version: version.version, trainRows: trained.trainRows, excludedDays: trained.excluded },
+    });
+    return { runId: run.id, version, train };
+  } catch (err) {
+    await run.finish("FAILED", { error: (err as Error).message });
+    throw err;
+  }
+}
+
+export interface ForecastRequest extends SeriesKey {
+  /** YYYY-MM-DD, inclusive. */
+  begin: string;
+  /** YYYY-MM-DD, inclusive. */
+  end: string;
+}
+
+export interface AdhocForecast {
+  modelName: string;
+  modelVersion: number;
+  points: ForecastPoint[];
+}
+
+/** Checks an ad-hoc range: real dates, begin not after end, at most MAX_ADHOC_DAYS days. */
+export function validateRange(begin: string, end: string): { fromDay: number; days: number } {
+  const fromDay = parseDay(begin);
+  if (fromDay === undefined)
+    throw new ValidationError("begin_date", `begin date must be a real YYYY-MM-DD date, got "${begin}"`);
+  const toDay = parseDay(end);
+  if (toDay === undefined)
+    throw new ValidationError("end_date", `end date must be a real YYYY-MM-DD date, got "${end}"`);
+  if (fromDay > toDay) throw new ValidationError("end_date", `end date ${end} is before begin date ${begin}`);
+  const days = toDay - fromDay + 1;
+  if (days > MAX_ADHOC_DAYS) {
+    throw new ValidationError("end_date", `a forecast covers at most ${MAX_ADHOC_DAYS} days, asked for ${days}`);
+  }
+  return { fromDay, days };
+}
+
+/** Predicts any range from the production version of a series. Nothing is stored. */
+export async function adhocForecast(db: Database, pool: ModelPool, req: ForecastRequest): Promise<AdhocForecast> {
+  const { fromDay, days } = validateRange(req.begin, req.end);
+  const version = await productionVersion(db, req.store, req.productname);
+  if (!version) {
+    await assertSeriesExists(db, req);
+    throw new NotFoundError("model", `no trained model for store ${req.store} ${req.productname} yet`);
+  }
+  const model = version.params as StoredModel;
+  const calendars = await loadCalendars(db, fromDay, fromDay + days - 1, req.store);
+  const plan = planDays(dateRange(fromDay, days), calendars.get(req.store) ?? EMPTY_PLAN, model.weekdayOpen);
+  return { modelName: version.name, modelVersion: version.version, points: await pool.predict(model, plan) };
+}
+
+export interface WeeklyForecast {
+  modelName: string;
+  modelVersion: number;
+  createdOn: Date;
+  points: ForecastPoint[];
+}
+
+/** The newest weekly forecast of a series (the rows the latest run or retrain wrote). */
+export async function latestForecast(db: Database, key: SeriesKey): Promise<WeeklyForecast | null> {
+  const rows = await db.sql.query<{
+    forecast_date: string;
+    forecast_sale: number;
+    lower_ci: number;
+    upper_ci: number;
+    model_name: string;
+    model_version: number;
+    created_on: Date;
+  }>(
+    `WITH latest AS (
+       SELECT model_version FROM forecast_results
+        WHERE store = $1 AND productname = $2 ORDER BY created_on DESC, model_version DESC LIMIT 1)
+     SELECT forecast_date::text AS forecast_date, forecast_sale, lower_ci, upper_ci, model_name, model_version, created_on
+       FROM forecast_results
+      WHERE store = $1 AND productname = $2 AND model_version = (SELECT model_version FROM latest)
+      ORDER BY forecast_date`,
+    [key.store, key.productname],
+  );
+  const first = rows[0];
+  if (!first) return null;
+  return {
+    modelName: first.model_name,
+    modelVersion: first.model_version,
+    createdOn: new Date(first.created_on),
+    points: rows.map((r) => ({ date: r.forecast_date, value: r.forecast_sale, lower: r.lower_ci, upper: r.upper_ci })),
+  };
+}

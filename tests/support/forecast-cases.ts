@@ -1,0 +1,192 @@
+/**
+ * Contract suite for the forecasting pipeline (train-all, train-one, ad-hoc and weekly
+ * forecasts): the same cases run on in-memory PGlite (unit) and on Postgres (integration).
+ */
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { writeGeneratedData } from "../../app/datagen.server.js";
+import { formatDay, isoWeekday, parseDay, todayDay } from "../../app/days.js";
+import type { Database } from "../../app/db.server.js";
+import { ValidationError } from "../../app/errors.js";
+import { adhocForecast, latestForecast, trainAll, trainOne } from "../../app/forecast.server.js";
+import { loadHistory } from "../../app/history.server.js";
+import { createModelPool, type ModelPool } from "../../app/model-pool.server.js";
+import { getRun } from "../../app/pipeline-runs.server.js";
+import { listVersions, NotFoundError, productionVersion } from "../../app/registry.server.js";
+import { tempDir } from "./processes.js";
+
+const STORES = 5;
+const SHORT_STORE = 9001; // a store with too little history to train
+
+async function count(db: Database, sql: string, params: unknown[] = []): Promise<number> {
+  const [row] = await db.sql.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${sql}`, params);
+  return row?.n ?? 0;
+}
+
+export function describeForecasting(name: string, openDb: () => Promise<Database>): void {
+  describe(`forecasting on ${name}`, () => {
+    let db: Database;
+    let pool: ModelPool;
+    const yesterday = formatDay(todayDay() - 1);
+
+    beforeAll(async () => {
+      db = await openDb();
+      pool = createModelPool({ threads: 2 });
+      const dir = tempDir("forecast");
+      const files = await writeGeneratedData({
+        stores: STORES,
+        products: 1,
+        days: 160,
+        // The newest 10 days are held out for the stream: end 9 days ahead so history ends yesterday.
+        endDate: formatDay(todayDay() + 9),
+        seed: 11,
+        outDir: path.join(dir, "data"),
+      });
+      await loadHistory(db, { csv: files.historyCsv, calendarCsv: files.calendarCsv, storesCsv: files.storesCsv });
+      // Ten open days only, ending yesterday: inside the window, too short to fit.
+      const y = todayDay() - 1;
+      await db.sql.query(
+        `INSERT INTO rossman_sales (store, productname, date, dayofweek, sales, customers, open, promo, stateholiday, schoolholiday)
+         SELECT $1, 'product_A', d::date, extract(isodow FROM d)::int, 4000, 400, 1, 0, '0', 0
+           FROM generate_series($2::date, $3::date, interval '1 day') AS d`,
+        [SHORT_STORE, formatDay(y - 9), formatDay(y)],
+      );
+    });
+    afterAll(async () => {
+      await pool?.close();
+      await db?.close();
+    });
+
+    it("train-all fits, registers and writes the next 7 days for every series; a short series is skipped with its reason", async () => {
+      const progress: number[] = [];
+      const result = await trainAll(db, pool, { onProgress: (done) => progress.push(done) });
+      expect(result).toMatchObject({ status: "SUCCEEDED", series: STORES + 1, trained: STORES, skipped: 1, failed: 0 });
+      expect(result.failures).toEqual([
+        { store: SHORT_STORE, productname: "product_A", reason: "insufficient history: 10 open days" },
+      ]);
+      expect(progress.at(-1)).toBe(STORES + 1);
+      expect(result.forecastFrom).toBe(formatDay(todayDay()));
+      expect(result.forecastRows).toBe(STORES * 7);
+
+      const run = await getRun(db, result.runId);
+      expect(run).toMatchObject({
+        kind: "train-all",
+        status: "SUCCEEDED",
+        progressDone: STORES + 1,
+        progressTotal: STORES + 1,
+      });
+      expect(run?.counts).toMatchObject({ trained: STORES, skipped: 1, failed: 0 });
+      expect(run?.steps.map((s) => s.name)).toEqual(["load", "train"]);
+
+      for (let store = 1; store <= STORES; store++) {
+        const version = await productionVersion(db, store, "product_A");
+        expect(version).toMatchObject({
+          name: `prophet-retail-forecaster-store-${store}-product_A`,
+          version: 1,
+          stage: "production",
+          pipelineRunId: result.runId,
+        });
+        expect(version?.cv?.folds).toHaveLength(5);
+        expect(version?.cvRmspe).toBeGreaterThan(0);
+        const weekly = await latestForecast(db, { store, productname: "product_A" });
+        expect(weekly?.points.map((p) => p.date)).toEqual(
+          Array.from({ length: 7 }, (_, i) => formatDay(todayDay() + i)),
+        );
+        expect(weekly).toMatchObject({ modelName: version?.name, modelVersion: 1 });
+        for (const p of weekly?.points ?? []) {
+          expect(p.lower).toBeLessThanOrEqual(p.value);
+          expect(p.value).toBeLessThanOrEqual(p.upper);
+        }
+      }
+      expect(await count(db, "forecast_results WHERE store = $1", [SHORT_STORE])).toBe(0);
+      expect(await productionVersion(db, SHORT_STORE, "product_A")).toBeNull();
+    });
+
+    it("train-one registers the next version as production and refreshes that series' forecast", async () => {
+      const result = await trainOne(db, pool, { store: 2, productname: "product_A" });
+      expect(result.version).toMatchObject({ version: 2, stage: "production" });
+      const versions = await listVersions(db, 2, "product_A");
+      expect(versions.map((v) => [v.version, v.stage])).toEqual([
+        [2, "production"],
+        [1, "archived"],
+      ]);
+      const weekly = await latestForecast(db, { store: 2, productname: "product_A" });
+      expect(weekly?.modelVersion).toBe(2);
+      expect(weekly?.points).toHaveLength(7);
+      expect((await getRun(db, result.runId))?.status).toBe("SUCCEEDED");
+      // The other series keep version 1.
+      expect((await productionVersion(db, 1, "product_A"))?.version).toBe(1);
+    });
+
+    it("train-one and ad-hoc forecasts name an unknown store or product as not found", async () => {
+      await expect(trainOne(db, pool, { store: 4242, productname: "product_A" })).rejects.toMatchObject({
+        entity: "store",
+        message: expect.stringContaining("4242"),
+      });
+      await expect(trainOne(db, pool, { store: 1, productname: "product_Z" })).rejects.toBeInstanceOf(NotFoundError);
+      await expect(
+        adhocForecast(db, pool, { store: 1, productname: "product_Z", begin: yesterday, end: yesterday }),
+      ).rejects.toMatchObject({ entity: "product" });
+      await expect(
+        adhocForecast(db, pool, { store: SHORT_STORE, productname: "product_A", begin: yesterday, end: yesterday }),
+      ).rejects.toMatchObject({ entity: "model" });
+    });
+
+    it("ad-hoc forecasts any range from the production version and stores nothing", async () => {
+      const before = await count(db, "forecast_results");
+      const begin = formatDay(todayDay() + 3);
+      const end = formatDay(todayDay() + 92);
+      const result = await adhocForecast(db, pool, { store: 1, productname: "product_A", begin, end });
+      expect(result).toMatchObject({ modelName: "prophet-retail-forecaster-store-1-product_A", modelVersion: 1 });
+      expect(result.points).toHaveLength(90);
+      expect(result.points[0]?.date).toBe(begin);
+      expect(result.points.at(-1)?.date).toBe(end);
+      expect(await count(db, "forecast_results")).toBe(before);
+      // Beyond the calendar, days follow the store's usual week (e.g. closed on Sundays).
+      const shares = await db.sql.query<{ dow: number; share: number }>(
+        `SELECT dayofweek AS dow, avg(open)::float8 AS share FROM rossman_sales WHERE store = 1 GROUP BY dayofweek`,
+      );
+      const usuallyClosed = new Set(shares.filter((r) => r.share < 0.5).map((r) => r.dow));
+      expect(usuallyClosed.size).toBeGreaterThan(0);
+      const [planned] = await db.sql.query<{ last: string }>(
+        `SELECT max(date)::text AS last FROM store_calendar WHERE store = 1`,
+      );
+      const unplanned = result.points.filter((p) => p.date > (planned?.last ?? ""));
+      expect(unplanned.length).toBeGreaterThan(30);
+      for (const p of unplanned) {
+        if (usuallyClosed.has(isoWeekday(parseDay(p.date)!)))
+          expect(p).toEqual({ date: p.date, value: 0, lower: 0, upper: 0 });
+        else expect(p.value).toBeGreaterThan(0);
+      }
+    });
+
+    it("ad-hoc forecast follows the store calendar: a planned closure is 0 with a 0 interval", async () => {
+      const day = formatDay(todayDay() + 2);
+      await db.sql.query(
+        `INSERT INTO store_calendar (store, date, dayofweek, open, promo, stateholiday, schoolholiday)
+         VALUES (3, $1::date, $2, 0, 0, 'a', 0)
+         ON CONFLICT (store, date) DO UPDATE SET open = 0, stateholiday = 'a'`,
+        [day, isoWeekday(parseDay(day)!)],
+      );
+      const result = await adhocForecast(db, pool, { store: 3, productname: "product_A", begin: day, end: day });
+      expect(result.points).toEqual([{ date: day, value: 0, lower: 0, upper: 0 }]);
+    });
+
+    it("rejects a range that ends before it begins or spans more than 365 days, naming the field", async () => {
+      const key = { store: 1, productname: "product_A" };
+      await expect(adhocForecast(db, pool, { ...key, begin: "2026-03-10", end: "2026-03-01" })).rejects.toMatchObject({
+        field: "end_date",
+        message: expect.stringContaining("before"),
+      });
+      await expect(adhocForecast(db, pool, { ...key, begin: "2026-01-01", end: "2027-01-01" })).rejects.toBeInstanceOf(
+        ValidationError,
+      );
+      await expect(adhocForecast(db, pool, { ...key, begin: "2026-02-30", end: "2026-03-01" })).rejects.toMatchObject({
+        field: "begin_date",
+      });
+      // 365 days inclusive is the limit, not an error.
+      const ok = await adhocForecast(db, pool, { ...key, begin: "2026-01-01", end: "2026-12-31" });
+      expect(ok.points).toHaveLength(365);
+    });
+  });
+}
