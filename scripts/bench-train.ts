@@ -105,8 +105,8 @@ async function accuracy(pool: ModelPool, stores: number, seed: number): Promise<
   for (const day of generateSalesDays({ stores, products: 1, days: 150, endDate, seed })) {
     for (const r of day.rows) {
       if (r.productname !== DEFAULT_PRODUCT) continue;
-      let days = byStore.get(r.store);
-      if (!days) byStore.set(r.store, (days = []));
+      const days = byStore.get(r.store) ?? [];
+      if (days.length === 0) byStore.set(r.store, days);
       days.push(r);
     }
   }
