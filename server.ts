@@ -10,8 +10,10 @@ import { ConfigError, loadConfig } from "./app/config.server.js";
 import { DatabaseUnreachableError } from "./app/db.server.js";
 import { createLogger } from "./app/log.server.js";
 import { MigrationError } from "./app/migrate.server.js";
+import { createModelPool } from "./app/model-pool.server.js";
 import { loadHistoryIfEmpty, openConfiguredDatabase } from "./app/startup.server.js";
 import { startWorkers } from "./workers/index.js";
+import { initialTraining } from "./workers/initial-training.js";
 
 const EXPECTED_ERRORS = [ConfigError, DatabaseUnreachableError, MigrationError];
 
@@ -33,7 +35,9 @@ async function main(): Promise<void> {
   const db = await openConfiguredDatabase(config);
   log.info({ database: db.kind, location: db.location }, "database ready");
   await loadHistoryIfEmpty(db, config, log);
-  const workers = await startWorkers({ config, db, log });
+  const models = createModelPool({ threads: config.MODEL_THREADS || undefined });
+  const workerContext = { config, db, log };
+  const workers = await startWorkers(workerContext, config.AUTO_TRAIN ? [initialTraining(workerContext, models)] : []);
 
   const app = express();
   app.disable("x-powered-by");
@@ -67,7 +71,7 @@ async function main(): Promise<void> {
     createRequestHandler({
       build,
       mode: config.NODE_ENV === "development" ? "development" : "production",
-      getLoadContext: () => ({ config, db, startedAt }),
+      getLoadContext: () => ({ config, db, models, startedAt }),
     }),
   );
 
@@ -91,6 +95,7 @@ async function main(): Promise<void> {
     await new Promise<void>((resolve) => server.close(() => resolve()));
     clearTimeout(force);
     await workers.stop();
+    await models.close();
     await closeVite();
     await db.close();
     log.info("stopped cleanly");

@@ -47,6 +47,8 @@ const schema = z.object({
   GENERATE_DAYS: int(30, 2000).default(160),
   GENERATE_SEED: int(0, 2 ** 31 - 1).default(42),
   SHUTDOWN_TIMEOUT_MS: int(0, 600_000).default(10_000),
+  AUTO_TRAIN: bool.default(true),
+  MODEL_THREADS: int(0, 64).default(0),
 });
 
 export type Config = z.infer<typeof schema>;

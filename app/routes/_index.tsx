@@ -1,5 +1,7 @@
 import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { Form, useLoaderData, useNavigation, useSearchParams } from "@remix-run/react";
+import { listRuns } from "../pipeline-runs.server.js";
+import { countProductionVersions } from "../registry.server.js";
 import { historyTotals, listStoreSummaries } from "../stores.server.js";
 
 export const meta: MetaFunction = () => [{ title: "storecast: stores" }];
@@ -7,11 +9,21 @@ export const meta: MetaFunction = () => [{ title: "storecast: stores" }];
 export async function loader({ request, context }: LoaderFunctionArgs) {
   const q = new URL(request.url).searchParams.get("store")?.trim() ?? "";
   const storeFilter = /^\d{1,6}$/.test(q) ? Number(q) : undefined;
-  const [totals, stores] = await Promise.all([
+  const [totals, stores, models, [training]] = await Promise.all([
     historyTotals(context.db),
     listStoreSummaries(context.db, { storeFilter }),
+    countProductionVersions(context.db),
+    listRuns(context.db, { kind: "train-all", limit: 1 }),
   ]);
-  return { totals, stores, query: q, invalidQuery: q !== "" && storeFilter === undefined, database: context.db.kind };
+  return {
+    totals,
+    stores,
+    models,
+    training: training ? { status: training.status, done: training.progressDone, total: training.progressTotal } : null,
+    query: q,
+    invalidQuery: q !== "" && storeFilter === undefined,
+    database: context.db.kind,
+  };
 }
 
 const number = new Intl.NumberFormat("en-US");
@@ -26,7 +38,7 @@ function Stat({ label, value }: { label: string; value: string }) {
 }
 
 export default function Index() {
-  const { totals, stores, query, invalidQuery, database } = useLoaderData<typeof loader>();
+  const { totals, stores, models, training, query, invalidQuery, database } = useLoaderData<typeof loader>();
   const navigation = useNavigation();
   const [params] = useSearchParams();
   const searching = navigation.state === "loading" && navigation.location?.pathname === "/";
@@ -37,12 +49,21 @@ export default function Index() {
         <h1 id="overview-heading" className="text-2xl font-semibold">
           Stores
         </h1>
-        <dl className="grid grid-cols-2 gap-3 sm:grid-cols-4">
+        <dl className="grid grid-cols-2 gap-3 sm:grid-cols-5">
           <Stat label="Stores with sales" value={number.format(totals.stores)} />
           <Stat label="Sales rows" value={number.format(totals.rows)} />
           <Stat label="History from" value={totals.firstDate ?? "–"} />
           <Stat label="Last sales date" value={totals.lastDate ?? "–"} />
+          <Stat label="Models in production" value={number.format(models)} />
         </dl>
+        {training?.status === "RUNNING" ? (
+          <div className="space-y-1">
+            <label htmlFor="training-progress" className="text-sm">
+              Training every series: {training.done} of {training.total}
+            </label>
+            <progress id="training-progress" className="w-full" max={training.total || 1} value={training.done} />
+          </div>
+        ) : null}
         <p className="text-sm text-slate-500 dark:text-slate-400">Database: {database}</p>
       </section>
 

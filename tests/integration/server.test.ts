@@ -31,6 +31,17 @@ describe("server on embedded PGlite", () => {
     expect(server.output()).toContain("history loaded");
   });
 
+  it("trains every series in the background after the first start, while serving", async () => {
+    const models = async () => {
+      const html = await (await fetch(server.url)).text();
+      return Number(/Models in production<\/dt><dd[^>]*>(\d+)</.exec(html)?.[1] ?? Number.NaN);
+    };
+    const deadline = Date.now() + 120_000;
+    while ((await models()) < 6 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 500));
+    expect(await models()).toBe(6);
+    expect(server.output()).toContain("initial training finished");
+  });
+
   it("answers /healthz and /readyz as JSON", async () => {
     const health = await fetch(`${server.url}/healthz`);
     expect(health.status).toBe(200);
@@ -62,6 +73,7 @@ describe("server on embedded PGlite", () => {
 
     server = await startServer({ PGLITE_DIR: `${dataDir}/pglite`, DATA_DIR: dataDir, ...SMALL_DATA });
     expect(server.output()).not.toContain("history loaded");
+    expect(server.output()).not.toContain("no trained models yet");
     expect(storeRowCount(await (await fetch(server.url)).text())).toBe(6);
     server.child.kill("SIGINT");
     expect(await server.exited).toBe(0);
