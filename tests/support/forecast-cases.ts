@@ -102,6 +102,34 @@ export function describeForecasting(name: string, openDb: () => Promise<Database
       expect(await productionVersion(db, SHORT_STORE, "product_A")).toBeNull();
     });
 
+    it("an optimiser error fails that series only: recorded with its reason, the run still succeeds", async () => {
+      // The pool is real; only the second series' fit is made to fail, as a crashed optimiser would.
+      let calls = 0;
+      const flaky: ModelPool = {
+        threads: pool.threads,
+        predict: (model, days) => pool.predict(model, days),
+        close: async () => {},
+        train: (history, config, opts) => {
+          calls++;
+          return calls === 2
+            ? Promise.reject(new Error("optimisation failed: line search"))
+            : pool.train(history, config, opts);
+        },
+      };
+      const before = await productionVersion(db, 2, "product_A");
+      const result = await trainAll(db, flaky);
+      expect(result).toMatchObject({ status: "SUCCEEDED", trained: STORES - 1, failed: 1, skipped: 1 });
+      expect(result.failures).toContainEqual({
+        store: 2,
+        productname: "product_A",
+        reason: "optimisation failed: line search",
+      });
+      expect((await getRun(db, result.runId))?.counts).toMatchObject({ failed: 1, trained: STORES - 1 });
+      // The failed series keeps serving its previous version; the others moved on.
+      expect((await productionVersion(db, 2, "product_A"))?.version).toBe(before?.version);
+      expect((await productionVersion(db, 1, "product_A"))?.version).toBe(2);
+    });
+
     it("train-one registers the next version as production and refreshes that series' forecast", async () => {
       const result = await trainOne(db, pool, { store: 2, productname: "product_A" });
       expect(result.version).toMatchObject({ version: 2, stage: "production" });
@@ -114,8 +142,8 @@ export function describeForecasting(name: string, openDb: () => Promise<Database
       expect(weekly?.modelVersion).toBe(2);
       expect(weekly?.points).toHaveLength(7);
       expect((await getRun(db, result.runId))?.status).toBe("SUCCEEDED");
-      // The other series keep version 1.
-      expect((await productionVersion(db, 1, "product_A"))?.version).toBe(1);
+      // Other series are untouched by a retrain.
+      expect((await productionVersion(db, 1, "product_A"))?.version).toBe(2);
     });
 
     it("train-one and ad-hoc forecasts name an unknown store or product as not found", async () => {
@@ -137,7 +165,7 @@ export function describeForecasting(name: string, openDb: () => Promise<Database
       const begin = formatDay(todayDay() + 3);
       const end = formatDay(todayDay() + 92);
       const result = await adhocForecast(db, pool, { store: 1, productname: "product_A", begin, end });
-      expect(result).toMatchObject({ modelName: "prophet-retail-forecaster-store-1-product_A", modelVersion: 1 });
+      expect(result).toMatchObject({ modelName: "prophet-retail-forecaster-store-1-product_A", modelVersion: 2 });
       expect(result.points).toHaveLength(90);
       expect(result.points[0]?.date).toBe(begin);
       expect(result.points.at(-1)?.date).toBe(end);
