@@ -14,11 +14,12 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { Command, InvalidArgumentError } from "commander";
+import { Command } from "commander";
 import pg from "pg";
 import { STREAM_DAYS, writeGeneratedData } from "../app/datagen.server.js";
 import { type Database, openDatabase } from "../app/db.server.js";
 import { type LoadReport, loadHistory } from "../app/history.server.js";
+import { integerOption } from "./cli-options.js";
 
 const TARGET_SECONDS = { postgres: 10, pglite: 30 } as const;
 
@@ -38,16 +39,6 @@ interface Run {
   readSeconds: number;
   wallSeconds: number;
   limit: number;
-}
-
-function integer(min: number, max: number) {
-  return (value: string): number => {
-    const n = Number(value);
-    if (!/^\d+$/.test(value.trim()) || n < min || n > max) {
-      throw new InvalidArgumentError(`expected an integer from ${min} to ${max}.`);
-    }
-    return n;
-  };
 }
 
 const log = (s: string) => process.stderr.write(`bench-load: ${s}\n`);
@@ -207,8 +198,8 @@ const program = new Command()
   .name("bench-load")
   .description("Time the history loader on generated data into PGlite and, if configured, Postgres.")
   .option("--postgres <url>", "Postgres URL (default: DATABASE_URL)")
-  .option("--stores <n>", "stores", integer(1, 100_000), 1115)
-  .option("--days <n>", "days of history", integer(1, 5000), 150)
+  .option("--stores <n>", "stores", integerOption(1, 100_000), 1115)
+  .option("--days <n>", "days of history", integerOption(1, 5000), 150)
   .option("--truncate", "use the URL's schema as is, truncating the three tables first", false)
   .option("--keep-files", "keep the generated CSV files", false)
   .allowExcessArguments(false);

@@ -16,7 +16,7 @@ import { randomBytes } from "node:crypto";
 import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { Command, InvalidArgumentError } from "commander";
+import { Command } from "commander";
 import pg from "pg";
 import { generateSalesDays, STREAM_DAYS, writeGeneratedData } from "../app/datagen.server.js";
 import { formatDay, parseDay, todayDay } from "../app/days.js";
@@ -26,20 +26,11 @@ import { loadHistory } from "../app/history.server.js";
 import { type HistoryDay, type Metrics, metrics, modelConfig, type PlanDay } from "../app/model.js";
 import { createModelPool, type ModelPool } from "../app/model-pool.server.js";
 import { DEFAULT_PRODUCT } from "../app/rossmann.js";
+import { integerOption } from "./cli-options.js";
 
 const HOLDOUT_DAYS = 14;
 
 const log = (s: string) => process.stderr.write(`bench-train: ${s}\n`);
-
-function integer(min: number, max: number) {
-  return (value: string): number => {
-    const n = Number(value);
-    if (!/^\d+$/.test(value.trim()) || n < min || n > max) {
-      throw new InvalidArgumentError(`expected an integer from ${min} to ${max}.`);
-    }
-    return n;
-  };
-}
 
 function quantile(values: number[], q: number): number {
   const sorted = [...values].sort((a, b) => a - b);
@@ -164,11 +155,11 @@ async function accuracy(pool: ModelPool, stores: number, seed: number): Promise<
 async function main() {
   const program = new Command()
     .name("bench-train")
-    .option("--stores <n>", "stores", integer(1, 100_000), 1115)
-    .option("--products <n>", "products per store", integer(1, 100), 1)
+    .option("--stores <n>", "stores", integerOption(1, 100_000), 1115)
+    .option("--products <n>", "products per store", integerOption(1, 100), 1)
     .option("--postgres <url>", "Postgres URL (default: DATABASE_URL; none: PGlite)")
     .option("--skip-accuracy", "skip the held-out accuracy comparison", false)
-    .option("--seed <n>", "data seed", integer(0, 2 ** 31 - 1), 42)
+    .option("--seed <n>", "data seed", integerOption(0, 2 ** 31 - 1), 42)
     .parse();
   const opts = program.opts<{
     stores: number;

@@ -10,16 +10,7 @@ import path from "node:path";
 import { Command, InvalidArgumentError } from "commander";
 import { OPTION_LIMITS, productName, writeGeneratedData } from "../app/datagen.server.js";
 import { parseDay } from "../app/days.js";
-
-function integer(min: number, max: number) {
-  return (value: string): number => {
-    const n = Number(value);
-    if (!/^-?\d+$/.test(value.trim()) || !Number.isSafeInteger(n) || n < min || n > max) {
-      throw new InvalidArgumentError(`expected an integer from ${min} to ${max}.`);
-    }
-    return n;
-  };
-}
+import { integerOption } from "./cli-options.js";
 
 function date(value: string): string {
   const year = Number(value.slice(0, 4));
@@ -55,23 +46,23 @@ const program = new Command()
   .option(
     "--stores <n>",
     `number of stores (${L.stores.min}-${L.stores.max})`,
-    integer(L.stores.min, L.stores.max),
+    integerOption(L.stores.min, L.stores.max),
     1115,
   )
   .option(
     "--products <n>",
     `number of products, named ${productName(0)}, ${productName(1)}, ... (${L.products.min}-${L.products.max})`,
-    integer(L.products.min, L.products.max),
+    integerOption(L.products.min, L.products.max),
     1,
   )
   .option(
     "--days <n>",
     `generated days, including the 10 held-out stream days (${L.days.min}-${L.days.max})`,
-    integer(L.days.min, L.days.max),
+    integerOption(L.days.min, L.days.max),
     160,
   )
   .option("--end-date <date>", "last generated day, YYYY-MM-DD (default: yesterday, UTC)", date)
-  .option("--seed <n>", `random seed (${L.seed.min}-${L.seed.max})`, integer(L.seed.min, L.seed.max), 42)
+  .option("--seed <n>", `random seed (${L.seed.min}-${L.seed.max})`, integerOption(L.seed.min, L.seed.max), 42)
   .option("--out <dir>", "output directory", "./data/generated")
   .allowExcessArguments(false);
 

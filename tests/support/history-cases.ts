@@ -7,7 +7,7 @@ import path from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type { Database } from "../../app/db.server.js";
 import { HistoryLoadError, historyIsEmpty, type LoadHistoryOptions, loadHistory } from "../../app/history.server.js";
-import { isoDayOfWeek } from "../../app/rossmann.js";
+import { type CalendarRow, isoDayOfWeek, type SalesRow } from "../../app/rossmann.js";
 import { runScript, type ScriptRun, tempDir } from "./processes.js";
 
 export const HEADER = "Store,DayOfWeek,Date,Sales,Customers,Open,Promo,StateHoliday,SchoolHoliday";
@@ -68,28 +68,9 @@ export async function runCli(args: string[], env: Record<string, string> = {}): 
   }
 }
 
-interface SalesRecord {
-  store: number;
-  productname: string;
-  date: string;
-  dayofweek: number;
-  sales: number;
-  customers: number;
-  open: number;
-  promo: number;
-  stateholiday: string;
-  schoolholiday: number;
-}
-
-interface CalendarRecord {
-  store: number;
-  date: string;
-  dayofweek: number;
-  open: number;
-  promo: number;
-  stateholiday: string;
-  schoolholiday: number;
-}
+// What the database hands back: SalesRow and CalendarRow as stored.
+type SalesRecord = SalesRow;
+type CalendarRecord = CalendarRow;
 
 export function salesRows(db: Database): Promise<SalesRecord[]> {
   return db.sql.query<SalesRecord>(
