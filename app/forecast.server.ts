@@ -21,6 +21,8 @@ import type { StateHoliday } from "./rossmann.js";
 /** The weekly forecast covers this many days after the newest sales day. */
 export const BATCH_HORIZON_DAYS = 7;
 export const MAX_ADHOC_DAYS = 365;
+/** Series per history chunk in train-all (whole stores; the next chunk loads while this one trains). */
+const TRAIN_CHUNK_SERIES = 500;
 /** At most this many failed series are listed in a run's counts (all are counted). */
 const MAX_LISTED_FAILURES = 200;
 
@@ -64,15 +66,16 @@ async function loadHistories(
   db: Database,
   fromDay: number,
   toDay: number,
-  only?: SeriesKey,
+  only: { series: SeriesKey } | { stores: [number, number] },
 ): Promise<Map<string, { key: SeriesKey; days: HistoryDay[] }>> {
+  const [firstStore, lastStore] = "series" in only ? [only.series.store, only.series.store] : only.stores;
   const rows = await db.sql.query<SalesDbRow>(
     `SELECT store, productname, date::text AS date, sales, open, promo, stateholiday, schoolholiday
        FROM rossman_sales
-      WHERE date > $1::date AND date <= $2::date
-        AND ($3::int IS NULL OR (store = $3::int AND productname = $4::text))
+      WHERE date > $1::date AND date <= $2::date AND store BETWEEN $3::int AND $4::int
+        AND ($5::text IS NULL OR productname = $5::text)
       ORDER BY store, productname, date`,
-    [formatDay(fromDay), formatDay(toDay), only?.store ?? null, only?.productname ?? null],
+    [formatDay(fromDay), formatDay(toDay), firstStore, lastStore, "series" in only ? only.series.productname : null],
   );
   const out = new Map<string, { key: SeriesKey; days: HistoryDay[] }>();
   for (const r of rows) {
@@ -85,6 +88,34 @@ async function loadHistories(
     entry.days.push(toHistoryDay(r));
   }
   return out;
+}
+
+/** Every series with sales in (fromDay, toDay], in store and product order. */
+async function listSeries(db: Database, fromDay: number, toDay: number): Promise<SeriesKey[]> {
+  return db.sql.query<SeriesKey>(
+    `SELECT store, productname FROM rossman_sales
+      WHERE date > $1::date AND date <= $2::date
+      GROUP BY store, productname ORDER BY store, productname`,
+    [formatDay(fromDay), formatDay(toDay)],
+  );
+}
+
+/**
+ * Whole stores, about `size` series at a time: train-all holds one chunk's history (and the
+ * next one's, prefetched) rather than every series', so memory stays flat as series grow.
+ */
+function storeChunks(keys: readonly SeriesKey[], size: number): { stores: [number, number]; count: number }[] {
+  const chunks: { stores: [number, number]; count: number }[] = [];
+  for (const key of keys) {
+    const last = chunks.at(-1);
+    if (last && (last.count < size || last.stores[1] === key.store)) {
+      last.stores[1] = key.store;
+      last.count++;
+    } else {
+      chunks.push({ stores: [key.store, key.store], count: 1 });
+    }
+  }
+  return chunks;
 }
 
 /** The store calendar (plans) for [fromDay, toDay], by store then date. */
@@ -246,43 +277,59 @@ export async function trainAll(db: Database, pool: ModelPool, opts: TrainAllOpti
     result.forecastFrom = formatDay(firstForecastDay);
     result.forecastTo = formatDay(firstForecastDay + BATCH_HORIZON_DAYS - 1);
     const forecastDates = dateRange(firstForecastDay, BATCH_HORIZON_DAYS);
-    const [histories, calendars] = await run.step("load", () =>
+    const fromDay = newest - config.trainDays;
+    const [keys, calendars] = await run.step("load", () =>
       Promise.all([
-        loadHistories(db, newest - config.trainDays, newest),
+        listSeries(db, fromDay, newest),
         loadCalendars(db, firstForecastDay, firstForecastDay + BATCH_HORIZON_DAYS - 1),
       ]),
     );
-    const series = [...histories.values()];
-    result.series = series.length;
-    await run.progress(0, series.length);
+    result.series = keys.length;
+    await run.progress(0, keys.length);
 
-    let next = 0;
     let done = 0;
-    const worker = async () => {
-      while (next < series.length && !opts.signal?.aborted) {
-        const { key, days } = series[next++]!;
-        try {
-          const future = planDays(
-            forecastDates,
-            calendars.get(key.store) ?? EMPTY_PLAN,
-            weekdayOpenShares(days, config),
-          );
-          const trained = await pool.train(days, config, { future });
-          result.excludedDays += trained.excluded;
-          const version = await register(db, key, trained, run.id);
-          await writeForecast(db, key, version, trained.forecast ?? [], run.id);
-          result.forecastRows += trained.forecast?.length ?? 0;
-          result.trained++;
-        } catch (err) {
-          fail(key, (err as Error).message, err instanceof InsufficientHistoryError);
+    const trainChunk = async (series: { key: SeriesKey; days: HistoryDay[] }[]) => {
+      let next = 0;
+      const worker = async () => {
+        while (next < series.length && !opts.signal?.aborted) {
+          const { key, days } = series[next++]!;
+          try {
+            const future = planDays(
+              forecastDates,
+              calendars.get(key.store) ?? EMPTY_PLAN,
+              weekdayOpenShares(days, config),
+            );
+            const trained = await pool.train(days, config, { future });
+            result.excludedDays += trained.excluded;
+            const version = await register(db, key, trained, run.id);
+            await writeForecast(db, key, version, trained.forecast ?? [], run.id);
+            result.forecastRows += trained.forecast?.length ?? 0;
+            result.trained++;
+          } catch (err) {
+            fail(key, (err as Error).message, err instanceof InsufficientHistoryError);
+          }
+          done++;
+          opts.onProgress?.(done, keys.length);
+          void run.progress(done, keys.length);
         }
-        done++;
-        opts.onProgress?.(done, series.length);
-        void run.progress(done, series.length);
-      }
+      };
+      // Twice the threads: while one series waits on the database, its thread has the next one.
+      await Promise.all(Array.from({ length: Math.max(1, pool.threads * 2) }, worker));
     };
-    // Twice the threads: while one series waits on the database, its thread has the next one.
-    await run.step("train", () => Promise.all(Array.from({ length: Math.max(1, pool.threads * 2) }, worker)));
+    const chunks = storeChunks(keys, TRAIN_CHUNK_SERIES);
+    const load = (i: number) => {
+      const chunk = chunks[i];
+      return chunk ? loadHistories(db, fromDay, newest, { stores: chunk.stores }) : Promise.resolve(null);
+    };
+    await run.step("train", async () => {
+      let pending = load(0);
+      for (let i = 0; i < chunks.length && !opts.signal?.aborted; i++) {
+        const histories = await pending;
+        pending = load(i + 1);
+        await trainChunk([...(histories?.values() ?? [])]);
+      }
+      await pending;
+    });
     if (opts.signal?.aborted) result.status = "STOPPED";
     result.durationMs = Date.now() - started;
     await run.finish(result.status === "STOPPED" ? "STOPPED" : "SUCCEEDED", { counts: result });
@@ -327,7 +374,7 @@ export async function trainOne(
   try {
     const newest = await newestSalesDay(db);
     const histories = await run.step("load", () =>
-      loadHistories(db, (newest ?? 0) - config.trainDays, newest ?? 0, key),
+      loadHistories(db, (newest ?? 0) - config.trainDays, newest ?? 0, { series: key }),
     );
     const days = histories.get(seriesId(key))?.days ?? [];
     const firstForecastDay = (newest ?? 0) + 1;
