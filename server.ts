@@ -6,16 +6,20 @@ import { pathToFileURL } from "node:url";
 import { createRequestHandler } from "@remix-run/express";
 import type { ServerBuild } from "@remix-run/node";
 import express from "express";
-import { ConfigError, loadConfig } from "./app/config.server.js";
+import { ConfigError, loadConfig, runsStreamProducer } from "./app/config.server.js";
 import { DatabaseUnreachableError } from "./app/db.server.js";
 import { createLogger } from "./app/log.server.js";
 import { MigrationError } from "./app/migrate.server.js";
 import { createModelPool } from "./app/model-pool.server.js";
 import { loadHistoryIfEmpty, openConfiguredDatabase } from "./app/startup.server.js";
-import { startWorkers } from "./workers/index.js";
+import { openSalesStream } from "./app/stream/open.js";
+import { StreamUnavailableError } from "./app/stream/port.js";
+import { type BackgroundService, startWorkers } from "./workers/index.js";
+import { ingestConsumer } from "./workers/ingest-consumer.js";
 import { initialTraining } from "./workers/initial-training.js";
+import { streamProducer } from "./workers/stream-producer.js";
 
-const EXPECTED_ERRORS = [ConfigError, DatabaseUnreachableError, MigrationError];
+const EXPECTED_ERRORS = [ConfigError, DatabaseUnreachableError, MigrationError, StreamUnavailableError];
 
 /** Known start-up failures are one line and exit code 1; anything else keeps its stack. */
 function fail(err: unknown): never {
@@ -37,7 +41,12 @@ async function main(): Promise<void> {
   await loadHistoryIfEmpty(db, config, log);
   const models = createModelPool({ threads: config.MODEL_THREADS || undefined });
   const workerContext = { config, db, log };
-  const workers = await startWorkers(workerContext, config.AUTO_TRAIN ? [initialTraining(workerContext, models)] : []);
+  // The sales stream: Kafka with KAFKA_BROKERS, in-process otherwise (then the producer runs here too).
+  const stream = openSalesStream(config, log);
+  const services: BackgroundService[] = [ingestConsumer(workerContext, stream)];
+  if (runsStreamProducer(config)) services.push(streamProducer(workerContext, stream));
+  if (config.AUTO_TRAIN) services.push(initialTraining(workerContext, models));
+  const workers = await startWorkers(workerContext, services);
 
   const app = express();
   app.disable("x-powered-by");
@@ -95,6 +104,7 @@ async function main(): Promise<void> {
     await new Promise<void>((resolve) => server.close(() => resolve()));
     clearTimeout(force);
     await workers.stop();
+    await stream.close();
     await models.close();
     await closeVite();
     await db.close();

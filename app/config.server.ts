@@ -29,6 +29,19 @@ const postgresUrl = z.string().refine(
   { error: "expected a postgres://user:password@host:port/database URL" },
 );
 
+/** Kafka bootstrap servers: a comma-separated list of host:port. */
+const brokerList = z
+  .string()
+  .transform((v) => v.split(",").map((b) => b.trim()))
+  .refine((list) => list.every((b) => /^[A-Za-z0-9._-]+:\d{1,5}$/.test(b) && Number(b.split(":")[1]) <= 65535), {
+    error: "expected a comma-separated list of host:port",
+  });
+
+/** A Kafka topic name: letters, digits, '.', '_', '-', at most 249 characters. */
+const topicName = z
+  .string()
+  .regex(/^[A-Za-z0-9._-]{1,249}$/, { error: "expected a topic name of letters, digits, '.', '_' and '-'" });
+
 const schema = z.object({
   NODE_ENV: z.enum(["development", "production", "test"]).default("production"),
   PORT: int(1, 65535).default(3000),
@@ -49,6 +62,16 @@ const schema = z.object({
   SHUTDOWN_TIMEOUT_MS: int(0, 600_000).default(10_000),
   AUTO_TRAIN: bool.default(true),
   MODEL_THREADS: int(0, 64).default(0),
+  KAFKA_BROKERS: brokerList.optional(),
+  KAFKA_TOPIC: topicName.default("sale_rossman_store"),
+  KAFKA_GROUP_ID: z.string().min(1).max(255).default("storecast-ingest"),
+  KAFKA_PARTITIONS: int(1, 1000).default(3),
+  KAFKA_CLIENT_ID: z.string().min(1).max(255).default("storecast"),
+  KAFKA_SESSION_TIMEOUT_MS: int(6000, 300_000).default(30_000),
+  /** Unset: on in embedded mode (no KAFKA_BROKERS), off with Kafka; see runsStreamProducer(). */
+  STREAM_PRODUCER: bool.optional(),
+  STREAM_INTERVAL_MS: int(1, 86_400_000).default(10_000),
+  STREAM_CSV: z.string().min(1).optional(),
 });
 
 export type Config = z.infer<typeof schema>;
@@ -72,6 +95,11 @@ export function loadConfig(env: Record<string, string | undefined> = processEnvi
   const value = cleaned[name];
   const shown = name === "DATABASE_URL" ? "" : value === undefined ? "" : ` (got ${JSON.stringify(value)})`;
   throw new ConfigError(`Invalid environment variable ${name}: ${issue?.message ?? "invalid"}${shown}`);
+}
+
+/** Whether this process runs the stream producer: STREAM_PRODUCER, by default only in embedded mode. */
+export function runsStreamProducer(config: Pick<Config, "STREAM_PRODUCER" | "KAFKA_BROKERS">): boolean {
+  return config.STREAM_PRODUCER ?? config.KAFKA_BROKERS === undefined;
 }
 
 let cached: Config | undefined;
