@@ -1,24 +1,27 @@
 import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { Form, useLoaderData, useNavigation, useSearchParams } from "@remix-run/react";
+import { formatDay, todayDay } from "../days.js";
 import { listRuns } from "../pipeline-runs.server.js";
 import { countProductionVersions } from "../registry.server.js";
-import { historyTotals, listStoreSummaries } from "../stores.server.js";
+import { historyTotals, listStoreSummaries, streamActivity } from "../stores.server.js";
 
 export const meta: MetaFunction = () => [{ title: "storecast: stores" }];
 
 export async function loader({ request, context }: LoaderFunctionArgs) {
   const q = new URL(request.url).searchParams.get("store")?.trim() ?? "";
   const storeFilter = /^\d{1,6}$/.test(q) ? Number(q) : undefined;
-  const [totals, stores, models, [training]] = await Promise.all([
+  const [totals, stores, models, [training], stream] = await Promise.all([
     historyTotals(context.db),
     listStoreSummaries(context.db, { storeFilter }),
     countProductionVersions(context.db),
     listRuns(context.db, { kind: "train-all", limit: 1 }),
+    streamActivity(context.db, formatDay(todayDay())),
   ]);
   return {
     totals,
     stores,
     models,
+    stream,
     training: training ? { status: training.status, done: training.progressDone, total: training.progressTotal } : null,
     query: q,
     invalidQuery: q !== "" && storeFilter === undefined,
@@ -38,7 +41,7 @@ function Stat({ label, value }: { label: string; value: string }) {
 }
 
 export default function Index() {
-  const { totals, stores, models, training, query, invalidQuery, database } = useLoaderData<typeof loader>();
+  const { totals, stores, models, stream, training, query, invalidQuery, database } = useLoaderData<typeof loader>();
   const navigation = useNavigation();
   const [params] = useSearchParams();
   const searching = navigation.state === "loading" && navigation.location?.pathname === "/";
@@ -64,7 +67,12 @@ export default function Index() {
             <progress id="training-progress" className="w-full" max={training.total || 1} value={training.done} />
           </div>
         ) : null}
-        <p className="text-sm text-slate-500 dark:text-slate-400">Database: {database}</p>
+        <p className="text-sm text-slate-500 dark:text-slate-400" data-testid="stream-activity">
+          Live stream: {number.format(stream.todayRows)} records today, {number.format(stream.lastMinute)} in the last
+          minute
+          {stream.lastRecordAt ? `, last at ${new Date(stream.lastRecordAt).toISOString().slice(11, 19)} UTC` : ""};{" "}
+          {number.format(stream.rejects)} rejected. Database: {database}
+        </p>
       </section>
 
       <Form method="get" role="search" className="flex flex-wrap items-end gap-2">

@@ -208,6 +208,10 @@ describe("embedded server: the in-process stream (no Kafka)", () => {
         30_000,
       );
       expect(server.output()).toContain("stream producer: sending today's records");
+      // ...and the home page shows the live stream.
+      const html = (await (await fetch(server.url)).text()).replaceAll("<!-- -->", "");
+      const activity = /Live stream: ([\d,]+) records today/.exec(html);
+      expect(Number(activity?.[1]?.replace(/,/g, ""))).toBeGreaterThan(0);
       expect(await server.stop("SIGTERM")).toBe(0);
       expect(server.output()).toContain("stopped cleanly");
       // The rows are in the database the server wrote.
