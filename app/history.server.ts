@@ -28,6 +28,7 @@ import {
   storeCsvRow,
   TRAIN_COLUMNS,
 } from "./rossmann.js";
+import { intArrayOf, SALES_UPSERT, STORES_ENSURE, textArray } from "./sales-upsert.server.js";
 
 export interface LoadProgress {
   stage: "read" | "write" | "calendar";
@@ -352,26 +353,7 @@ interface StoreEntry {
 }
 
 // ---------------------------------------------------------------------------------------------------
-// SQL: unnest over array parameters (one statement per batch) measured fastest on both Postgres and
-// PGlite, ahead of multi-row VALUES. Arrays are sent as text literals built here, which is cheaper
-// than letting the drivers serialise JS arrays. Dates travel as day numbers.
-
-const SALES_UPSERT = `INSERT INTO rossman_sales
-    (store, productname, date, dayofweek, sales, customers, open, promo, stateholiday, schoolholiday)
-  SELECT u.store, ($1::varchar[])[u.product], DATE '1970-01-01' + u.day, u.dow, u.sales, u.customers,
-         u.open, u.promo, u.holiday, u.school
-    FROM unnest($2::int[], $3::int[], $4::int[], $5::smallint[], $6::int[], $7::int[], $8::smallint[],
-                $9::smallint[], $10::varchar[], $11::smallint[])
-      AS u(store, product, day, dow, sales, customers, open, promo, holiday, school)
-  ON CONFLICT (store, productname, date) DO UPDATE SET
-    dayofweek = EXCLUDED.dayofweek, sales = EXCLUDED.sales, customers = EXCLUDED.customers,
-    open = EXCLUDED.open, promo = EXCLUDED.promo, stateholiday = EXCLUDED.stateholiday,
-    schoolholiday = EXCLUDED.schoolholiday, updated_at = now()
-  -- Skipping identical rows keeps updated_at meaningful and makes a re-run cheap.
-  WHERE (rossman_sales.dayofweek, rossman_sales.sales, rossman_sales.customers, rossman_sales.open,
-         rossman_sales.promo, rossman_sales.stateholiday, rossman_sales.schoolholiday)
-     IS DISTINCT FROM (EXCLUDED.dayofweek, EXCLUDED.sales, EXCLUDED.customers, EXCLUDED.open,
-         EXCLUDED.promo, EXCLUDED.stateholiday, EXCLUDED.schoolholiday)`;
+// SQL. The sales upsert is shared with the stream consumer (sales-upsert.server.ts).
 
 const CALENDAR_UPSERT = `INSERT INTO store_calendar (store, date, dayofweek, open, promo, stateholiday, schoolholiday)
   SELECT u.store, DATE '1970-01-01' + u.day, u.dow, u.open, u.promo, u.holiday, u.school
@@ -384,21 +366,6 @@ const CALENDAR_UPSERT = `INSERT INTO store_calendar (store, date, dayofweek, ope
 const STORES_UPSERT = `INSERT INTO stores (store, store_type, assortment)
   SELECT * FROM unnest($1::int[], $2::varchar[], $3::varchar[])
   ON CONFLICT (store) DO UPDATE SET store_type = EXCLUDED.store_type, assortment = EXCLUDED.assortment`;
-
-/** Stores with sales but no store.csv row: a row with unknown attributes, never overwriting known ones. */
-const STORES_ENSURE = `INSERT INTO stores (store) SELECT unnest($1::int[]) ON CONFLICT (store) DO NOTHING`;
-
-/** `{1,2,3}` from numbers (ints only, so no quoting is needed). */
-function intArray(n: number, at: (i: number) => number): string {
-  const parts = new Array<string>(n);
-  for (let i = 0; i < n; i++) parts[i] = String(at(i));
-  return `{${parts.join(",")}}`;
-}
-
-/** `{"a","b\"c",NULL}`: every element quoted, so commas, braces and the word NULL are safe. */
-function textArray(values: readonly (string | null)[]): string {
-  return `{${values.map((v) => (v === null ? "NULL" : `"${v.replace(/["\\]/g, "\\$&")}"`)).join(",")}}`;
-}
 
 // ---------------------------------------------------------------------------------------------------
 // The loader.
@@ -672,7 +639,7 @@ export async function loadHistory(db: Database, opts: LoadHistoryOptions): Promi
       if (storeEntries.length > 0) {
         await tx.$executeRawUnsafe(
           STORES_UPSERT,
-          intArray(storeEntries.length, (i) => storeEntries[i]!.store),
+          intArrayOf(storeEntries.length, (i) => storeEntries[i]!.store),
           textArray(storeEntries.map((s) => s.storeType)),
           textArray(storeEntries.map((s) => s.assortment)),
         );
@@ -682,25 +649,23 @@ export async function loadHistory(db: Database, opts: LoadHistoryOptions): Promi
         const storeSet = [...new Set(Array.from(keep, (i) => rows.store[i]!))].sort((a, b) => a - b);
         await tx.$executeRawUnsafe(
           STORES_ENSURE,
-          intArray(storeSet.length, (i) => storeSet[i]!),
+          intArrayOf(storeSet.length, (i) => storeSet[i]!),
         );
       }
-      const productsLiteral = textArray(sales.products);
       let written = 0;
       for (let b = 0; b < keep.length; b += BATCH_ROWS) {
         const idx = keep.subarray(b, Math.min(keep.length, b + BATCH_ROWS));
         const n = idx.length;
-        const at = (col: Int32Array) => intArray(n, (k) => col[idx[k]!]!);
-        const flag = (bit: number) => intArray(n, (k) => (rows.flags[idx[k]!]! >> bit) & 1);
+        const at = (col: Int32Array) => intArrayOf(n, (k) => col[idx[k]!]!);
+        const flag = (bit: number) => intArrayOf(n, (k) => (rows.flags[idx[k]!]! >> bit) & 1);
         // The weekday follows the shifted date: the model reads the weekday of the calendar date, and a
         // shift that is not a multiple of 7 would otherwise leave Mondays labelled as Thursdays.
         const affected = await tx.$executeRawUnsafe(
           SALES_UPSERT,
-          productsLiteral,
           at(rows.store),
-          intArray(n, (k) => rows.product[idx[k]!]! + 1),
-          intArray(n, (k) => rows.day[idx[k]!]! + shift),
-          intArray(n, (k) => isoWeekday(rows.day[idx[k]!]! + shift)),
+          textArray(Array.from(idx, (i) => sales.products[rows.product[i]!]!)),
+          intArrayOf(n, (k) => rows.day[idx[k]!]! + shift),
+          intArrayOf(n, (k) => isoWeekday(rows.day[idx[k]!]! + shift)),
           at(rows.sales),
           at(rows.customers),
           flag(0),
@@ -718,13 +683,13 @@ export async function loadHistory(db: Database, opts: LoadHistoryOptions): Promi
           const n = part.length;
           await tx.$executeRawUnsafe(
             CALENDAR_UPSERT,
-            intArray(n, (k) => part[k]!.store),
-            intArray(n, (k) => part[k]!.day + shift),
-            intArray(n, (k) => isoWeekday(part[k]!.day + shift)),
-            intArray(n, (k) => part[k]!.flags & 1),
-            intArray(n, (k) => (part[k]!.flags >> 1) & 1),
+            intArrayOf(n, (k) => part[k]!.store),
+            intArrayOf(n, (k) => part[k]!.day + shift),
+            intArrayOf(n, (k) => isoWeekday(part[k]!.day + shift)),
+            intArrayOf(n, (k) => part[k]!.flags & 1),
+            intArrayOf(n, (k) => (part[k]!.flags >> 1) & 1),
             `{${part.map((e) => STATE_HOLIDAYS[e.holiday]).join(",")}}`,
-            intArray(n, (k) => (part[k]!.flags >> 2) & 1),
+            intArrayOf(n, (k) => (part[k]!.flags >> 2) & 1),
           );
           report.calendarRows += n;
           opts.onProgress?.({ stage: "calendar", done: report.calendarRows, total: calendar.length });

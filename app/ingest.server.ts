@@ -16,6 +16,7 @@ import { formatDay, isoWeekday, parseDay, todayDay } from "./days.js";
 import type { Database } from "./db.server.js";
 import { PipelineRun } from "./pipeline-runs.server.js";
 import { formatIssues, rossmannFields, type StateHoliday, showValue } from "./rossmann.js";
+import { intArray, SALES_UPSERT, STORES_ENSURE, textArray } from "./sales-upsert.server.js";
 import type { SalesStream, StreamBatch } from "./stream/port.js";
 
 /** Why a record was rejected, coarsely: the label of the rejected-records counter. */
@@ -148,31 +149,11 @@ export interface IngestResult {
   rejectedBy: Partial<Record<RejectClass, number>>;
 }
 
-// Bulk SQL on unnest arrays sent as text literals, like the history loader (history.server.ts).
-const STORES_ENSURE = "INSERT INTO stores (store) SELECT unnest($1::int[]) ON CONFLICT (store) DO NOTHING";
-
-const SALES_UPSERT = `INSERT INTO rossman_sales
-    (store, productname, date, dayofweek, sales, customers, open, promo, stateholiday, schoolholiday)
-  SELECT u.store, u.product, DATE '1970-01-01' + u.day, u.dow, u.sales, u.customers, u.open, u.promo, u.holiday, u.school
-    FROM unnest($1::int[], $2::varchar[], $3::int[], $4::smallint[], $5::int[], $6::int[], $7::smallint[],
-                $8::smallint[], $9::varchar[], $10::smallint[])
-      AS u(store, product, day, dow, sales, customers, open, promo, holiday, school)
-  ON CONFLICT (store, productname, date) DO UPDATE SET
-    dayofweek = EXCLUDED.dayofweek, sales = EXCLUDED.sales, customers = EXCLUDED.customers,
-    open = EXCLUDED.open, promo = EXCLUDED.promo, stateholiday = EXCLUDED.stateholiday,
-    schoolholiday = EXCLUDED.schoolholiday, updated_at = now()
-  WHERE (rossman_sales.dayofweek, rossman_sales.sales, rossman_sales.customers, rossman_sales.open,
-         rossman_sales.promo, rossman_sales.stateholiday, rossman_sales.schoolholiday)
-     IS DISTINCT FROM (EXCLUDED.dayofweek, EXCLUDED.sales, EXCLUDED.customers, EXCLUDED.open,
-         EXCLUDED.promo, EXCLUDED.stateholiday, EXCLUDED.schoolholiday)`;
-
 const REJECTS_INSERT = `INSERT INTO stream_rejects (payload, reason, topic, partition, "offset")
   SELECT u.payload, u.reason, $3::varchar, $4::int, u.off FROM unnest($1::text[], $2::text[], $5::varchar[]) AS u(payload, reason, off)
   ON CONFLICT (topic, partition, "offset") DO NOTHING`;
 
-const intArray = (values: readonly number[]) => `{${values.join(",")}}`;
 /** Every element quoted, so commas, braces, spaces and the word NULL are safe. */
-const textArray = (values: readonly string[]) => `{${values.map((v) => `"${v.replace(/["\\]/g, "\\$&")}"`).join(",")}}`;
 
 /** Interactive-transaction limits: a batch is at most a few thousand rows, but PGlite serialises writers. */
 const TX = { timeout: 60_000, maxWait: 60_000 };
