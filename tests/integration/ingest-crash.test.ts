@@ -6,7 +6,6 @@
  * record is in rossman_sales exactly once with its values, every invalid one in stream_rejects
  * exactly once. Needs KAFKA_BROKERS and Postgres.
  */
-import { type ChildProcess, spawn } from "node:child_process";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { formatDay, todayDay } from "../../app/days.js";
 import { type Database, openDatabase } from "../../app/db.server.js";
@@ -14,7 +13,7 @@ import { storedPayload } from "../../app/ingest.server.js";
 import { KafkaStream } from "../../app/stream/kafka.js";
 import type { OutgoingMessage } from "../../app/stream/port.js";
 import { createScratchDatabase, DEFAULT_TEST_DATABASE_URL } from "../support/databases.js";
-import { ROOT } from "../support/processes.js";
+import { type SpawnedProcess, spawnScript } from "../support/processes.js";
 import { record, uniqueName, waitFor } from "../support/stream-cases.js";
 
 const brokers = process.env.KAFKA_BROKERS?.split(",").map((b) => b.trim());
@@ -72,28 +71,8 @@ function workload(): Expected {
   return { messages, valid, invalid };
 }
 
-interface ConsumerProcess {
-  child: ChildProcess;
-  output: () => string;
-  exited: Promise<number | null>;
-}
-
-function startConsumer(env: Record<string, string>): ConsumerProcess {
-  let out = "";
-  const child = spawn(process.execPath, ["--import", "tsx", "scripts/consume.ts"], {
-    cwd: ROOT,
-    env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", NODE_ENV: "production", ...env },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  child.stdout?.on("data", (d: Buffer) => {
-    out += d.toString();
-  });
-  child.stderr?.on("data", (d: Buffer) => {
-    out += d.toString();
-  });
-  const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
-  return { child, output: () => out, exited };
-}
+/** The consumer alone (scripts/consume.ts), as a process the test can SIGKILL. */
+const startConsumer = (env: Record<string, string>): SpawnedProcess => spawnScript("scripts/consume.ts", env);
 
 describe.skipIf(!brokers)("ingest consumer crash safety", () => {
   let scratch: Awaited<ReturnType<typeof createScratchDatabase>> | undefined;

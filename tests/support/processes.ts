@@ -62,23 +62,22 @@ export function runScript(
   });
 }
 
-export interface RunningServer {
+export interface RunningServer extends SpawnedProcess {
   url: string;
+  stop(signal?: NodeJS.Signals): Promise<number | null>;
+}
+
+export interface SpawnedProcess {
   child: ChildProcess;
   output: () => string;
   /** Resolves with the exit code once the process has ended. */
   exited: Promise<number | null>;
-  stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
-/** Starts `tsx server.ts` (the production build) with the given environment. */
-export function spawnServer(env: Record<string, string>): {
-  child: ChildProcess;
-  output: () => string;
-  exited: Promise<number | null>;
-} {
+/** Starts a long-running project script (`node --import tsx FILE`) with the given environment. */
+export function spawnScript(script: string, env: Record<string, string>): SpawnedProcess {
   let out = "";
-  const child = spawn(process.execPath, ["--import", "tsx", "server.ts"], {
+  const child = spawn(process.execPath, ["--import", "tsx", script], {
     cwd: ROOT,
     env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", NODE_ENV: "production", ...env },
     stdio: ["ignore", "pipe", "pipe"],
@@ -91,6 +90,11 @@ export function spawnServer(env: Record<string, string>): {
   });
   const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
   return { child, output: () => out, exited };
+}
+
+/** Starts `tsx server.ts` (the production build) with the given environment. */
+export function spawnServer(env: Record<string, string>): SpawnedProcess {
+  return spawnScript("server.ts", env);
 }
 
 /** Starts the server and waits until /healthz answers (or the process dies). */
