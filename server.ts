@@ -8,6 +8,8 @@ import type { ServerBuild } from "@remix-run/node";
 import express from "express";
 import { ConfigError, loadConfig, runsStreamProducer } from "./app/config.server.js";
 import { DatabaseUnreachableError } from "./app/db.server.js";
+import { jobHandlers } from "./app/jobs/handlers.server.js";
+import { openJobQueue, QueueUnavailableError } from "./app/jobs/open.js";
 import { createLogger } from "./app/log.server.js";
 import { MigrationError } from "./app/migrate.server.js";
 import { createModelPool } from "./app/model-pool.server.js";
@@ -17,9 +19,19 @@ import { StreamUnavailableError } from "./app/stream/port.js";
 import { type BackgroundService, startWorkers } from "./workers/index.js";
 import { ingestConsumer } from "./workers/ingest-consumer.js";
 import { initialTraining } from "./workers/initial-training.js";
+import { jobWorkers } from "./workers/jobs.js";
 import { streamProducer } from "./workers/stream-producer.js";
 
-const EXPECTED_ERRORS = [ConfigError, DatabaseUnreachableError, MigrationError, StreamUnavailableError];
+/** Largest JSON API request body (the same limit as MAX_BODY_BYTES in app/api.server.ts). */
+const API_MAX_BODY_BYTES = 1024 * 1024;
+
+const EXPECTED_ERRORS = [
+  ConfigError,
+  DatabaseUnreachableError,
+  MigrationError,
+  StreamUnavailableError,
+  QueueUnavailableError,
+];
 
 /** Known start-up failures are one line and exit code 1; anything else keeps its stack. */
 function fail(err: unknown): never {
@@ -38,6 +50,8 @@ async function main(): Promise<void> {
 
   const db = await openConfiguredDatabase(config);
   log.info({ database: db.kind, location: db.location }, "database ready");
+  // The job queue: BullMQ on Redis with REDIS_URL, in-process otherwise.
+  const jobs = await openJobQueue(config, log);
   await loadHistoryIfEmpty(db, config, log);
   const models = createModelPool({ threads: config.MODEL_THREADS || undefined });
   const workerContext = { config, db, log };
@@ -45,7 +59,8 @@ async function main(): Promise<void> {
   const stream = openSalesStream(config, log);
   const services: BackgroundService[] = [ingestConsumer(workerContext, stream)];
   if (runsStreamProducer(config)) services.push(streamProducer(workerContext, stream));
-  if (config.AUTO_TRAIN) services.push(initialTraining(workerContext, models));
+  if (config.AUTO_TRAIN) services.push(initialTraining(workerContext, jobs));
+  services.push(jobWorkers(workerContext, jobs, jobHandlers({ db, models, stream, config, log })));
   const workers = await startWorkers(workerContext, services);
 
   const app = express();
@@ -55,6 +70,16 @@ async function main(): Promise<void> {
     // While draining, tell keep-alive clients not to reuse the connection.
     if (stopping) res.setHeader("Connection", "close");
     next();
+  });
+  // JSON API bodies are at most 1 MB: a larger declared Content-Length is refused before it is read
+  // (app/api.server.ts also counts chunked bodies as they arrive).
+  app.use("/api", (req, res, next) => {
+    if (Number(req.headers["content-length"] ?? 0) <= API_MAX_BODY_BYTES) return next();
+    req.resume(); // discard the body so the client reads the answer instead of a reset connection
+    res.status(413).json({
+      error: `request body too large: at most ${API_MAX_BODY_BYTES} bytes`,
+      details: { field: "body", limitBytes: API_MAX_BODY_BYTES },
+    });
   });
 
   let build: ServerBuild | (() => Promise<ServerBuild>);
@@ -80,7 +105,7 @@ async function main(): Promise<void> {
     createRequestHandler({
       build,
       mode: config.NODE_ENV === "development" ? "development" : "production",
-      getLoadContext: () => ({ config, db, models, startedAt }),
+      getLoadContext: () => ({ config, db, models, jobs, startedAt }),
     }),
   );
 
@@ -104,6 +129,7 @@ async function main(): Promise<void> {
     await new Promise<void>((resolve) => server.close(() => resolve()));
     clearTimeout(force);
     await workers.stop();
+    await jobs.close(config.SHUTDOWN_TIMEOUT_MS);
     await stream.close();
     await models.close();
     await closeVite();

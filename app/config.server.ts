@@ -1,4 +1,5 @@
 import { existsSync } from "node:fs";
+import { CronExpressionParser } from "cron-parser";
 import { z } from "zod";
 
 /** Thrown when the environment is unusable; its message is one line naming the variable. */
@@ -42,6 +43,35 @@ const topicName = z
   .string()
   .regex(/^[A-Za-z0-9._-]{1,249}$/, { error: "expected a topic name of letters, digits, '.', '_' and '-'" });
 
+const redisUrl = z.string().refine(
+  (v) => {
+    try {
+      const u = new URL(v);
+      return u.protocol === "redis:" && u.hostname !== "";
+    } catch {
+      return false;
+    }
+  },
+  { error: "expected a redis://[user:password@]host:port[/db] URL" },
+);
+
+/** A five-field cron expression (minute hour day-of-month month day-of-week), read in UTC. */
+const cron5 = z
+  .string()
+  .trim()
+  .refine((v) => v.split(/\s+/).length === 5, { error: "expected a five-field cron expression, e.g. 0 2 * * 1" })
+  .refine(
+    (v) => {
+      try {
+        CronExpressionParser.parse(v, { tz: "UTC" });
+        return true;
+      } catch {
+        return false;
+      }
+    },
+    { error: "expected a valid five-field cron expression, e.g. 0 2 * * 1" },
+  );
+
 const schema = z.object({
   NODE_ENV: z.enum(["development", "production", "test"]).default("production"),
   PORT: int(1, 65535).default(3000),
@@ -72,6 +102,15 @@ const schema = z.object({
   STREAM_PRODUCER: bool.optional(),
   STREAM_INTERVAL_MS: int(1, 86_400_000).default(10_000),
   STREAM_CSV: z.string().min(1).optional(),
+  REDIS_URL: redisUrl.optional(),
+  JOB_QUEUE: z
+    .string()
+    .regex(/^[A-Za-z0-9._-]{1,100}$/, { error: "expected a queue name of letters, digits, '.', '_' and '-'" })
+    .default("storecast"),
+  JOB_CONCURRENCY: int(1, 64).default(1),
+  TRAIN_CRON: cron5.default("0 2 * * 1"),
+  INGEST_CRON: cron5.default("5 0 * * *"),
+  SCHEDULES: bool.default(true),
 });
 
 export type Config = z.infer<typeof schema>;
@@ -93,7 +132,8 @@ export function loadConfig(env: Record<string, string | undefined> = processEnvi
   const issue = parsed.error.issues[0];
   const name = String(issue?.path[0] ?? "environment");
   const value = cleaned[name];
-  const shown = name === "DATABASE_URL" ? "" : value === undefined ? "" : ` (got ${JSON.stringify(value)})`;
+  const shown =
+    name === "DATABASE_URL" || name === "REDIS_URL" ? "" : value === undefined ? "" : ` (got ${JSON.stringify(value)})`;
   throw new ConfigError(`Invalid environment variable ${name}: ${issue?.message ?? "invalid"}${shown}`);
 }
 

@@ -15,7 +15,13 @@ import {
 } from "./model.js";
 import type { ModelPool } from "./model-pool.server.js";
 import { PipelineRun, type RunKind } from "./pipeline-runs.server.js";
-import { NotFoundError, productionVersion, registerVersion, type VersionSummary } from "./registry.server.js";
+import {
+  listProductionVersions,
+  NotFoundError,
+  productionVersion,
+  registerVersion,
+  type VersionSummary,
+} from "./registry.server.js";
 import type { StateHoliday } from "./rossmann.js";
 
 /** The weekly forecast covers this many days after the newest sales day. */
@@ -394,6 +400,100 @@ export async function trainOne(
     return { runId: run.id, version, train };
   } catch (err) {
     await run.finish("FAILED", { error: (err as Error).message });
+    throw err;
+  }
+}
+
+export interface BatchForecastResult {
+  runId: number;
+  status: "SUCCEEDED" | "FAILED" | "STOPPED";
+  /** Series with a production version. */
+  series: number;
+  forecast: number;
+  failed: number;
+  forecastRows: number;
+  failures: FailedSeries[];
+  forecastFrom: string | null;
+  forecastTo: string | null;
+  durationMs: number;
+}
+
+/**
+ * Re-forecasts the 7 days after the newest sales day for every series from its production
+ * version, without refitting (the stored model and the store calendar, as an ad-hoc forecast),
+ * and writes them into `forecast_results`; recorded as a `batch-forecast` run. A series that
+ * fails is counted and listed; the run goes on.
+ */
+export async function batchForecast(
+  db: Database,
+  pool: ModelPool,
+  opts: Pick<TrainAllOptions, "jobId" | "onProgress" | "signal"> = {},
+): Promise<BatchForecastResult> {
+  const started = Date.now();
+  const run = await PipelineRun.start(db, "batch-forecast", {
+    params: { horizonDays: BATCH_HORIZON_DAYS },
+    jobId: opts.jobId,
+  });
+  const result: BatchForecastResult = {
+    runId: run.id,
+    status: "SUCCEEDED",
+    series: 0,
+    forecast: 0,
+    failed: 0,
+    forecastRows: 0,
+    failures: [],
+    forecastFrom: null,
+    forecastTo: null,
+    durationMs: 0,
+  };
+  try {
+    const newest = await newestSalesDay(db);
+    if (newest === null) {
+      await run.finish("SUCCEEDED", { counts: { ...result, note: "no sales history" } });
+      return { ...result, durationMs: Date.now() - started };
+    }
+    const firstDay = newest + 1;
+    const dates = dateRange(firstDay, BATCH_HORIZON_DAYS);
+    result.forecastFrom = dates[0]!;
+    result.forecastTo = dates.at(-1)!;
+    const [keys, calendars] = await run.step("load", () =>
+      Promise.all([listProductionVersions(db), loadCalendars(db, firstDay, firstDay + BATCH_HORIZON_DAYS - 1)]),
+    );
+    result.series = keys.length;
+    await run.progress(0, keys.length);
+    let next = 0;
+    let done = 0;
+    const worker = async () => {
+      while (next < keys.length && !opts.signal?.aborted) {
+        const key: SeriesKey = { store: keys[next]!.store, productname: keys[next++]!.productname };
+        try {
+          const version = await productionVersion(db, key.store, key.productname);
+          if (!version) throw new Error("no production version any more");
+          const model = version.params as StoredModel;
+          const plan = planDays(dates, calendars.get(key.store) ?? EMPTY_PLAN, model.weekdayOpen);
+          const points = await pool.predict(model, plan);
+          await writeForecast(db, key, version, points, run.id);
+          result.forecast++;
+          result.forecastRows += points.length;
+        } catch (err) {
+          result.failed++;
+          if (result.failures.length < MAX_LISTED_FAILURES)
+            result.failures.push({ ...key, reason: (err as Error).message });
+        }
+        done++;
+        opts.onProgress?.(done, keys.length);
+        void run.progress(done, keys.length);
+      }
+    };
+    await run.step("forecast", () => Promise.all(Array.from({ length: Math.max(1, pool.threads * 2) }, worker)));
+    if (opts.signal?.aborted) result.status = "STOPPED";
+    result.durationMs = Date.now() - started;
+    await run.finish(result.status === "STOPPED" ? "STOPPED" : "SUCCEEDED", { counts: result });
+    return result;
+  } catch (err) {
+    result.status = "FAILED";
+    result.durationMs = Date.now() - started;
+    await run.finish("FAILED", { counts: result, error: (err as Error).message });
     throw err;
   }
 }

@@ -1,5 +1,6 @@
 import type { Config } from "./config.server.js";
 import type { Database } from "./db.server.js";
+import type { JobQueue } from "./jobs/port.js";
 import type { ModelPool } from "./model-pool.server.js";
 
 /** What the server entry hands every loader and action (see server.ts). */
@@ -8,6 +9,8 @@ export interface StorecastContext {
   db: Database;
   /** The model threads: fitting and predicting never run on the request thread. */
   models: ModelPool;
+  /** Background jobs (train-one, train-all, batch-forecast, ingest-daily): BullMQ with REDIS_URL, in-process otherwise. */
+  jobs: JobQueue;
   startedAt: Date;
 }
 

@@ -95,7 +95,7 @@ export interface VersionWithModel extends VersionSummary {
   params: unknown;
 }
 
-export type NotFoundEntity = "store" | "product" | "model" | "version";
+export type NotFoundEntity = "store" | "product" | "model" | "version" | "pipeline-run";
 
 /** Something asked for does not exist; the message names it. */
 export class NotFoundError extends Error {

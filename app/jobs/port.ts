@@ -14,7 +14,8 @@ export interface JobDataByKind {
   "train-one": { store: number; productname: string };
   "train-all": { runKind?: "train-all" | "train-weekly" };
   "batch-forecast": Record<string, never>;
-  "ingest-daily": { day?: string };
+  /** `day` (YYYY-MM-DD) or `daysAgo` (0 = today, UTC, when the job runs: what a schedule uses); default today. */
+  "ingest-daily": { day?: string; daysAgo?: number };
 }
 
 export interface JobProgress {

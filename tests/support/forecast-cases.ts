@@ -8,7 +8,7 @@ import { writeGeneratedData } from "../../app/datagen.server.js";
 import { formatDay, isoWeekday, parseDay, todayDay } from "../../app/days.js";
 import type { Database } from "../../app/db.server.js";
 import { ValidationError } from "../../app/errors.js";
-import { adhocForecast, latestForecast, trainAll, trainOne } from "../../app/forecast.server.js";
+import { adhocForecast, batchForecast, latestForecast, trainAll, trainOne } from "../../app/forecast.server.js";
 import { loadHistory } from "../../app/history.server.js";
 import { createModelPool, type ModelPool } from "../../app/model-pool.server.js";
 import { getRun } from "../../app/pipeline-runs.server.js";
@@ -215,6 +215,34 @@ export function describeForecasting(name: string, openDb: () => Promise<Database
       // 365 days inclusive is the limit, not an error.
       const ok = await adhocForecast(db, pool, { ...key, begin: "2026-01-01", end: "2026-12-31" });
       expect(ok.points).toHaveLength(365);
+    });
+
+    it("batch-forecast re-forecasts the next 7 days from every production version without refitting", async () => {
+      const versionsBefore = await count(db, "model_versions");
+      const progress: number[] = [];
+      const result = await batchForecast(db, pool, { onProgress: (done) => progress.push(done) });
+      expect(result).toMatchObject({ status: "SUCCEEDED", series: STORES, forecast: STORES, failed: 0 });
+      expect(result.forecastRows).toBe(STORES * 7);
+      expect(result.forecastFrom).toBe(formatDay(todayDay()));
+      expect(progress.at(-1)).toBe(STORES);
+      // No new version: the stored models predicted.
+      expect(await count(db, "model_versions")).toBe(versionsBefore);
+      const run = await getRun(db, result.runId);
+      expect(run).toMatchObject({ kind: "batch-forecast", status: "SUCCEEDED", progressDone: STORES });
+      expect(run?.counts).toMatchObject({ forecast: STORES, failed: 0, forecastRows: STORES * 7 });
+      for (let store = 1; store <= STORES; store++) {
+        const production = await productionVersion(db, store, "product_A");
+        expect(
+          await count(db, "forecast_results WHERE store = $1 AND pipeline_run_id = $2 AND model_version = $3", [
+            store,
+            result.runId,
+            production?.version,
+          ]),
+        ).toBe(7);
+        const weekly = await latestForecast(db, { store, productname: "product_A" });
+        expect(weekly?.modelVersion).toBe(production?.version);
+      }
+      expect(await count(db, "forecast_results WHERE store = $1", [SHORT_STORE])).toBe(0);
     });
   });
 }

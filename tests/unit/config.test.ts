@@ -52,3 +52,46 @@ describe("loadConfig", () => {
     );
   });
 });
+
+describe("loadConfig: jobs and schedules", () => {
+  it("defaults to the in-process queue, one job at a time, weekly training and daily ingestion checks", () => {
+    expect(loadConfig({}).REDIS_URL).toBeUndefined();
+    expect(loadConfig({})).toMatchObject({
+      JOB_QUEUE: "storecast",
+      JOB_CONCURRENCY: 1,
+      TRAIN_CRON: "0 2 * * 1",
+      INGEST_CRON: "5 0 * * *",
+      SCHEDULES: true,
+    });
+  });
+
+  it("parses a Redis URL, a queue name and schedules", () => {
+    const c = loadConfig({
+      REDIS_URL: "redis://127.0.0.1:6379",
+      JOB_QUEUE: "storecast-eu",
+      JOB_CONCURRENCY: "2",
+      TRAIN_CRON: "30 3 * * 0",
+      SCHEDULES: "false",
+    });
+    expect(c).toMatchObject({ JOB_QUEUE: "storecast-eu", JOB_CONCURRENCY: 2, TRAIN_CRON: "30 3 * * 0" });
+    expect(c.REDIS_URL).toBe("redis://127.0.0.1:6379");
+    expect(c.SCHEDULES).toBe(false);
+  });
+
+  it.each([
+    ["REDIS_URL", "http://127.0.0.1:6379", /REDIS_URL: expected a redis:\/\//],
+    ["JOB_CONCURRENCY", "0", /JOB_CONCURRENCY/],
+    ["TRAIN_CRON", "* * * * * *", /TRAIN_CRON: expected a five-field cron/],
+    ["TRAIN_CRON", "0 25 * * 1", /TRAIN_CRON: expected a valid five-field cron/],
+    ["INGEST_CRON", "daily", /INGEST_CRON/],
+    ["SCHEDULES", "sometimes", /SCHEDULES: expected true or false/],
+  ])("rejects %s=%s with one line naming it", (name, value, message) => {
+    expect(() => loadConfig({ [name]: value })).toThrow(message);
+  });
+
+  it("never echoes a Redis password", () => {
+    expect(() => loadConfig({ REDIS_URL: "rediss://user:secret@host:6380" })).toThrow(
+      expect.objectContaining({ message: expect.not.stringContaining("secret") }),
+    );
+  });
+});

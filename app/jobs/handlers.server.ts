@@ -1,0 +1,133 @@
+/**
+ * What each job kind does (the queue adapters only run them), and re-running a failed pipeline
+ * run as a job.
+ */
+import type { Logger } from "pino";
+import type { Config } from "../config.server.js";
+import { formatDay, todayDay } from "../days.js";
+import type { Database } from "../db.server.js";
+import { ValidationError } from "../errors.js";
+import { batchForecast, trainAll, trainOne } from "../forecast.server.js";
+import { dailyIngestionRun } from "../ingest.server.js";
+import type { ModelPool } from "../model-pool.server.js";
+import { getRun } from "../pipeline-runs.server.js";
+import { NotFoundError } from "../registry.server.js";
+import type { SalesStream } from "../stream/port.js";
+import type { JobDataByKind, JobHandlers, JobKind, JobQueue } from "./port.js";
+
+export interface JobHandlerDeps {
+  db: Database;
+  models: ModelPool;
+  stream: Pick<SalesStream, "lag" | "topic">;
+  config: Pick<Config, "KAFKA_GROUP_ID">;
+  log: Logger;
+}
+
+/** The dedupe key of a job, so one series (or the whole chain) is never trained twice at once. */
+export function dedupeKeyOf<K extends JobKind>(kind: K, data: JobDataByKind[K]): string {
+  if (kind === "train-one") {
+    const { store, productname } = data as JobDataByKind["train-one"];
+    return `train-one:${store}:${productname}`;
+  }
+  if (kind === "ingest-daily") return `ingest-daily:${(data as JobDataByKind["ingest-daily"]).day ?? "today"}`;
+  return kind;
+}
+
+export function jobHandlers({ db, models, stream, config, log }: JobHandlerDeps): JobHandlers {
+  return {
+    async "train-one"(data, ctx) {
+      ctx.progress(0, 1);
+      const r = await trainOne(db, models, { store: data.store, productname: data.productname }, { jobId: ctx.id });
+      ctx.progress(1, 1);
+      log.info({ jobId: ctx.id, runId: r.runId, model: r.version.name, version: r.version.version }, "retrained");
+      return {
+        runId: r.runId,
+        store: data.store,
+        productname: data.productname,
+        modelName: r.version.name,
+        modelVersion: r.version.version,
+        trainRows: r.train.trainRows,
+        durationMs: Math.round(r.train.durationMs),
+      };
+    },
+
+    async "train-all"(data, ctx) {
+      const r = await trainAll(db, models, {
+        runKind: data.runKind ?? "train-all",
+        jobId: ctx.id,
+        signal: ctx.signal,
+        onProgress: (done, total) => ctx.progress(done, total),
+      });
+      log.info(
+        { jobId: ctx.id, runId: r.runId, status: r.status, trained: r.trained, skipped: r.skipped, failed: r.failed },
+        "train-all finished",
+      );
+      return r;
+    },
+
+    async "batch-forecast"(_data, ctx) {
+      const r = await batchForecast(db, models, {
+        jobId: ctx.id,
+        signal: ctx.signal,
+        onProgress: (done, total) => ctx.progress(done, total),
+      });
+      log.info(
+        { jobId: ctx.id, runId: r.runId, status: r.status, forecast: r.forecast, failed: r.failed },
+        "batch forecast finished",
+      );
+      return r;
+    },
+
+    async "ingest-daily"(data, ctx) {
+      ctx.progress(0, 1);
+      const day = data.day ?? (data.daysAgo ? formatDay(todayDay() - data.daysAgo) : undefined);
+      const r = await dailyIngestionRun(db, stream, { day, groupId: config.KAFKA_GROUP_ID });
+      ctx.progress(1, 1);
+      // The run is recorded either way; a failed check fails the job, so it is retried.
+      if (r.status === "FAILED") throw new Error(`ingest-daily ${r.day} (run ${r.runId}): ${r.error}`);
+      return r;
+    },
+  };
+}
+
+/**
+ * Runs a FAILED or STOPPED pipeline run again as a new job of the matching kind: train-all and
+ * train-weekly -> train-all (same run kind), retrain -> train-one (same series), batch-forecast,
+ * ingest-daily (same day). Returns the job (an identical job already waiting or running is
+ * returned instead, `deduplicated: true`).
+ */
+export async function retryPipelineRun(
+  db: Database,
+  jobs: JobQueue,
+  runId: number,
+): Promise<{ id: string; deduplicated: boolean }> {
+  const run = await getRun(db, runId);
+  if (!run) throw new NotFoundError("pipeline-run", `unknown pipeline run ${runId}`);
+  if (run.status !== "FAILED" && run.status !== "STOPPED") {
+    throw new ValidationError(
+      "run",
+      `pipeline run ${runId} is ${run.status}: only a failed or stopped run can be retried`,
+    );
+  }
+  const params = (run.params ?? {}) as Record<string, unknown>;
+  const enqueue = <K extends JobKind>(kind: K, data: JobDataByKind[K]) =>
+    jobs.enqueue(kind, data, { dedupeKey: dedupeKeyOf(kind, data) });
+  switch (run.kind) {
+    case "train-all":
+    case "train-weekly":
+      return enqueue("train-all", { runKind: run.kind });
+    case "retrain": {
+      const { store, productname } = params;
+      if (typeof store !== "number" || typeof productname !== "string") {
+        throw new ValidationError("run", `pipeline run ${runId} does not name the series it retrained`);
+      }
+      return enqueue("train-one", { store, productname });
+    }
+    case "batch-forecast":
+      return enqueue("batch-forecast", {});
+    case "ingest-daily":
+      return enqueue("ingest-daily", typeof params.day === "string" ? { day: params.day } : {});
+    default:
+      throw new ValidationError("run", `pipeline run ${runId} is a ${run.kind} run, which cannot be retried as a job`);
+  }
+}

@@ -1,0 +1,13 @@
+import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
+import { api, jobJson, jobQueue, jobsQuery, methodNotAllowed, parseQuery } from "../api.server.js";
+
+/** GET /api/jobs?kind=&limit=: recent jobs, newest first. */
+export function loader({ request, context }: LoaderFunctionArgs) {
+  return api(async () => {
+    const query = parseQuery(request, jobsQuery);
+    const jobs = await jobQueue(context).list({ kind: query.kind, limit: query.limit });
+    return Response.json({ jobs: jobs.map(jobJson) });
+  });
+}
+
+export const action = (_: ActionFunctionArgs) => methodNotAllowed(["GET"]);

@@ -1,0 +1,31 @@
+import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
+import {
+  allowMethods,
+  api,
+  assertSeries,
+  jobQueue,
+  methodNotAllowed,
+  parseProduct,
+  parseStore,
+  readBodyText,
+} from "../api.server.js";
+
+/** Reference-compatible: POST /api/trainers/{store_id}/{product_name}/train retrains one series. */
+export function action({ request, params, context }: ActionFunctionArgs) {
+  return api(async () => {
+    allowMethods(request, ["POST"]);
+    const store = parseStore(params.store, "store_id");
+    const productname = parseProduct(params.product, "product_name");
+    await readBodyText(request);
+    const jobs = jobQueue(context);
+    await assertSeries(context.db, store, productname);
+    const { id } = await jobs.enqueue(
+      "train-one",
+      { store, productname },
+      { dedupeKey: `train-one:${store}:${productname}` },
+    );
+    return Response.json({ train_job_id: id, status: "SUBMITTED" });
+  });
+}
+
+export const loader = (_: LoaderFunctionArgs) => methodNotAllowed(["POST"]);

@@ -1,0 +1,225 @@
+/**
+ * Benchmarks the HTTP API of a real server process on Postgres and BullMQ (Redis), and prints one table:
+ * - single-series 7-day ad-hoc forecast (POST /api/forecasts/:store/:product, a random store each
+ *   request) at 50 concurrent connections for 10 s with autocannon: p50, p99, requests/s (target p99 <= 50 ms);
+ * - one reference-compatible batch (POST /api/forecasters/forecast) for every store: total time (target <= 5 s);
+ * - the same single-series load while a train-all job runs (reported, no target).
+ *
+ *   DATABASE_URL=... REDIS_URL=... npm run bench:api [-- --stores 1115] [--connections 50] [--seconds 10]
+ *
+ * The server gets a scratch database (dropped afterwards) and a queue of its own (obliterated
+ * afterwards), generates the data set and trains every series before the measurements start.
+ */
+import { randomBytes } from "node:crypto";
+import { rm } from "node:fs/promises";
+import autocannon from "autocannon";
+import { Queue } from "bullmq";
+import { Command } from "commander";
+import pg from "pg";
+import { type RunningServer, startServer, tempDir } from "../tests/support/processes.js";
+import { integerOption } from "./cli-options.js";
+
+const PRODUCT = "product_A";
+const log = (s: string) => process.stderr.write(`bench-api: ${s}\n`);
+
+interface LoadResult {
+  p50: number;
+  p99: number;
+  rps: number;
+  requests: number;
+  non2xx: number;
+  errors: number;
+}
+
+const DAY_MS = 86_400_000;
+const day = (offset: number) => new Date(Date.now() + offset * DAY_MS).toISOString().slice(0, 10);
+
+async function json<T>(res: Response): Promise<T> {
+  if (!res.ok) throw new Error(`${res.url}: HTTP ${res.status}: ${await res.text()}`);
+  return (await res.json()) as T;
+}
+
+/** Random-store 7-day ad-hoc forecasts, `connections` at once, for `seconds`. */
+async function load(url: string, stores: number[], connections: number, seconds: number): Promise<LoadResult> {
+  const body = JSON.stringify({ begin: day(1), end: day(7) });
+  const result = await autocannon({
+    url,
+    connections,
+    duration: seconds,
+    requests: [
+      {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body,
+        setupRequest: (req) => ({
+          ...req,
+          path: `/api/forecasts/${stores[Math.floor(Math.random() * stores.length)]}/${PRODUCT}`,
+        }),
+      },
+    ],
+  });
+  return {
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    rps: result.requests.average,
+    requests: result.requests.total,
+    non2xx: result.non2xx,
+    errors: result.errors + result.timeouts,
+  };
+}
+
+async function waitForTraining(url: string, stores: number, limitMs: number): Promise<number> {
+  const started = Date.now();
+  let last = "";
+  for (;;) {
+    const { runs } = await json<{ runs: { status: string; progressDone: number; progressTotal: number }[] }>(
+      await fetch(`${url}/api/pipeline-runs?kind=train-all&limit=1`),
+    );
+    const run = runs[0];
+    const line = run ? `${run.status} ${run.progressDone}/${run.progressTotal}` : "not started";
+    if (line !== last) log(`initial training: ${line}`);
+    last = line;
+    if (run?.status === "SUCCEEDED" && run.progressTotal >= stores) return Date.now() - started;
+    if (run && (run.status === "FAILED" || run.status === "STOPPED")) throw new Error(`initial training ${run.status}`);
+    if (Date.now() - started > limitMs) throw new Error(`initial training not finished within ${limitMs} ms`);
+    await new Promise((r) => setTimeout(r, 1000));
+  }
+}
+
+async function batch(url: string, stores: number[]): Promise<number> {
+  const body = JSON.stringify(stores.map((s) => ({ store_id: s, product_name: PRODUCT })));
+  const t = performance.now();
+  const answers = await json<unknown[]>(
+    await fetch(`${url}/api/forecasters/forecast`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body,
+    }),
+  );
+  const ms = performance.now() - t;
+  if (answers.length !== stores.length) throw new Error(`batch answered ${answers.length} of ${stores.length}`);
+  return ms;
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+const f0 = (n: number) => n.toFixed(0);
+
+async function main() {
+  const opts = new Command()
+    .option("--stores <n>", "generated stores", integerOption(1, 100_000), 1115)
+    .option("--connections <n>", "concurrent connections", integerOption(1, 1000), 50)
+    .option("--seconds <n>", "duration of each load run", integerOption(1, 600), 10)
+    .parse()
+    .opts<{ stores: number; connections: number; seconds: number }>();
+  const databaseUrl = process.env.DATABASE_URL;
+  const redisUrl = process.env.REDIS_URL;
+  if (!databaseUrl || !redisUrl) {
+    console.error(
+      "bench-api: needs DATABASE_URL and REDIS_URL (bash scripts/start-postgres.sh; bash scripts/start-redis.sh)",
+    );
+    process.exit(1);
+  }
+
+  const suffix = randomBytes(4).toString("hex");
+  const dbName = `storecast_bench_api_${suffix}`;
+  const queueName = `storecast-bench-api-${suffix}`;
+  const admin = new pg.Client({ connectionString: databaseUrl });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${dbName}`);
+  const url = new URL(databaseUrl);
+  url.pathname = `/${dbName}`;
+  const dataDir = tempDir("bench-api");
+  let server: RunningServer | undefined;
+  try {
+    log(`starting the server: ${opts.stores} stores, Postgres ${dbName}, queue ${queueName}`);
+    const startedAt = Date.now();
+    server = await startServer(
+      {
+        DATABASE_URL: url.toString(),
+        REDIS_URL: redisUrl,
+        JOB_QUEUE: queueName,
+        DATA_DIR: dataDir,
+        GENERATE_STORES: String(opts.stores),
+        SCHEDULES: "false",
+        STREAM_PRODUCER: "false",
+        LOG_LEVEL: "warn",
+      },
+      300_000,
+    );
+    log(`up after ${Date.now() - startedAt} ms; waiting for the initial training`);
+    const trainMs = await waitForTraining(server.url, opts.stores, 600_000);
+    log(`trained after ${trainMs} ms more`);
+    const { stores: list } = await json<{ stores: { store: number }[] }>(
+      await fetch(`${server.url}/api/stores?limit=1000`),
+    );
+    const more = await json<{ stores: { store: number }[] }>(
+      await fetch(`${server.url}/api/stores?limit=1000&offset=1000`),
+    );
+    const stores = [...list, ...more.stores].map((s) => s.store);
+
+    log("warming up");
+    await load(server.url, stores, opts.connections, 2);
+    log(`single-series ad-hoc forecasts: ${opts.connections} connections, ${opts.seconds} s`);
+    const idle = await load(server.url, stores, opts.connections, opts.seconds);
+
+    log(`reference batch: ${stores.length} series, 1 warm-up + 3 timed`);
+    await batch(server.url, stores);
+    const batchMs: number[] = [];
+    for (let i = 0; i < 3; i++) batchMs.push(await batch(server.url, stores));
+
+    log("single-series ad-hoc forecasts while a train-all job runs");
+    const accepted = await json<{ job_id: string }>(await fetch(`${server.url}/api/train-all`, { method: "POST" }));
+    const trainStarted = Date.now();
+    const busy = await load(server.url, stores, opts.connections, opts.seconds);
+    let job: { status: string; progress: { done: number; total: number } | null };
+    for (;;) {
+      job = await json(await fetch(`${server.url}/api/jobs/${accepted.job_id}`));
+      if (["SUCCEEDED", "FAILED", "STOPPED"].includes(job.status)) break;
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    const trainAllMs = Date.now() - trainStarted;
+
+    const rows: [string, string, string][] = [
+      [
+        `ad-hoc 7-day forecast, ${opts.connections} conns, ${opts.seconds} s: p50 / p99`,
+        `${f0(idle.p50)} / ${f0(idle.p99)} ms`,
+        "p99 <= 50 ms",
+      ],
+      [
+        "  requests/s (total; non-2xx; errors)",
+        `${f0(idle.rps)} (${idle.requests}; ${idle.non2xx}; ${idle.errors})`,
+        "",
+      ],
+      [
+        `reference batch, ${stores.length} series: median (min..max of 3)`,
+        `${f0(median(batchMs))} ms (${f0(Math.min(...batchMs))}..${f0(Math.max(...batchMs))})`,
+        "<= 5,000 ms",
+      ],
+      ["ad-hoc 7-day forecast during train-all: p50 / p99", `${f0(busy.p50)} / ${f0(busy.p99)} ms`, "reported"],
+      [
+        "  requests/s (total; non-2xx; errors)",
+        `${f0(busy.rps)} (${busy.requests}; ${busy.non2xx}; ${busy.errors})`,
+        "",
+      ],
+      [`train-all meanwhile (${job.status})`, `${(trainAllMs / 1000).toFixed(1)} s`, ""],
+    ];
+    const w0 = Math.max(...rows.map((r) => r[0].length));
+    const w1 = Math.max(...rows.map((r) => r[1].length));
+    console.log(`\n${"measure".padEnd(w0)} | ${"value".padEnd(w1)} | target`);
+    console.log(`${"-".repeat(w0)}-|-${"-".repeat(w1)}-|-------`);
+    for (const [a, b, c] of rows) console.log(`${a.padEnd(w0)} | ${b.padEnd(w1)} | ${c}`);
+  } finally {
+    await server?.stop("SIGTERM");
+    await admin.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`).catch(() => {});
+    await admin.end();
+    const queue = new Queue(queueName, { connection: { url: redisUrl } });
+    await queue.obliterate({ force: true }).catch((err: unknown) => log(`could not clean the queue: ${String(err)}`));
+    await queue.close();
+    await rm(dataDir, { recursive: true, force: true });
+  }
+}
+
+main().catch((err: unknown) => {
+  console.error("bench-api:", err);
+  process.exit(1);
+});

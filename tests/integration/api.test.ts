@@ -1,0 +1,58 @@
+import { createHash } from "node:crypto";
+import { Queue } from "bullmq";
+import pg from "pg";
+import { afterAll, beforeAll, describe } from "vitest";
+import { defineApiCases, waitForInitialTraining } from "../support/api-cases.js";
+import { type RunningServer, startServer, tempDir } from "../support/processes.js";
+
+// The HTTP API against the production server process (`tsx server.ts` on the Remix build; run
+// `npm run build` first), with the small generated data set, trained on start.
+const SMALL_DATA = { GENERATE_STORES: "6", GENERATE_DAYS: "60", GENERATE_SEED: "7" };
+
+describe("HTTP API on PGlite and the in-process queue", () => {
+  const dataDir = tempDir("api");
+  let server: RunningServer;
+
+  beforeAll(async () => {
+    server = await startServer({ PGLITE_DIR: `${dataDir}/pglite`, DATA_DIR: dataDir, ...SMALL_DATA });
+    await waitForInitialTraining(server.url);
+  });
+  afterAll(async () => {
+    await server?.stop("SIGKILL");
+  });
+
+  defineApiCases(() => ({ url: server.url }));
+});
+
+describe.runIf(process.env.DATABASE_URL && process.env.REDIS_URL)("HTTP API on Postgres and BullMQ (Redis)", () => {
+  const admin = new pg.Client({ connectionString: process.env.DATABASE_URL });
+  const suffix = createHash("sha1").update(String(Math.random())).digest("hex").slice(0, 8);
+  const dbName = `storecast_api_${suffix}`;
+  let server: RunningServer;
+
+  beforeAll(async () => {
+    await admin.connect();
+    await admin.query(`CREATE DATABASE ${dbName}`);
+    const url = new URL(process.env.DATABASE_URL as string);
+    url.pathname = `/${dbName}`;
+    server = await startServer({
+      DATABASE_URL: url.toString(),
+      REDIS_URL: process.env.REDIS_URL as string,
+      // A queue of its own: nothing left in Redis by other runs is seen, nothing of this one leaks.
+      JOB_QUEUE: `storecast-api-test-${suffix}`,
+      DATA_DIR: tempDir("api-pg"),
+      ...SMALL_DATA,
+    });
+    await waitForInitialTraining(server.url);
+  });
+  afterAll(async () => {
+    await server?.stop("SIGTERM");
+    await admin.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
+    await admin.end();
+    const queue = new Queue(`storecast-api-test-${suffix}`, { connection: { url: process.env.REDIS_URL as string } });
+    await queue.obliterate({ force: true });
+    await queue.close();
+  });
+
+  defineApiCases(() => ({ url: server.url }));
+});
