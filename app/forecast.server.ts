@@ -212,6 +212,33 @@ async function register(
   });
 }
 
+/**
+ * Runs a pipeline's work and ends its run: STOPPED when aborted, SUCCEEDED otherwise (with the
+ * work's note, e.g. when there was nothing to do), FAILED and rethrown when the work throws.
+ */
+async function settleRun<R extends { status: "SUCCEEDED" | "FAILED" | "STOPPED"; durationMs: number }>(
+  run: PipelineRun,
+  result: R,
+  started: number,
+  signal: AbortSignal | undefined,
+  work: () => Promise<string | undefined>,
+): Promise<R> {
+  try {
+    const note = await work();
+    if (signal?.aborted) result.status = "STOPPED";
+    result.durationMs = Date.now() - started;
+    await run.finish(result.status === "STOPPED" ? "STOPPED" : "SUCCEEDED", {
+      counts: note ? { ...result, note } : result,
+    });
+    return result;
+  } catch (err) {
+    result.status = "FAILED";
+    result.durationMs = Date.now() - started;
+    await run.finish("FAILED", { counts: result, error: (err as Error).message });
+    throw err;
+  }
+}
+
 export interface TrainAllOptions {
   kind?: ModelKind;
   /** Recorded as the run's kind: the weekly schedule and an on-demand train-all differ only in name. */
@@ -273,12 +300,9 @@ export async function trainAll(db: Database, pool: ModelPool, opts: TrainAllOpti
     else result.failed++;
     if (result.failures.length < MAX_LISTED_FAILURES) result.failures.push({ ...key, reason });
   };
-  try {
+  return settleRun(run, result, started, opts.signal, async () => {
     const newest = await newestSalesDay(db);
-    if (newest === null) {
-      await run.finish("SUCCEEDED", { counts: { ...result, note: "no sales history" } });
-      return { ...result, durationMs: Date.now() - started };
-    }
+    if (newest === null) return "no sales history";
     const firstForecastDay = newest + 1;
     result.forecastFrom = formatDay(firstForecastDay);
     result.forecastTo = formatDay(firstForecastDay + BATCH_HORIZON_DAYS - 1);
@@ -336,16 +360,7 @@ export async function trainAll(db: Database, pool: ModelPool, opts: TrainAllOpti
       }
       await pending;
     });
-    if (opts.signal?.aborted) result.status = "STOPPED";
-    result.durationMs = Date.now() - started;
-    await run.finish(result.status === "STOPPED" ? "STOPPED" : "SUCCEEDED", { counts: result });
-    return result;
-  } catch (err) {
-    result.status = "FAILED";
-    result.durationMs = Date.now() - started;
-    await run.finish("FAILED", { counts: result, error: (err as Error).message });
-    throw err;
-  }
+  });
 }
 
 async function assertSeriesExists(db: Database, key: SeriesKey): Promise<void> {
@@ -446,12 +461,9 @@ export async function batchForecast(
     forecastTo: null,
     durationMs: 0,
   };
-  try {
+  return settleRun(run, result, started, opts.signal, async () => {
     const newest = await newestSalesDay(db);
-    if (newest === null) {
-      await run.finish("SUCCEEDED", { counts: { ...result, note: "no sales history" } });
-      return { ...result, durationMs: Date.now() - started };
-    }
+    if (newest === null) return "no sales history";
     const firstDay = newest + 1;
     const dates = dateRange(firstDay, BATCH_HORIZON_DAYS);
     result.forecastFrom = dates[0]!;
@@ -486,16 +498,7 @@ export async function batchForecast(
       }
     };
     await run.step("forecast", () => Promise.all(Array.from({ length: Math.max(1, pool.threads * 2) }, worker)));
-    if (opts.signal?.aborted) result.status = "STOPPED";
-    result.durationMs = Date.now() - started;
-    await run.finish(result.status === "STOPPED" ? "STOPPED" : "SUCCEEDED", { counts: result });
-    return result;
-  } catch (err) {
-    result.status = "FAILED";
-    result.durationMs = Date.now() - started;
-    await run.finish("FAILED", { counts: result, error: (err as Error).message });
-    throw err;
-  }
+  });
 }
 
 export interface ForecastRequest extends SeriesKey {
