@@ -8,6 +8,7 @@ import { ZodError, type ZodType, z } from "zod";
 import { DAY_MS, formatDay, parseDay, todayDay } from "./days.js";
 import type { Database } from "./db.server.js";
 import { ValidationError } from "./errors.js";
+import { assertSeriesExists } from "./forecast.server.js";
 import type { JobInfo, JobQueue } from "./jobs/port.js";
 import { InvalidVersionError, NotFoundError } from "./registry.server.js";
 
@@ -208,14 +209,11 @@ export const queryInt = (min: number, max: number, fallback: number) =>
 
 /** 404 naming the store, or the product, unless the series has sales history. */
 export async function assertSeries(db: Database, store: number, productname: string): Promise<void> {
-  const [row] = await db.sql.query<{ store: boolean; product: boolean }>(
-    `SELECT EXISTS (SELECT 1 FROM rossman_sales WHERE store = $1) AS store,
-            EXISTS (SELECT 1 FROM rossman_sales WHERE store = $1 AND productname = $2) AS product`,
-    [store, productname],
-  );
-  if (!row?.store) throw notFound("store", `unknown store ${store}`, { store });
-  if (!row.product) {
-    throw notFound("product", `store ${store} has no product ${productname}`, { store, product: productname });
+  try {
+    await assertSeriesExists(db, { store, productname });
+  } catch (err) {
+    if (!(err instanceof NotFoundError)) throw err;
+    throw notFound(err.entity, err.message, err.entity === "store" ? { store } : { store, product: productname });
   }
 }
 

@@ -363,7 +363,8 @@ export async function trainAll(db: Database, pool: ModelPool, opts: TrainAllOpti
   });
 }
 
-async function assertSeriesExists(db: Database, key: SeriesKey): Promise<void> {
+/** NotFoundError naming the store, or the product of a known store, when the series has no sales. */
+export async function assertSeriesExists(db: Database, key: SeriesKey): Promise<void> {
   const [row] = await db.sql.query<{ store: boolean; product: boolean }>(
     `SELECT EXISTS (SELECT 1 FROM rossman_sales WHERE store = $1) AS store,
             EXISTS (SELECT 1 FROM rossman_sales WHERE store = $1 AND productname = $2) AS product`,
