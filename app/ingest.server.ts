@@ -15,7 +15,7 @@ import { z } from "zod";
 import { formatDay, isoWeekday, parseDay, todayDay } from "./days.js";
 import type { Database } from "./db.server.js";
 import { PipelineRun } from "./pipeline-runs.server.js";
-import { formatIssues, rossmannFields, type StateHoliday, showValue } from "./rossmann.js";
+import { formatIssues, rossmannFields, type SalesRow, showValue } from "./rossmann.js";
 import { intArray, SALES_UPSERT, STORES_ENSURE, textArray } from "./sales-upsert.server.js";
 import type { SalesStream, StreamBatch } from "./stream/port.js";
 
@@ -31,18 +31,7 @@ export const REJECT_CLASSES = [
 export type RejectClass = (typeof REJECT_CLASSES)[number];
 
 /** A valid stream record, as written to rossman_sales; `day` is days since 1970-01-01. */
-export interface IngestRow {
-  store: number;
-  productname: string;
-  day: number;
-  dayofweek: number;
-  sales: number;
-  customers: number;
-  open: 0 | 1;
-  promo: 0 | 1;
-  stateholiday: StateHoliday;
-  schoolholiday: 0 | 1;
-}
+export type IngestRow = Omit<SalesRow, "date"> & { day: number };
 
 export type ParsedRecord = { ok: true; row: IngestRow } | { ok: false; reason: string; class: RejectClass };
 

@@ -15,6 +15,7 @@ import { runScript, startServer, tempDir } from "../support/processes.js";
 import {
   describeStreamContract,
   message,
+  REFERENCE_RECORD_FIELDS,
   record,
   streamSales,
   TODAY,
@@ -136,18 +137,7 @@ describe.skipIf(!brokers)(
           await consumer.stop();
           await stream.close();
           for (const s of seen) {
-            expect(Object.keys(s.value)).toEqual([
-              "store",
-              "dayofweek",
-              "date",
-              "sales",
-              "customers",
-              "open",
-              "promo",
-              "stateholiday",
-              "schoolholiday",
-              "productname",
-            ]);
+            expect(Object.keys(s.value)).toEqual(REFERENCE_RECORD_FIELDS);
             expect(s.value.date).toBe(TODAY);
             expect(s.key).toBe(String(s.value.store));
           }

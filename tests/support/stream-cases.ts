@@ -19,6 +19,20 @@ import {
 } from "../../app/stream/port.js";
 import type { SalesRecord } from "../../app/stream/records.js";
 
+/** The reference system's record: these fields, in this order (its consumers read them so). */
+export const REFERENCE_RECORD_FIELDS = [
+  "store",
+  "dayofweek",
+  "date",
+  "sales",
+  "customers",
+  "open",
+  "promo",
+  "stateholiday",
+  "schoolholiday",
+  "productname",
+];
+
 export interface StreamContractHarness {
   /** A stream on `topic` (a new name for every test). The suite closes it. */
   openStream(topic: string): SalesStream;

@@ -9,6 +9,7 @@ import { produceTodayRecords } from "../../app/stream/producer.server.js";
 import { RowCycle, recordMessage, type SourceRow, todayRecord } from "../../app/stream/records.js";
 import { readStreamSource, StreamSourceError, streamSourceFile } from "../../app/stream/source.server.js";
 import { runScript, tempDir } from "../support/processes.js";
+import { REFERENCE_RECORD_FIELDS } from "../support/stream-cases.js";
 
 const row = (store: number, sales = 100): SourceRow => ({
   store,
@@ -39,18 +40,7 @@ describe("stream records", () => {
     });
     const m = recordMessage(r);
     expect(m.key).toBe("262");
-    expect(Object.keys(JSON.parse(m.value))).toEqual([
-      "store",
-      "dayofweek",
-      "date",
-      "sales",
-      "customers",
-      "open",
-      "promo",
-      "stateholiday",
-      "schoolholiday",
-      "productname",
-    ]);
+    expect(Object.keys(JSON.parse(m.value))).toEqual(REFERENCE_RECORD_FIELDS);
     // What the producer makes, the consumer accepts as is.
     expect(parseStreamRecord(Buffer.from(m.value), day)).toMatchObject({ ok: true, row: { store: 262, day } });
   });
