@@ -76,8 +76,8 @@ async function openPostgres(url: string, opts: OpenDatabaseOptions): Promise<Dat
     async exec(text) {
       await pool.query(text);
     },
-    async query(text, params) {
-      return (await pool.query(text, params as unknown[])).rows;
+    async query(text, params, opts) {
+      return (await pool.query({ text, values: params as unknown[], name: opts?.prepare })).rows;
     },
   };
   // Migrations hold an advisory lock, so they need one connection throughout.
@@ -88,8 +88,8 @@ async function openPostgres(url: string, opts: OpenDatabaseOptions): Promise<Dat
         async exec(text) {
           await client.query(text);
         },
-        async query(text, params) {
-          return (await client.query(text, params as unknown[])).rows;
+        async query(text, params, opts) {
+          return (await client.query({ text, values: params as unknown[], name: opts?.prepare })).rows;
         },
       });
     } finally {

@@ -1,3 +1,5 @@
+import { randomUUID } from "node:crypto";
+import { LRUCache } from "lru-cache";
 import { formatDay, parseDay } from "./days.js";
 import type { Database } from "./db.server.js";
 import { ValidationError } from "./errors.js";
@@ -21,6 +23,7 @@ import {
   productionVersion,
   registerVersion,
   type VersionSummary,
+  versionParams,
 } from "./registry.server.js";
 import type { StateHoliday } from "./rossmann.js";
 
@@ -125,13 +128,25 @@ function storeChunks(keys: readonly SeriesKey[], size: number): { stores: [numbe
 }
 
 /** The store calendar (plans) for [fromDay, toDay], by store then date. */
+type CalendarDbRow = Omit<SalesDbRow, "productname" | "sales">;
+
+function toPlanDay(r: Omit<CalendarDbRow, "store">): PlanDay {
+  return {
+    date: r.date,
+    open: r.open === 1 ? 1 : 0,
+    promo: r.promo === 1 ? 1 : 0,
+    stateholiday: r.stateholiday as StateHoliday,
+    schoolholiday: r.schoolholiday === 1 ? 1 : 0,
+  };
+}
+
 async function loadCalendars(
   db: Database,
   fromDay: number,
   toDay: number,
   store?: number,
 ): Promise<Map<number, Map<string, PlanDay>>> {
-  const rows = await db.sql.query<Omit<SalesDbRow, "productname" | "sales">>(
+  const rows = await db.sql.query<CalendarDbRow>(
     `SELECT store, date::text AS date, open, promo, stateholiday, schoolholiday
        FROM store_calendar
       WHERE date >= $1::date AND date <= $2::date AND ($3::int IS NULL OR store = $3::int)`,
@@ -144,13 +159,7 @@ async function loadCalendars(
       plans = new Map();
       out.set(r.store, plans);
     }
-    plans.set(r.date, {
-      date: r.date,
-      open: r.open === 1 ? 1 : 0,
-      promo: r.promo === 1 ? 1 : 0,
-      stateholiday: r.stateholiday as StateHoliday,
-      schoolholiday: r.schoolholiday === 1 ? 1 : 0,
-    });
+    plans.set(r.date, toPlanDay(r));
   }
   return out;
 }
@@ -531,18 +540,75 @@ export function validateRange(begin: string, end: string): { fromDay: number; da
   return { fromDay, days };
 }
 
+// Versions are immutable, so their parsed models can be kept; the production lookup itself is not
+// cached (a promote on another replica must take effect at once). Per database: ids repeat across
+// databases (tests open several in one process).
+interface ModelCache {
+  /** Names this database in the model threads' cache keys. */
+  key: string;
+  models: LRUCache<number, StoredModel>;
+}
+const modelCaches = new WeakMap<Database, ModelCache>();
+
+async function storedModel(db: Database, versionId: number): Promise<{ model: StoredModel; key: string }> {
+  let cache = modelCaches.get(db);
+  if (!cache) {
+    cache = { key: randomUUID(), models: new LRUCache({ max: 2048 }) };
+    modelCaches.set(db, cache);
+  }
+  let model = cache.models.get(versionId);
+  if (!model) {
+    const params = await versionParams(db, versionId);
+    if (!params) throw new Error(`model version ${versionId} has no params`);
+    model = params as StoredModel;
+    cache.models.set(versionId, model);
+  }
+  return { model, key: `${cache.key}:${versionId}` };
+}
+
+// Forecasts of one version for one plan, kept: the inputs never change, and the same questions
+// (this week, next week) come again and again. Sized in points, about 100 bytes each.
+const adhocResults = new LRUCache<string, ForecastPoint[]>({
+  maxSize: 200_000,
+  sizeCalculation: (points) => Math.max(1, points.length),
+});
+
+/** What an ad-hoc forecast reads, in one round trip: the hot path of the forecast API. */
+interface AdhocInputs {
+  id: number;
+  name: string;
+  version: number;
+  calendar: Omit<CalendarDbRow, "store">[] | null;
+}
+
 /** Predicts any range from the production version of a series. Nothing is stored. */
 export async function adhocForecast(db: Database, pool: ModelPool, req: ForecastRequest): Promise<AdhocForecast> {
   const { fromDay, days } = validateRange(req.begin, req.end);
-  const version = await productionVersion(db, req.store, req.productname);
-  if (!version) {
+  const [inputs] = await db.sql.query<AdhocInputs>(
+    `SELECT v.id, m.name, v.version,
+            (SELECT json_agg(json_build_object('date', c.date::text, 'open', c.open, 'promo', c.promo,
+                                               'stateholiday', c.stateholiday, 'schoolholiday', c.schoolholiday))
+               FROM store_calendar c
+              WHERE c.store = m.store AND c.date >= $3::date AND c.date <= $4::date) AS calendar
+       FROM registered_models m JOIN model_versions v ON v.model_id = m.id AND v.stage = 'production'
+      WHERE m.store = $1 AND m.productname = $2`,
+    [req.store, req.productname, formatDay(fromDay), formatDay(fromDay + days - 1)],
+    { prepare: "adhoc-forecast-inputs" },
+  );
+  if (!inputs) {
     await assertSeriesExists(db, req);
     throw new NotFoundError("model", `no trained model for store ${req.store} ${req.productname} yet`);
   }
-  const model = version.params as StoredModel;
-  const calendars = await loadCalendars(db, fromDay, fromDay + days - 1, req.store);
-  const plan = planDays(dateRange(fromDay, days), calendars.get(req.store) ?? EMPTY_PLAN, model.weekdayOpen);
-  return { modelName: version.name, modelVersion: version.version, points: await pool.predict(model, plan) };
+  const { model, key } = await storedModel(db, inputs.id);
+  const calendar = new Map((inputs.calendar ?? []).map((r) => [r.date, toPlanDay(r)]));
+  const plan = planDays(dateRange(fromDay, days), calendar, model.weekdayOpen);
+  const resultKey = `${key}:${plan.map((d) => `${d.date}${d.open}${d.promo}${d.stateholiday}${d.schoolholiday}`).join()}`;
+  let points = adhocResults.get(resultKey);
+  if (!points) {
+    points = await pool.predict(model, plan, key);
+    adhocResults.set(resultKey, points);
+  }
+  return { modelName: inputs.name, modelVersion: inputs.version, points: structuredClone(points) };
 }
 
 export interface WeeklyForecast {

@@ -6,7 +6,11 @@ import path from "node:path";
 export interface SqlSession {
   /** Runs a script of one or more statements, no parameters. */
   exec(sql: string): Promise<void>;
-  query<T = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<T[]>;
+  /**
+   * `prepare` names a hot statement: Postgres parses and plans it once per connection instead of on
+   * every call (planning can cost more than running a small query). PGlite ignores it.
+   */
+  query<T = Record<string, unknown>>(sql: string, params?: unknown[], opts?: { prepare?: string }): Promise<T[]>;
 }
 
 export interface Migration {

@@ -22,7 +22,11 @@ import {
 export interface ModelPool {
   /** Rejects with InsufficientHistoryError (the main thread's class) when the window is too thin. */
   train(history: HistoryDay[], config: ModelConfig, opts?: { future?: PlanDay[]; cv?: boolean }): Promise<TrainResult>;
-  predict(model: StoredModel, days: PlanDay[]): Promise<ForecastPoint[]>;
+  /**
+   * `key` must name this exact model for good (a model version id): threads then keep the re-created
+   * model for later forecasts with the same key.
+   */
+  predict(model: StoredModel, days: PlanDay[], key?: string): Promise<ForecastPoint[]>;
   readonly threads: number;
   /** Lets queued tasks finish, then stops the threads. */
   close(): Promise<void>;
@@ -62,14 +66,27 @@ function rebuildError(err: unknown): Error {
   return insufficient;
 }
 
-export function createModelPool(opts: { threads?: number } = {}): ModelPool {
+export interface ModelPoolOptions {
+  /** Default: one per core. */
+  threads?: number;
+  /** Re-created models each thread keeps for keyed forecasts (about 80 kB each); 0 keeps none. */
+  cacheSize?: number;
+}
+
+export interface ModelThreadData {
+  cacheSize: number;
+}
+
+export function createModelPool(opts: ModelPoolOptions = {}): ModelPool {
   const threads = Math.max(1, opts.threads ?? os.availableParallelism());
+  const workerData: ModelThreadData = { cacheSize: opts.cacheSize ?? 1200 };
   const execArgv = workerExecArgv();
   // Every thread starts at once and stays: a thread's start-up (tsx, WASM compile) costs far more than a fit.
   const piscina = new Piscina<ModelTask, ModelTaskResult>({
     filename: WORKER_FILE,
     minThreads: threads,
     maxThreads: threads,
+    workerData,
     ...(execArgv ? { execArgv } : {}),
   });
   const run = async <R extends ModelTaskResult>(task: ModelTask): Promise<R> => {
@@ -82,7 +99,8 @@ export function createModelPool(opts: { threads?: number } = {}): ModelPool {
   return {
     threads,
     train: (history, config, o = {}) => run<TrainResult>({ type: "train", history, config, ...o }),
-    predict: (model, days) => run<ForecastPoint[]>({ type: "predict", model, days }),
+    predict: (model, days, key) =>
+      run<ForecastPoint[]>({ type: "predict", model, days, ...(key === undefined ? {} : { key }) }),
     close: () => piscina.close(),
   };
 }

@@ -611,8 +611,15 @@ export function cvFolds(
 // ---------------------------------------------------------------------------------------------------
 // Prediction.
 
-/** Forecasts `days` from a stored model: Prophet is re-created from the stored parameters (no optimisation). */
-export function predict(model: StoredModel, days: PlanDay[]): ForecastPoint[] {
+/** A stored model re-created in this thread, reusable for any number of forecasts until `free()`. */
+export interface LoadedModel {
+  forecast(days: readonly PlanDay[]): ForecastPoint[];
+  /** Releases the WASM memory behind the model; forecasting afterwards throws. */
+  free(): void;
+}
+
+/** Re-creates Prophet from a stored model's parameters (no optimisation). */
+export function loadModel(model: StoredModel): LoadedModel {
   const { config, training } = model;
   const series: Series = {
     days: training.dates.map(dayOf),
@@ -627,9 +634,30 @@ export function predict(model: StoredModel, days: PlanDay[]): ForecastPoint[] {
   const prophet = newProphet(config, replayOptimizer(model.params, series, config));
   try {
     prophet.fit(prophetData(series, config));
-    return forecastWith(prophet, config, days);
-  } finally {
+  } catch (e) {
     prophet.free();
+    throw e;
+  }
+  let freed = false;
+  return {
+    forecast: (days) => {
+      if (freed) throw new Error("forecast with a freed model");
+      return forecastWith(prophet, config, days);
+    },
+    free: () => {
+      if (!freed) prophet.free();
+      freed = true;
+    },
+  };
+}
+
+/** Forecasts `days` from a stored model, once. */
+export function predict(model: StoredModel, days: readonly PlanDay[]): ForecastPoint[] {
+  const loaded = loadModel(model);
+  try {
+    return loaded.forecast(days);
+  } finally {
+    loaded.free();
   }
 }
 

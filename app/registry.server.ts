@@ -436,6 +436,12 @@ export async function productionVersion(
   return row ? toFull(row) : null;
 }
 
+/** A version's params (the stored model) by id, or null. Versions never change once registered. */
+export async function versionParams(db: Database, id: number): Promise<unknown> {
+  const rows = await db.sql.query<{ params: unknown }>("SELECT params FROM model_versions WHERE id = $1", [id]);
+  return rows[0]?.params ?? null;
+}
+
 /** One version of the series' model with config and params, or null. */
 export async function getVersion(
   db: Database,

@@ -10,9 +10,16 @@ import type { Database } from "../../app/db.server.js";
 import { ValidationError } from "../../app/errors.js";
 import { adhocForecast, batchForecast, latestForecast, trainAll, trainOne } from "../../app/forecast.server.js";
 import { loadHistory } from "../../app/history.server.js";
+import { type PlanDay, predict, type StoredModel } from "../../app/model.js";
 import { createModelPool, type ModelPool } from "../../app/model-pool.server.js";
 import { getRun } from "../../app/pipeline-runs.server.js";
-import { listVersions, NotFoundError, productionVersion } from "../../app/registry.server.js";
+import {
+  getVersion,
+  listVersions,
+  NotFoundError,
+  productionVersion,
+  promoteVersion,
+} from "../../app/registry.server.js";
 import { tempDir } from "./processes.js";
 
 const STORES = 5;
@@ -185,6 +192,44 @@ export function describeForecasting(name: string, openDb: () => Promise<Database
         if (usuallyClosed.has(isoWeekday(parseDay(p.date)!)))
           expect(p).toEqual({ date: p.date, value: 0, lower: 0, upper: 0 });
         else expect(p.value).toBeGreaterThan(0);
+      }
+    });
+
+    it("ad-hoc forecast answers a repeated question alike and follows a new version and a rollback at once", async () => {
+      const key = { store: 1, productname: "product_A" };
+      const req = { ...key, begin: formatDay(todayDay() + 1), end: formatDay(todayDay() + 7) };
+      const first = await adhocForecast(db, pool, req);
+      // The interval is sampled: only a kept answer repeats exactly.
+      expect(await adhocForecast(db, pool, req)).toEqual(first);
+      const current = first.modelVersion;
+      const total = (r: { points: { value: number }[] }) => r.points.reduce((t, p) => t + p.value, 0);
+
+      // A version trained on doubled sales forecasts about twice as much, at once.
+      await db.sql.query("UPDATE rossman_sales SET sales = sales * 2 WHERE store = 1");
+      try {
+        const { version } = await trainOne(db, pool, key);
+        expect(version.version).toBe(current + 1);
+        const doubled = await adhocForecast(db, pool, req);
+        expect(doubled.modelVersion).toBe(current + 1);
+        expect(total(doubled) / total(first)).toBeGreaterThan(1.5);
+
+        // Rolling back serves the older version again, with the same answer as before.
+        await promoteVersion(db, 1, "product_A", current);
+        const rolledBack = await adhocForecast(db, pool, req);
+        expect(rolledBack).toEqual(first);
+        const older = await getVersion(db, 1, "product_A", current);
+        const plan = await db.sql.query<PlanDay>(
+          `SELECT date::text AS date, open, promo, stateholiday, schoolholiday FROM store_calendar
+            WHERE store = 1 AND date BETWEEN $1::date AND $2::date ORDER BY date`,
+          [req.begin, req.end],
+        );
+        expect(plan).toHaveLength(7);
+        const want = predict(older!.params as StoredModel, plan);
+        for (const [i, p] of rolledBack.points.entries()) {
+          expect(Math.abs(p.value - want[i]!.value)).toBeLessThan(1e-6 * Math.max(1, p.value));
+        }
+      } finally {
+        await db.sql.query("UPDATE rossman_sales SET sales = sales / 2 WHERE store = 1");
       }
     });
 

@@ -7,9 +7,11 @@ import {
   DEFAULT_CONFIG,
   type HistoryDay,
   InsufficientHistoryError,
+  loadModel,
   modelConfig,
   type PlanDay,
   predict,
+  trainModel,
 } from "../../app/model.js";
 import { createModelPool, type ModelPool, workerExecArgv } from "../../app/model-pool.server.js";
 
@@ -80,6 +82,42 @@ describe("model pool", () => {
 
     const results = await Promise.all([1, 2, 3, 4].map((s) => pool.train(history(120, s), DEFAULT_CONFIG)));
     expect(results.every((r) => r.trainRows > 90 && r.cv !== null)).toBe(true);
+  });
+});
+
+describe("keyed forecasts (models kept in the threads)", () => {
+  const close = (a: { value: number }[], b: { value: number }[]) =>
+    a.every((p, i) => Math.abs(p.value - b[i]!.value) < 1e-6 * Math.max(1, p.value));
+
+  it("gives the same point forecast as a fresh replay, across keys, evictions and a cache of none", async () => {
+    const small = createModelPool({ threads: 1, cacheSize: 1 });
+    const none = createModelPool({ threads: 1, cacheSize: 0 });
+    try {
+      const [a, b] = await Promise.all([
+        small.train(history(120), DEFAULT_CONFIG, { cv: false }),
+        small.train(history(120, 3), DEFAULT_CONFIG, { cv: false }),
+      ]);
+      const [wantA, wantB] = [predict(a.model, week), predict(b.model, week)];
+      expect(close(wantA, wantB)).toBe(false);
+      // One slot: each call evicts the other model, so every call re-creates one; the answers must not mix.
+      for (let i = 0; i < 3; i++) {
+        expect(close(await small.predict(a.model, week, "a"), wantA)).toBe(true);
+        expect(close(await small.predict(b.model, week, "b"), wantB)).toBe(true);
+      }
+      expect(close(await none.predict(a.model, week, "a"), wantA)).toBe(true);
+    } finally {
+      await Promise.all([small.close(), none.close()]);
+    }
+  });
+
+  it("a loaded model forecasts many times, and not after it is freed", async () => {
+    const { model } = trainModel(history(120), DEFAULT_CONFIG, { cv: false });
+    const loaded = loadModel(model);
+    expect(close(loaded.forecast(week), predict(model, week))).toBe(true);
+    expect(close(loaded.forecast(week.slice(2)), predict(model, week.slice(2)))).toBe(true);
+    loaded.free();
+    loaded.free(); // twice is harmless
+    expect(() => loaded.forecast(week)).toThrow(/freed/);
   });
 });
 
