@@ -8,9 +8,17 @@ import type { ServerBuild } from "@remix-run/node";
 import express from "express";
 import { ConfigError, loadConfig, runsStreamProducer } from "./app/config.server.js";
 import { DatabaseUnreachableError } from "./app/db.server.js";
+import {
+  httpMetricsMiddleware,
+  labelRoute,
+  metricsEndpoint,
+  routePatterns,
+  STATIC_ROUTE,
+} from "./app/http-metrics.server.js";
 import { jobHandlers } from "./app/jobs/handlers.server.js";
 import { openJobQueue, QueueUnavailableError } from "./app/jobs/open.js";
 import { createLogger } from "./app/log.server.js";
+import { setMetricSources } from "./app/metrics.server.js";
 import { MigrationError } from "./app/migrate.server.js";
 import { createModelPool } from "./app/model-pool.server.js";
 import { loadHistoryIfEmpty, openConfiguredDatabase } from "./app/startup.server.js";
@@ -59,12 +67,20 @@ async function main(): Promise<void> {
   const stream = openSalesStream(config, log);
   const services: BackgroundService[] = [ingestConsumer(workerContext, stream)];
   if (runsStreamProducer(config)) services.push(streamProducer(workerContext, stream));
-  if (config.AUTO_TRAIN) services.push(initialTraining(workerContext, jobs));
-  services.push(jobWorkers(workerContext, jobs, jobHandlers({ db, models, stream, config, log })));
+  // Resumes an interrupted train-all; with AUTO_TRAIN, trains every series when no model exists yet.
+  services.push(initialTraining(workerContext, jobs));
+  services.push(jobWorkers(workerContext, jobs, jobHandlers({ db, models, stream, config, log, jobs })));
   const workers = await startWorkers(workerContext, services);
+  // Scrape-time gauges: queue depth from the queue, model CV error from the registry.
+  setMetricSources({ jobs, db, onError: (err, what) => log.debug({ err }, `metrics: ${what} not available`) });
 
   const app = express();
   app.disable("x-powered-by");
+  // Every request is timed by route pattern (known once the build is loaded, below).
+  let routePattern: ((pathname: string) => string) | undefined;
+  app.use(httpMetricsMiddleware(() => routePattern));
+  // Prometheus scrapes the app directly; the nginx in front does not expose this path.
+  app.get("/metrics", metricsEndpoint);
   let stopping = false;
   app.use((_req, res, next) => {
     // While draining, tell keep-alive clients not to reuse the connection.
@@ -95,17 +111,19 @@ async function main(): Promise<void> {
     if (!existsSync(serverBuild)) {
       throw new ConfigError("no production build at build/server/index.js: run `npm run build` (npm start does)");
     }
-    app.use("/assets", express.static("build/client/assets", { immutable: true, maxAge: "1y" }));
-    app.use(express.static("build/client", { maxAge: "1h" }));
+    const setHeaders = (res: express.Response) => labelRoute(res, STATIC_ROUTE);
+    app.use("/assets", express.static("build/client/assets", { immutable: true, maxAge: "1y", setHeaders }));
+    app.use(express.static("build/client", { maxAge: "1h", setHeaders }));
     build = (await import(pathToFileURL(serverBuild).href)) as ServerBuild;
   }
+  routePattern = routePatterns(typeof build === "function" ? (await build()).routes : build.routes);
 
   app.all(
     "*",
     createRequestHandler({
       build,
       mode: config.NODE_ENV === "development" ? "development" : "production",
-      getLoadContext: () => ({ config, db, models, jobs, startedAt }),
+      getLoadContext: () => ({ config, db, models, jobs, startedAt, stream, shuttingDown: () => stopping }),
     }),
   );
 

@@ -9,7 +9,7 @@ import { DAY_MS, formatDay, parseDay, todayDay } from "./days.js";
 import type { Database } from "./db.server.js";
 import { ValidationError } from "./errors.js";
 import { assertSeriesExists } from "./forecast.server.js";
-import type { JobInfo, JobQueue } from "./jobs/port.js";
+import { JOB_KINDS, type JobInfo, type JobQueue } from "./jobs/port.js";
 import { InvalidVersionError, NotFoundError } from "./registry.server.js";
 
 /** Request bodies above this are refused with 413 (server.ts refuses a larger Content-Length up front). */
@@ -292,7 +292,7 @@ export const storesQuery = z.object({
 });
 
 export const jobsQuery = z.object({
-  kind: z.enum(["train-one", "train-all", "batch-forecast", "ingest-daily"]).optional(),
+  kind: z.enum(JOB_KINDS).optional(),
   limit: queryInt(1, 500, 50),
 });
 

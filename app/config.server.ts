@@ -112,6 +112,8 @@ const schema = z.object({
   TRAIN_CRON: cron5.default("0 2 * * 1"),
   INGEST_CRON: cron5.default("5 0 * * *"),
   SCHEDULES: bool.default(true),
+  /** Series a worker of a train-all claims at a time (replicas share a run a batch at a time). */
+  TRAIN_BATCH_SERIES: int(1, 100_000).default(50),
 });
 
 export type Config = z.infer<typeof schema>;

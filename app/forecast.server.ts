@@ -3,6 +3,7 @@ import { LRUCache } from "lru-cache";
 import { formatDay, parseDay } from "./days.js";
 import type { Database } from "./db.server.js";
 import { ValidationError } from "./errors.js";
+import { recordSeries, timeAdhocForecast } from "./metrics.server.js";
 import {
   type ForecastPoint,
   type HistoryDay,
@@ -18,6 +19,7 @@ import {
 import type { ModelPool } from "./model-pool.server.js";
 import { PipelineRun, type RunKind } from "./pipeline-runs.server.js";
 import {
+  AlreadyInRunError,
   listProductionVersions,
   NotFoundError,
   productionVersion,
@@ -26,12 +28,24 @@ import {
   versionParams,
 } from "./registry.server.js";
 import type { StateHoliday } from "./rossmann.js";
+import {
+  CLAIM_LEASE_MS,
+  claimSeries,
+  planSeries,
+  recordOutcome,
+  releaseClaims,
+  renewClaims,
+  runProgress,
+  type SeriesOutcome,
+  summarizeRun,
+  type TrainedInRun,
+  trainedInRun,
+  workerName,
+} from "./train-claims.server.js";
 
 /** The weekly forecast covers this many days after the newest sales day. */
 export const BATCH_HORIZON_DAYS = 7;
 export const MAX_ADHOC_DAYS = 365;
-/** Series per history chunk in train-all (whole stores; the next chunk loads while this one trains). */
-const TRAIN_CHUNK_SERIES = 500;
 /** At most this many failed series are listed in a run's counts (all are counted). */
 const MAX_LISTED_FAILURES = 200;
 
@@ -97,34 +111,6 @@ async function loadHistories(
     entry.days.push(toHistoryDay(r));
   }
   return out;
-}
-
-/** Every series with sales in (fromDay, toDay], in store and product order. */
-async function listSeries(db: Database, fromDay: number, toDay: number): Promise<SeriesKey[]> {
-  return db.sql.query<SeriesKey>(
-    `SELECT store, productname FROM rossman_sales
-      WHERE date > $1::date AND date <= $2::date
-      GROUP BY store, productname ORDER BY store, productname`,
-    [formatDay(fromDay), formatDay(toDay)],
-  );
-}
-
-/**
- * Whole stores, about `size` series at a time: train-all holds one chunk's history (and the
- * next one's, prefetched) rather than every series', so memory stays flat as series grow.
- */
-function storeChunks(keys: readonly SeriesKey[], size: number): { stores: [number, number]; count: number }[] {
-  const chunks: { stores: [number, number]; count: number }[] = [];
-  for (const key of keys) {
-    const last = chunks.at(-1);
-    if (last && (last.count < size || last.stores[1] === key.store)) {
-      last.stores[1] = key.store;
-      last.count++;
-    } else {
-      chunks.push({ stores: [key.store, key.store], count: 1 });
-    }
-  }
-  return chunks;
 }
 
 /** The store calendar (plans) for [fromDay, toDay], by store then date. */
@@ -253,10 +239,23 @@ export interface TrainAllOptions {
   /** Recorded as the run's kind: the weekly schedule and an on-demand train-all differ only in name. */
   runKind?: Extract<RunKind, "train-all" | "train-weekly">;
   jobId?: string;
-  /** Called as series finish, for job progress (the run row is updated too). */
+  /**
+   * Go on with this interrupted run (its plan and data window) rather than start one. Without it, a
+   * RUNNING or PENDING run of `jobId` is resumed (a job handed back at shutdown runs again).
+   */
+  resumeRunId?: number;
+  /** Called as series finish (by any worker of the run), for job progress (the run row is updated too). */
   onProgress?: (done: number, total: number) => void;
-  /** Stops taking new series when aborted; the run ends STOPPED. */
+  /** Stops taking new series when aborted; the run ends STOPPED, or PENDING when `interrupted()`. */
   signal?: AbortSignal;
+  /** Whether an abort means "the process is stopping": the run is then left PENDING, to resume. */
+  interrupted?: () => boolean;
+  /** Asks for `count` helpers (train-chunk jobs, any replica) once the series are planned. */
+  requestHelpers?: (runId: number, count: number) => Promise<void>;
+  /** Series claimed at a time (default TRAIN_BATCH_SERIES). */
+  batchSize?: number;
+  /** This worker's name in the run's records (default host:pid#job). */
+  worker?: string;
 }
 
 export interface FailedSeries extends SeriesKey {
@@ -265,7 +264,8 @@ export interface FailedSeries extends SeriesKey {
 
 export interface TrainAllResult {
   runId: number;
-  status: "SUCCEEDED" | "FAILED" | "STOPPED";
+  /** PENDING: interrupted by a shutdown; the run resumes when its job runs again. */
+  status: "SUCCEEDED" | "FAILED" | "STOPPED" | "PENDING";
   series: number;
   trained: number;
   skipped: number;
@@ -275,21 +275,203 @@ export interface TrainAllResult {
   failures: FailedSeries[];
   forecastFrom: string | null;
   forecastTo: string | null;
+  /** Series trained per replica (host:pid): who did the work when replicas shared it. */
+  workers: Record<string, number>;
   durationMs: number;
 }
+
+/** What a train-all run trains: fixed when it starts, so a resumed run trains the same thing. */
+interface TrainWindow {
+  config: ReturnType<typeof modelConfig>;
+  /** The newest sales day when the run started (null: no history). */
+  newest: number | null;
+}
+
+function windowParams(w: TrainWindow) {
+  return {
+    model: w.config.kind,
+    trainDays: w.config.trainDays,
+    newestDay: w.newest === null ? null : formatDay(w.newest),
+  };
+}
+
+function windowOf(params: unknown): TrainWindow | null {
+  const p = (params ?? {}) as { model?: unknown; newestDay?: unknown };
+  // Runs from before the plan was kept have no newestDay: they cannot be resumed.
+  if ((p.model !== "default" && p.model !== "seed") || !("newestDay" in p)) return null;
+  const newest = typeof p.newestDay === "string" ? parseDay(p.newestDay) : null;
+  if (newest === undefined) return null;
+  return { config: modelConfig(p.model), newest };
+}
+
+const sleep = (ms: number, signal?: AbortSignal) =>
+  new Promise<void>((resolve) => {
+    const timer = setTimeout(done, ms);
+    function done() {
+      clearTimeout(timer);
+      signal?.removeEventListener("abort", done);
+      resolve();
+    }
+    signal?.addEventListener("abort", done, { once: true });
+  });
+
+interface ParticipateOptions {
+  runId: number;
+  window: TrainWindow & { newest: number };
+  worker: string;
+  signal?: AbortSignal;
+  batchSize: number;
+  /** Called after each series this worker finishes. */
+  onSeriesDone?: () => void;
+}
+
+/**
+ * One worker's share of a train-all run: claims a batch of its series, trains them (fit,
+ * cross-validate, register, write the 7-day forecast) on the model threads, records each outcome,
+ * and claims the next batch, until nothing is left to claim. The next batch is claimed and its
+ * history loaded while the last series of the current one finish. Leases are renewed meanwhile;
+ * a run that was cancelled elsewhere stops it. Whatever it claimed and did not finish is handed
+ * back when it returns or throws. Returns how many series it finished.
+ */
+async function trainClaimedSeries(db: Database, pool: ModelPool, opts: ParticipateOptions): Promise<number> {
+  const { runId, worker, window } = opts;
+  const { config, newest } = window;
+  const firstForecastDay = newest + 1;
+  const forecastDates = dateRange(firstForecastDay, BATCH_HORIZON_DAYS);
+  const fromDay = newest - config.trainDays;
+  const calendars = await loadCalendars(db, firstForecastDay, firstForecastDay + BATCH_HORIZON_DAYS - 1);
+  // A cancel seen through the run's status (another replica cancelled the job) stops this worker too.
+  const local = new AbortController();
+  const onAbort = () => local.abort(opts.signal?.reason);
+  opts.signal?.addEventListener("abort", onAbort, { once: true });
+  if (opts.signal?.aborted) local.abort(opts.signal.reason);
+  const renew = setInterval(() => {
+    renewClaims(db, runId, worker)
+      .then((status) => {
+        if (status !== "RUNNING" && status !== "PENDING") local.abort("the run has ended");
+      })
+      .catch(() => {}); // a missed renewal: the lease is long enough for the next one
+  }, CLAIM_LEASE_MS / 6);
+  renew.unref();
+
+  interface Item {
+    key: SeriesKey;
+    days: HistoryDay[];
+    already?: TrainedInRun;
+  }
+  const ready: Item[] = [];
+  let exhausted = false;
+  let loading: Promise<void> | null = null;
+  const claimBatch = async () => {
+    const claims = await claimSeries(db, runId, worker, opts.batchSize);
+    if (claims.length === 0) {
+      exhausted = true;
+      return;
+    }
+    const stores: [number, number] = [claims[0]!.store, claims.at(-1)!.store];
+    const [histories, already] = await Promise.all([
+      loadHistories(db, fromDay, newest, { stores }),
+      trainedInRun(db, runId, stores),
+    ]);
+    for (const key of claims) {
+      const id = seriesId(key);
+      ready.push({ key, days: histories.get(id)?.days ?? [], already: already.get(id) });
+    }
+  };
+  const next = async (): Promise<Item | null> => {
+    for (;;) {
+      if (local.signal.aborted) return null;
+      const item = ready.shift();
+      if (item) {
+        // The batch is all handed out: claim and load the next one while these finish.
+        if (ready.length === 0 && !exhausted) loading ??= claimBatch().finally(() => (loading = null));
+        return item;
+      }
+      if (exhausted) return null;
+      loading ??= claimBatch().finally(() => (loading = null));
+      await loading;
+    }
+  };
+
+  let finished = 0;
+  const trainItem = async ({ key, days, already }: Item) => {
+    const done = (outcome: SeriesOutcome, detail: { reason?: string; excludedDays?: number; forecastRows?: number }) =>
+      recordOutcome(db, runId, key, outcome, { worker, ...detail });
+    try {
+      if (already) {
+        // Registered by a worker that stopped before recording it: finish its forecast if missing.
+        let rows = already.forecastRows;
+        if (rows === 0) {
+          const params = await versionParams(db, already.versionId);
+          const model = params as StoredModel;
+          const plan = planDays(forecastDates, calendars.get(key.store) ?? EMPTY_PLAN, model.weekdayOpen);
+          const points = await pool.predict(model, plan);
+          await writeForecast(
+            db,
+            key,
+            { name: already.name, version: already.version } as VersionSummary,
+            points,
+            runId,
+          );
+          rows = points.length;
+        }
+        await done("trained", { forecastRows: rows });
+        recordSeries("trained"); // fitted by the worker that stopped: no fit time here
+      } else {
+        const future = planDays(forecastDates, calendars.get(key.store) ?? EMPTY_PLAN, weekdayOpenShares(days, config));
+        const trained = await pool.train(days, config, { future });
+        const version = await register(db, key, trained, runId);
+        await writeForecast(db, key, version, trained.forecast ?? [], runId);
+        await done("trained", { excludedDays: trained.excluded, forecastRows: trained.forecast?.length ?? 0 });
+        recordSeries("trained", trained.durationMs);
+      }
+    } catch (err) {
+      // Another worker of this run registered it meanwhile (a lease ran out): theirs to record.
+      if (err instanceof AlreadyInRunError) return;
+      const skipped = err instanceof InsufficientHistoryError;
+      await done(skipped ? "skipped" : "failed", { reason: (err as Error).message });
+      recordSeries(skipped ? "skipped" : "failed");
+    }
+    finished++;
+    opts.onSeriesDone?.();
+  };
+  try {
+    // Twice the threads: while one series waits on the database, its thread has the next one.
+    await Promise.all(
+      Array.from({ length: Math.max(1, pool.threads * 2) }, async () => {
+        for (let item = await next(); item; item = await next()) await trainItem(item);
+      }),
+    );
+    await loading;
+  } finally {
+    clearInterval(renew);
+    opts.signal?.removeEventListener("abort", onAbort);
+    // A batch still being claimed when this worker stopped: its series go back with the rest.
+    await (loading as Promise<void> | null)?.catch(() => {});
+    await releaseClaims(db, runId, worker);
+  }
+  return finished;
+}
+
+/** Series claimed at a time by a worker of a train-all (a replica's share grows a batch at a time). */
+export const TRAIN_BATCH_SERIES = 50;
 
 /**
  * The weekly pipeline: for every series with sales in the last `trainDays` days, fit,
  * cross-validate, register a new production version, and write the next 7 days into
  * `forecast_results`. A series that cannot be trained is recorded and does not fail the run.
+ *
+ * The run's series are planned in `train_series` and claimed a batch at a time, so the work can be
+ * shared: `requestHelpers` brings in train-chunk jobs (other replicas' workers, trainRunSeries), and
+ * this job trains alongside them, then waits for the series others hold. Interrupted by a shutdown,
+ * the run is left PENDING and its job (or a resume job) picks it up where it was; a series is
+ * never trained twice in one run (docs/decisions/0009).
  */
 export async function trainAll(db: Database, pool: ModelPool, opts: TrainAllOptions = {}): Promise<TrainAllResult> {
-  const config = modelConfig(opts.kind ?? "default");
   const started = Date.now();
-  const run = await PipelineRun.start(db, opts.runKind ?? "train-all", {
-    params: { model: config.kind, trainDays: config.trainDays },
-    jobId: opts.jobId,
-  });
+  const worker = opts.worker ?? workerName(opts.jobId?.slice(0, 8) ?? "cli");
+  const batchSize = Math.max(1, opts.batchSize ?? TRAIN_BATCH_SERIES);
+  const { run, window } = await startOrResumeRun(db, opts);
   const result: TrainAllResult = {
     runId: run.id,
     status: "SUCCEEDED",
@@ -302,74 +484,183 @@ export async function trainAll(db: Database, pool: ModelPool, opts: TrainAllOpti
     failures: [],
     forecastFrom: null,
     forecastTo: null,
+    workers: {},
     durationMs: 0,
   };
-  const fail = (key: SeriesKey, reason: string, skipped: boolean) => {
-    if (skipped) result.skipped++;
-    else result.failed++;
-    if (result.failures.length < MAX_LISTED_FAILURES) result.failures.push({ ...key, reason });
+  const summarize = async () => {
+    const s = await summarizeRun(db, run.id, MAX_LISTED_FAILURES);
+    Object.assign(result, s);
+    result.durationMs = Date.now() - started;
   };
-  return settleRun(run, result, started, opts.signal, async () => {
-    const newest = await newestSalesDay(db);
-    if (newest === null) return "no sales history";
-    const firstForecastDay = newest + 1;
-    result.forecastFrom = formatDay(firstForecastDay);
-    result.forecastTo = formatDay(firstForecastDay + BATCH_HORIZON_DAYS - 1);
-    const forecastDates = dateRange(firstForecastDay, BATCH_HORIZON_DAYS);
-    const fromDay = newest - config.trainDays;
-    const [keys, calendars] = await run.step("load", () =>
-      Promise.all([
-        listSeries(db, fromDay, newest),
-        loadCalendars(db, firstForecastDay, firstForecastDay + BATCH_HORIZON_DAYS - 1),
-      ]),
-    );
-    result.series = keys.length;
-    await run.progress(0, keys.length);
+  try {
+    const { newest } = window;
+    if (newest === null) {
+      result.durationMs = Date.now() - started;
+      await run.finish("SUCCEEDED", { counts: { ...result, note: "no sales history" } });
+      return result;
+    }
+    result.forecastFrom = formatDay(newest + 1);
+    result.forecastTo = formatDay(newest + BATCH_HORIZON_DAYS);
+    const total = await run.step("load", () => planSeries(db, run.id, newest - window.config.trainDays, newest));
+    result.series = total;
 
-    let done = 0;
-    const trainChunk = async (series: { key: SeriesKey; days: HistoryDay[] }[]) => {
-      let next = 0;
-      const worker = async () => {
-        while (next < series.length && !opts.signal?.aborted) {
-          const { key, days } = series[next++]!;
-          try {
-            const future = planDays(
-              forecastDates,
-              calendars.get(key.store) ?? EMPTY_PLAN,
-              weekdayOpenShares(days, config),
-            );
-            const trained = await pool.train(days, config, { future });
-            result.excludedDays += trained.excluded;
-            const version = await register(db, key, trained, run.id);
-            await writeForecast(db, key, version, trained.forecast ?? [], run.id);
-            result.forecastRows += trained.forecast?.length ?? 0;
-            result.trained++;
-          } catch (err) {
-            fail(key, (err as Error).message, err instanceof InsufficientHistoryError);
-          }
-          done++;
-          opts.onProgress?.(done, keys.length);
-          void run.progress(done, keys.length);
-        }
-      };
-      // Twice the threads: while one series waits on the database, its thread has the next one.
-      await Promise.all(Array.from({ length: Math.max(1, pool.threads * 2) }, worker));
+    // Progress: what others finished (read every second) plus what this worker finished.
+    let mine = 0;
+    let others = (await runProgress(db, run.id, worker)).doneByOthers;
+    let reported = 0;
+    const report = () => {
+      const done = Math.min(total, others + mine);
+      if (done <= reported) return;
+      reported = done;
+      opts.onProgress?.(done, total);
+      void run.progress(done, total);
     };
-    const chunks = storeChunks(keys, TRAIN_CHUNK_SERIES);
-    const load = (i: number) => {
-      const chunk = chunks[i];
-      return chunk ? loadHistories(db, fromDay, newest, { stores: chunk.stores }) : Promise.resolve(null);
-    };
-    await run.step("train", async () => {
-      let pending = load(0);
-      for (let i = 0; i < chunks.length && !opts.signal?.aborted; i++) {
-        const histories = await pending;
-        pending = load(i + 1);
-        await trainChunk([...(histories?.values() ?? [])]);
+    if (others > 0) report();
+    else void run.progress(0, total);
+    const poll = setInterval(() => {
+      runProgress(db, run.id, worker)
+        .then((p) => {
+          others = p.doneByOthers;
+          report();
+        })
+        .catch(() => {});
+    }, 1000);
+    poll.unref();
+    try {
+      if (opts.requestHelpers && total > batchSize) {
+        await opts.requestHelpers(run.id, Math.min(MAX_HELPERS, Math.ceil(total / batchSize) - 1));
       }
-      await pending;
-    });
+      const participate = () =>
+        trainClaimedSeries(db, pool, {
+          runId: run.id,
+          window: { ...window, newest },
+          worker,
+          signal: opts.signal,
+          batchSize,
+          onSeriesDone: () => {
+            mine++;
+            report();
+          },
+        });
+      await run.step("train", async () => {
+        await participate();
+        // Then wait for the series other workers hold; take over any whose lease ran out.
+        for (;;) {
+          if (opts.signal?.aborted) return;
+          const p = await runProgress(db, run.id, worker);
+          others = p.doneByOthers;
+          report();
+          if (p.remaining === 0) return;
+          if (p.claimable > 0 && (await participate()) > 0) continue;
+          await sleep(500, opts.signal);
+        }
+      });
+    } finally {
+      clearInterval(poll);
+    }
+    await summarize();
+    if (opts.signal?.aborted) {
+      if (opts.interrupted?.()) {
+        result.status = "PENDING";
+        await run.suspend({
+          counts: result,
+          reason: "interrupted by a shutdown: it resumes where it was when its job runs again",
+        });
+      } else {
+        result.status = "STOPPED";
+        await run.finish("STOPPED", { counts: result });
+      }
+      return result;
+    }
+    report();
+    await run.finish("SUCCEEDED", { counts: result });
+    return result;
+  } catch (err) {
+    result.status = "FAILED";
+    await summarize().catch(() => {});
+    await run.finish("FAILED", { counts: result, error: (err as Error).message });
+    throw err;
+  }
+}
+
+/** The run to go on with (`resumeRunId`, or the job's unfinished run), or a new one. */
+async function startOrResumeRun(
+  db: Database,
+  opts: TrainAllOptions,
+): Promise<{ run: PipelineRun; window: TrainWindow }> {
+  const resumeId = opts.resumeRunId ?? (opts.jobId ? await unfinishedRunOfJob(db, opts.jobId) : null);
+  const resumed = resumeId === null ? null : await PipelineRun.resume(db, resumeId, { jobId: opts.jobId });
+  if (resumed) {
+    const window = windowOf(resumed.params);
+    if (window) return { run: resumed.run, window };
+    await resumed.run.finish("FAILED", { error: "cannot be resumed: its parameters are missing" });
+  }
+  const window = { config: modelConfig(opts.kind ?? "default"), newest: await newestSalesDay(db) };
+  const run = await PipelineRun.start(db, opts.runKind ?? "train-all", {
+    params: windowParams(window),
+    jobId: opts.jobId,
   });
+  return { run, window };
+}
+
+/** At most this many train-chunk helpers per run (more replicas than that share nothing more). */
+const MAX_HELPERS = 16;
+
+/** The RUNNING or PENDING train-all run of a job, if any (the job was handed back or its worker died). */
+async function unfinishedRunOfJob(db: Database, jobId: string): Promise<number | null> {
+  const [row] = await db.sql.query<{ id: number }>(
+    `SELECT id FROM pipeline_runs
+      WHERE job_id = $1 AND kind IN ('train-all', 'train-weekly') AND status IN ('RUNNING', 'PENDING')
+      ORDER BY id DESC LIMIT 1`,
+    [jobId],
+  );
+  return row?.id ?? null;
+}
+
+/** Train-all runs interrupted or orphaned (PENDING or RUNNING), newest first, with their jobs. */
+export async function unfinishedTrainRuns(
+  db: Database,
+): Promise<{ id: number; kind: "train-all" | "train-weekly"; status: string; jobId: string | null }[]> {
+  return db.sql.query(
+    `SELECT id, kind, status, job_id AS "jobId" FROM pipeline_runs
+      WHERE kind IN ('train-all', 'train-weekly') AND status IN ('RUNNING', 'PENDING')
+      ORDER BY id DESC`,
+  );
+}
+
+export interface TrainRunSeriesResult {
+  runId: number;
+  /** Series this worker finished (trained, skipped or failed). */
+  finished: number;
+  note?: string;
+}
+
+/**
+ * A train-chunk job: helps train-all run `runId` by training its unclaimed series until none is
+ * left, then returns (the run's own job finishes the run). Nothing to do once the run ended.
+ */
+export async function trainRunSeries(
+  db: Database,
+  pool: ModelPool,
+  runId: number,
+  opts: { signal?: AbortSignal; worker?: string; batchSize?: number } = {},
+): Promise<TrainRunSeriesResult> {
+  const [row] = await db.sql.query<{ status: string; params: unknown }>(
+    "SELECT status, params FROM pipeline_runs WHERE id = $1 AND kind IN ('train-all', 'train-weekly')",
+    [runId],
+  );
+  if (!row) return { runId, finished: 0, note: "no such train-all run" };
+  if (row.status !== "RUNNING" && row.status !== "PENDING") return { runId, finished: 0, note: `run ${row.status}` };
+  const window = windowOf(row.params);
+  if (!window || window.newest === null) return { runId, finished: 0, note: "nothing to train" };
+  const finished = await trainClaimedSeries(db, pool, {
+    runId,
+    window: { ...window, newest: window.newest },
+    worker: opts.worker ?? workerName(`chunk-${runId}`),
+    signal: opts.signal,
+    batchSize: Math.max(1, opts.batchSize ?? TRAIN_BATCH_SERIES),
+  });
+  return { runId, finished };
 }
 
 /** NotFoundError naming the store, or the product of a known store, when the series has no sales. */
@@ -422,8 +713,10 @@ export async function trainOne(
     await run.finish("SUCCEEDED", {
       counts: { ...key, version: version.version, trainRows: trained.trainRows, excludedDays: trained.excluded },
     });
+    recordSeries("trained", trained.durationMs);
     return { runId: run.id, version, train };
   } catch (err) {
+    recordSeries(err instanceof InsufficientHistoryError ? "skipped" : "failed");
     await run.finish("FAILED", { error: (err as Error).message });
     throw err;
   }
@@ -582,7 +875,11 @@ interface AdhocInputs {
 }
 
 /** Predicts any range from the production version of a series. Nothing is stored. */
-export async function adhocForecast(db: Database, pool: ModelPool, req: ForecastRequest): Promise<AdhocForecast> {
+export function adhocForecast(db: Database, pool: ModelPool, req: ForecastRequest): Promise<AdhocForecast> {
+  return timeAdhocForecast(() => predictAdhoc(db, pool, req));
+}
+
+async function predictAdhoc(db: Database, pool: ModelPool, req: ForecastRequest): Promise<AdhocForecast> {
   const { fromDay, days } = validateRange(req.begin, req.end);
   const [inputs] = await db.sql.query<AdhocInputs>(
     `SELECT v.id, m.name, v.version,

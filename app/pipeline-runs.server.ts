@@ -1,5 +1,6 @@
 import type { Database } from "./db.server.js";
 import type { Prisma } from "./generated/prisma/client.js";
+import { pipelineMetrics } from "./metrics.server.js";
 
 export const RUN_STATUSES = ["PENDING", "RUNNING", "SUCCEEDED", "FAILED", "STOPPED"] as const;
 export type RunStatus = (typeof RUN_STATUSES)[number];
@@ -40,6 +41,7 @@ export class PipelineRun {
   readonly steps: RunStep[] = [];
   private lastProgressWrite = 0;
   private progressWrite: Promise<unknown> = Promise.resolve();
+  private readonly startedMs = Date.now();
 
   private constructor(
     private readonly db: Database,
@@ -63,6 +65,40 @@ export class PipelineRun {
       select: { id: true },
     });
     return new PipelineRun(db, row.id, kind);
+  }
+
+  /**
+   * Takes a run over again: one that was interrupted (PENDING) or whose worker died (RUNNING). It is
+   * RUNNING again, under `jobId`, with its earlier steps kept. Null when it does not exist or ended.
+   */
+  static async resume(
+    db: Database,
+    id: number,
+    opts: { jobId?: string } = {},
+  ): Promise<{ run: PipelineRun; params: unknown } | null> {
+    const row = await db.prisma.pipelineRun.findUnique({ where: { id } });
+    if (!row || (row.status !== "PENDING" && row.status !== "RUNNING")) return null;
+    await db.prisma.pipelineRun.update({
+      where: { id },
+      data: { status: "RUNNING", error: null, job_id: opts.jobId ?? row.job_id },
+    });
+    const run = new PipelineRun(db, id, row.kind as RunKind);
+    run.steps.push(...((row.steps as RunStep[] | null) ?? []));
+    return { run, params: row.params };
+  }
+
+  /** Interrupted (the process is stopping): PENDING until a worker resumes it, with its counts so far. */
+  async suspend(result: { counts?: unknown; reason: string }) {
+    await this.progressWrite;
+    await this.db.prisma.pipelineRun.update({
+      where: { id: this.id },
+      data: {
+        status: "PENDING",
+        counts: result.counts === undefined ? undefined : json(result.counts),
+        error: result.reason,
+        steps: json(this.steps),
+      },
+    });
   }
 
   /** Times `fn` as a named step of this run. */
@@ -101,6 +137,7 @@ export class PipelineRun {
         finished_at: new Date(),
       },
     });
+    pipelineMetrics.runSeconds.observe({ kind: this.kind, status }, (Date.now() - this.startedMs) / 1000);
   }
 }
 
@@ -130,14 +167,21 @@ export async function getRun(db: Database, id: number): Promise<PipelineRunRecor
   return row ? toRecord(row) : null;
 }
 
+/** Runs newest first, optionally of one kind; `offset` pages back. */
 export async function listRuns(
   db: Database,
-  opts: { kind?: string; limit?: number } = {},
+  opts: { kind?: string; limit?: number; offset?: number } = {},
 ): Promise<PipelineRunRecord[]> {
   const rows = await db.prisma.pipelineRun.findMany({
     where: opts.kind ? { kind: opts.kind } : undefined,
     orderBy: { id: "desc" },
     take: opts.limit ?? 50,
+    skip: opts.offset ?? 0,
   });
   return rows.map(toRecord);
+}
+
+/** How many runs there are (of one kind), for paging listRuns. */
+export async function countRuns(db: Database, opts: { kind?: string } = {}): Promise<number> {
+  return db.prisma.pipelineRun.count({ where: opts.kind ? { kind: opts.kind } : undefined });
 }

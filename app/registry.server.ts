@@ -119,6 +119,21 @@ export class InvalidVersionError extends Error {
   }
 }
 
+/**
+ * The series already has a version from this pipeline run (two workers of one train-all met on a
+ * series, e.g. after a lease ran out): nothing was registered.
+ */
+export class AlreadyInRunError extends Error {
+  override name = "AlreadyInRunError";
+  constructor(
+    readonly model: string,
+    readonly pipelineRunId: number,
+    readonly version: number,
+  ) {
+    super(`${model} already has version ${version} from pipeline run ${pipelineRunId}`);
+  }
+}
+
 // ---------------------------------------------------------------------------------------------------
 // Input checks. Everything is checked before the transaction starts, so a bad input never holds a lock.
 
@@ -354,6 +369,15 @@ export async function registerVersion(db: Database, v: NewVersion): Promise<Vers
       modelId = await lockModel(tx, v.store, v.productname);
     }
     if (modelId === undefined) throw new Error(`registered model ${name} could be neither created nor found`);
+    if (pipelineRunId !== null) {
+      // Under the model's lock, so exact: a run trains a series once (the unique index
+      // model_versions_model_id_pipeline_run_id_key backs this up).
+      const same = await tx.modelVersion.findFirst({
+        where: { model_id: modelId, pipeline_run_id: pipelineRunId },
+        select: { version: true },
+      });
+      if (same) throw new AlreadyInRunError(name, pipelineRunId, same.version);
+    }
     const now = await lockedNow(tx);
     const max = await tx.modelVersion.aggregate({ where: { model_id: modelId }, _max: { version: true } });
     await archiveProduction(tx, modelId);
@@ -466,19 +490,55 @@ export async function listVersions(db: Database, store: number, productname: str
   return rows.map(toSummary);
 }
 
-/** The production version of every model, ordered by store then product, a page at a time. */
-export async function listProductionVersions(
-  db: Database,
-  opts: { limit?: number; offset?: number } = {},
-): Promise<VersionSummary[]> {
-  for (const [field, value] of Object.entries(opts)) {
+/** Filters and order of listProductionVersions / countProductionVersions. */
+export interface ProductionQuery {
+  /** Only stores whose number starts with these digits (262 matches 262, 2620..2629, ...). */
+  storePrefix?: string;
+  /** `store` (default): by store then product; `rmspe`: worst cross-validation RMSPE first (none last). */
+  sort?: "store" | "rmspe";
+  limit?: number;
+  offset?: number;
+}
+
+/**
+ * A store-number prefix as ranges of store numbers (26: 26, 260..269, 2600..2699, ...), so the
+ * filter stays an indexable range condition instead of a text match on every row.
+ */
+export function storePrefixRanges(prefix: string): { gte: number; lte: number }[] {
+  if (!/^\d{1,10}$/.test(prefix)) throw new ValidationError("storePrefix", "storePrefix: expected 1 to 10 digits");
+  // Store numbers are positive and written without leading zeros: "0..." matches none.
+  if (prefix.startsWith("0")) return [];
+  const base = Number(prefix);
+  const ranges: { gte: number; lte: number }[] = [];
+  for (let scale = 1; base * scale <= MAX_INT32; scale *= 10) {
+    ranges.push({ gte: base * scale, lte: Math.min(MAX_INT32, (base + 1) * scale - 1) });
+  }
+  return ranges;
+}
+
+function productionWhere(q: ProductionQuery): Prisma.ModelVersionWhereInput {
+  if (q.storePrefix === undefined) return { stage: "production" };
+  const ranges = storePrefixRanges(q.storePrefix);
+  // No match possible: an empty range keeps the query's shape.
+  const or = ranges.length > 0 ? ranges.map((r) => ({ store: r })) : [{ store: { lt: 0 } }];
+  return { stage: "production", model: { OR: or } };
+}
+
+/** The production version of every model (or those matching `storePrefix`), a page at a time. */
+export async function listProductionVersions(db: Database, opts: ProductionQuery = {}): Promise<VersionSummary[]> {
+  for (const field of ["limit", "offset"] as const) {
+    const value = opts[field];
     if (value !== undefined && (!Number.isSafeInteger(value) || value < 0)) {
       throw new ValidationError(field, `${field}: expected a non-negative integer, got ${String(value)}`);
     }
   }
+  const byStore: Prisma.ModelVersionOrderByWithRelationInput[] = [
+    { model: { store: "asc" } },
+    { model: { productname: "asc" } },
+  ];
   const rows = await db.prisma.modelVersion.findMany({
-    where: { stage: "production" },
-    orderBy: [{ model: { store: "asc" } }, { model: { productname: "asc" } }],
+    where: productionWhere(opts),
+    orderBy: opts.sort === "rmspe" ? [{ cv_rmspe: { sort: "desc", nulls: "last" } }, ...byStore] : byStore,
     select: SUMMARY_SELECT,
     skip: opts.offset ?? 0,
     ...(opts.limit === undefined ? {} : { take: opts.limit }),
@@ -486,7 +546,10 @@ export async function listProductionVersions(
   return rows.map(toSummary);
 }
 
-/** How many models have a production version (for paging listProductionVersions). */
-export async function countProductionVersions(db: Database): Promise<number> {
-  return db.prisma.modelVersion.count({ where: { stage: "production" } });
+/** How many models have a production version (for paging listProductionVersions), optionally by store prefix. */
+export async function countProductionVersions(
+  db: Database,
+  opts: Pick<ProductionQuery, "storePrefix"> = {},
+): Promise<number> {
+  return db.prisma.modelVersion.count({ where: productionWhere(opts) });
 }

@@ -4,17 +4,90 @@ import {
   Link,
   Links,
   Meta,
+  NavLink,
   Outlet,
   Scripts,
   ScrollRestoration,
+  useNavigation,
   useRouteError,
 } from "@remix-run/react";
 import type { ReactNode } from "react";
 import stylesheet from "./tailwind.css?url";
 
-export const links: LinksFunction = () => [{ rel: "stylesheet", href: stylesheet }];
+export const links: LinksFunction = () => [
+  { rel: "stylesheet", href: stylesheet },
+  // No icon file: an empty one keeps browsers from asking for /favicon.ico (a 404 in every log).
+  { rel: "icon", href: "data:," },
+];
 
-export const meta: MetaFunction = () => [{ title: "storecast" }];
+export const meta: MetaFunction = ({ error }) => [{ title: error ? "storecast: error" : "storecast" }];
+
+const NAV = [
+  { to: "/", label: "Overview", end: true },
+  { to: "/stores", label: "Stores", end: false },
+  { to: "/models", label: "Models", end: false },
+  { to: "/pipelines", label: "Pipelines", end: false },
+];
+
+function navClass({ isActive }: { isActive: boolean }): string {
+  return [
+    "rounded-md px-3 py-2 text-sm font-medium whitespace-nowrap focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-blue-600",
+    isActive
+      ? "bg-slate-900 text-white dark:bg-slate-100 dark:text-slate-900"
+      : "text-slate-700 hover:bg-slate-100 dark:text-slate-300 dark:hover:bg-slate-800",
+  ].join(" ");
+}
+
+/** A thin bar while a page loads (with JavaScript); the main region says it is busy. */
+function LoadingBar() {
+  const navigation = useNavigation();
+  if (navigation.state === "idle") return null;
+  return (
+    <div aria-hidden="true" className="fixed inset-x-0 top-0 z-50 h-1 overflow-hidden bg-blue-100 dark:bg-blue-950">
+      <div className="h-full w-1/3 animate-pulse bg-blue-600 dark:bg-blue-400" />
+    </div>
+  );
+}
+
+function Shell({ children }: { children: ReactNode }) {
+  const navigation = useNavigation();
+  return (
+    <>
+      <a
+        href="#main"
+        className="sr-only focus:not-sr-only focus:absolute focus:left-2 focus:top-2 focus:z-50 focus:rounded focus:bg-white focus:px-3 focus:py-2 focus:text-slate-900"
+      >
+        Skip to content
+      </a>
+      <LoadingBar />
+      <header className="border-b border-slate-200 bg-white dark:border-slate-800 dark:bg-slate-900">
+        <div className="mx-auto flex max-w-6xl flex-wrap items-center gap-x-6 gap-y-2 px-4 py-3">
+          <Link to="/" className="text-lg font-semibold tracking-tight">
+            storecast
+          </Link>
+          <nav aria-label="Main" className="-mx-1 overflow-x-auto">
+            <ul className="flex gap-1">
+              {NAV.map((item) => (
+                <li key={item.to}>
+                  <NavLink to={item.to} end={item.end} prefetch="intent" className={navClass}>
+                    {item.label}
+                  </NavLink>
+                </li>
+              ))}
+            </ul>
+          </nav>
+        </div>
+      </header>
+      <main
+        id="main"
+        aria-busy={navigation.state === "loading" || undefined}
+        className="mx-auto max-w-6xl px-4 py-6 transition-opacity aria-busy:opacity-70"
+      >
+        {children}
+      </main>
+    </>
+  );
+}
 
 export function Layout({ children }: { children: ReactNode }) {
   return (
@@ -27,15 +100,7 @@ export function Layout({ children }: { children: ReactNode }) {
         <Links />
       </head>
       <body className="min-h-full bg-slate-50 text-slate-900 antialiased dark:bg-slate-950 dark:text-slate-100">
-        <header className="border-b border-slate-200 bg-white dark:border-slate-800 dark:bg-slate-900">
-          <nav className="mx-auto flex max-w-6xl items-center gap-6 px-4 py-3" aria-label="Main">
-            <Link to="/" className="text-lg font-semibold tracking-tight">
-              storecast
-            </Link>
-            <span className="text-sm text-slate-500 dark:text-slate-400">sales forecasting for 1,115 stores</span>
-          </nav>
-        </header>
-        <main className="mx-auto max-w-6xl px-4 py-6">{children}</main>
+        <Shell>{children}</Shell>
         <ScrollRestoration />
         <Scripts />
       </body>
@@ -47,21 +112,39 @@ export default function App() {
   return <Outlet />;
 }
 
+/** The real error page: 404s say what is missing, anything else says sorry (details go to the log). */
 export function ErrorBoundary() {
   const error = useRouteError();
-  const notFound = isRouteErrorResponse(error) && error.status === 404;
-  const title = isRouteErrorResponse(error) ? `${error.status} ${error.statusText}` : "Something went wrong";
+  const response = isRouteErrorResponse(error) ? error : null;
+  const notFound = response?.status === 404;
+  const detail =
+    response && typeof response.data === "string" && response.data.trim() !== "" && response.data.length < 500
+      ? response.data
+      : null;
+  const title = notFound
+    ? "Page not found"
+    : response
+      ? `${response.status} ${response.statusText}`
+      : "Something went wrong";
   return (
-    <section className="space-y-3">
-      <h1 className="text-2xl font-semibold">{notFound ? "Page not found" : title}</h1>
+    <section className="space-y-3" aria-labelledby="error-heading">
+      <h1 id="error-heading" className="text-2xl font-semibold">
+        {title}
+      </h1>
       <p className="text-slate-600 dark:text-slate-300">
-        {notFound
-          ? "There is no page at this address."
-          : "The server could not complete this request. It has been logged; try again in a moment."}
+        {detail ??
+          (notFound
+            ? "There is no page at this address."
+            : "The server could not complete this request. It has been logged; try again in a moment.")}
       </p>
-      <Link to="/" className="text-blue-700 underline dark:text-blue-400">
-        Back to the stores
-      </Link>
+      <p className="flex gap-4">
+        <Link to="/" className="text-blue-700 underline dark:text-blue-400">
+          Back to the overview
+        </Link>
+        <Link to="/stores" className="text-blue-700 underline dark:text-blue-400">
+          All stores
+        </Link>
+      </p>
     </section>
   );
 }

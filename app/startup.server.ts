@@ -16,6 +16,23 @@ export function openConfiguredDatabase(config: Config): Promise<Database> {
 }
 
 /**
+ * Writes the generated data set the configuration describes (GENERATE_*) to $DATA_DIR/generated:
+ * the history, the stream's newest days, the calendar and the stores. Deterministic for a day.
+ */
+export function writeConfiguredData(config: Config) {
+  return writeGeneratedData({
+    stores: config.GENERATE_STORES,
+    products: config.GENERATE_PRODUCTS,
+    days: config.GENERATE_DAYS,
+    // The newest STREAM_DAYS are held out for the live stream; ending them in the future puts
+    // the history's last day at yesterday, so the loader shifts nothing and weekdays stay real.
+    endDate: formatDay(todayDay() + STREAM_DAYS - 1),
+    seed: config.GENERATE_SEED,
+    outDir: path.resolve(config.DATA_DIR, "generated"),
+  });
+}
+
+/**
  * First start on an empty database: load the user's history file if configured, otherwise
  * generate the deterministic data set and load that, so the system is useful at once.
  * Returns null when there was history already (or auto-loading is off).
@@ -26,21 +43,11 @@ export async function loadHistoryIfEmpty(db: Database, config: Config, log: Logg
   if (config.HISTORY_CSV) {
     files = { csv: config.HISTORY_CSV, calendarCsv: config.CALENDAR_CSV, storesCsv: config.STORES_CSV };
   } else {
-    const outDir = path.resolve(config.DATA_DIR, "generated");
     log.info(
-      { stores: config.GENERATE_STORES, products: config.GENERATE_PRODUCTS, days: config.GENERATE_DAYS, outDir },
+      { stores: config.GENERATE_STORES, products: config.GENERATE_PRODUCTS, days: config.GENERATE_DAYS },
       "empty database: generating Rossmann-format history",
     );
-    const generated = await writeGeneratedData({
-      stores: config.GENERATE_STORES,
-      products: config.GENERATE_PRODUCTS,
-      days: config.GENERATE_DAYS,
-      // The newest STREAM_DAYS are held out for the live stream; ending them in the future puts
-      // the history's last day at yesterday, so the loader shifts nothing and weekdays stay real.
-      endDate: formatDay(todayDay() + STREAM_DAYS - 1),
-      seed: config.GENERATE_SEED,
-      outDir,
-    });
+    const generated = await writeConfiguredData(config);
     files = { csv: generated.historyCsv, calendarCsv: generated.calendarCsv, storesCsv: generated.storesCsv };
   }
   log.info({ csv: files.csv }, "loading history");

@@ -12,13 +12,9 @@
  * The server gets a scratch database (dropped afterwards) and a queue of its own (obliterated
  * afterwards), generates the data set and trains every series before the measurements start.
  */
-import { randomBytes } from "node:crypto";
-import { rm } from "node:fs/promises";
 import autocannon from "autocannon";
-import { Queue } from "bullmq";
 import { Command } from "commander";
-import pg from "pg";
-import { type RunningServer, startServer, tempDir } from "../tests/support/processes.js";
+import { type BenchServer, median, printTable, startBenchServer } from "./bench-server.js";
 import { integerOption } from "./cli-options.js";
 
 const PRODUCT = "product_A";
@@ -82,24 +78,6 @@ async function load(
   };
 }
 
-async function waitForTraining(url: string, stores: number, limitMs: number): Promise<number> {
-  const started = Date.now();
-  let last = "";
-  for (;;) {
-    const { runs } = await json<{ runs: { status: string; progressDone: number; progressTotal: number }[] }>(
-      await fetch(`${url}/api/pipeline-runs?kind=train-all&limit=1`),
-    );
-    const run = runs[0];
-    const line = run ? `${run.status} ${run.progressDone}/${run.progressTotal}` : "not started";
-    if (line !== last) log(`initial training: ${line}`);
-    last = line;
-    if (run?.status === "SUCCEEDED" && run.progressTotal >= stores) return Date.now() - started;
-    if (run && (run.status === "FAILED" || run.status === "STOPPED")) throw new Error(`initial training ${run.status}`);
-    if (Date.now() - started > limitMs) throw new Error(`initial training not finished within ${limitMs} ms`);
-    await new Promise((r) => setTimeout(r, 1000));
-  }
-}
-
 async function batch(url: string, stores: number[]): Promise<number> {
   const body = JSON.stringify(stores.map((s) => ({ store_id: s, product_name: PRODUCT })));
   const t = performance.now();
@@ -115,7 +93,6 @@ async function batch(url: string, stores: number[]): Promise<number> {
   return ms;
 }
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const f0 = (n: number) => n.toFixed(0);
 
 async function main() {
@@ -134,42 +111,10 @@ async function main() {
     process.exit(1);
   }
 
-  const suffix = randomBytes(4).toString("hex");
-  const dbName = `storecast_bench_api_${suffix}`;
-  const queueName = `storecast-bench-api-${suffix}`;
-  const admin = new pg.Client({ connectionString: databaseUrl });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${dbName}`);
-  const url = new URL(databaseUrl);
-  url.pathname = `/${dbName}`;
-  const dataDir = tempDir("bench-api");
-  let server: RunningServer | undefined;
+  let server: BenchServer | undefined;
   try {
-    log(`starting the server: ${opts.stores} stores, Postgres ${dbName}, queue ${queueName}`);
-    const startedAt = Date.now();
-    server = await startServer(
-      {
-        DATABASE_URL: url.toString(),
-        REDIS_URL: redisUrl,
-        JOB_QUEUE: queueName,
-        DATA_DIR: dataDir,
-        GENERATE_STORES: String(opts.stores),
-        SCHEDULES: "false",
-        STREAM_PRODUCER: "false",
-        LOG_LEVEL: "warn",
-      },
-      300_000,
-    );
-    log(`up after ${Date.now() - startedAt} ms; waiting for the initial training`);
-    const trainMs = await waitForTraining(server.url, opts.stores, 600_000);
-    log(`trained after ${trainMs} ms more`);
-    const { stores: list } = await json<{ stores: { store: number }[] }>(
-      await fetch(`${server.url}/api/stores?limit=1000`),
-    );
-    const more = await json<{ stores: { store: number }[] }>(
-      await fetch(`${server.url}/api/stores?limit=1000&offset=1000`),
-    );
-    const stores = [...list, ...more.stores].map((s) => s.store);
+    server = await startBenchServer({ name: "api", stores: opts.stores, databaseUrl, redisUrl, log });
+    const stores = server.stores;
 
     log("warming up");
     await load(server.url, stores, opts.connections, 2);
@@ -229,19 +174,9 @@ async function main() {
       ],
       [`train-all meanwhile (${job.status})`, `${(trainAllMs / 1000).toFixed(1)} s`, ""],
     ];
-    const w0 = Math.max(...rows.map((r) => r[0].length));
-    const w1 = Math.max(...rows.map((r) => r[1].length));
-    console.log(`\n${"measure".padEnd(w0)} | ${"value".padEnd(w1)} | target`);
-    console.log(`${"-".repeat(w0)}-|-${"-".repeat(w1)}-|-------`);
-    for (const [a, b, c] of rows) console.log(`${a.padEnd(w0)} | ${b.padEnd(w1)} | ${c}`);
+    printTable(rows);
   } finally {
-    await server?.stop("SIGTERM");
-    await admin.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`).catch(() => {});
-    await admin.end();
-    const queue = new Queue(queueName, { connection: { url: redisUrl } });
-    await queue.obliterate({ force: true }).catch((err: unknown) => log(`could not clean the queue: ${String(err)}`));
-    await queue.close();
-    await rm(dataDir, { recursive: true, force: true });
+    await server?.stop();
   }
 }
 

@@ -4,15 +4,27 @@
  * newest 10 days held out of the history; any Rossmann-format file works), each dated today and
  * keyed by store, forever until stopped (Ctrl-C) or for --count records.
  *
- *   npm run producer [-- --interval 10000 | --rate 20] [--csv FILE] [--count N]
+ *   npm run producer [-- --interval 10000 | --rate 20] [--csv FILE] [--count N] [--load-history] [--ready-file F]
+ *
+ * With --load-history it first does what the reference system's producer does: on an empty
+ * database (DATABASE_URL), load the history (HISTORY_CSV, or the generated data set, exactly as the
+ * app's first start would), then stream. --ready-file F is created once the history is in and the
+ * producer is connected (a container healthcheck: docker-compose.yml starts the app after it).
  *
  * Needs KAFKA_BROKERS (in embedded mode `npm start` runs the producer in-process instead). The
  * topic (KAFKA_TOPIC) is created with KAFKA_PARTITIONS partitions when missing. Progress goes to
  * stderr, the summary to stdout. Exit code 0 when stopped or done, 1 on an error (one line).
  */
+
+import { existsSync } from "node:fs";
+import { writeFile } from "node:fs/promises";
 import { Command, InvalidArgumentError } from "commander";
 import { ConfigError, loadConfig } from "../app/config.server.js";
 import { formatDay, todayDay } from "../app/days.js";
+import { DatabaseUnreachableError } from "../app/db.server.js";
+import { createLogger } from "../app/log.server.js";
+import { MigrationError } from "../app/migrate.server.js";
+import { loadHistoryIfEmpty, openConfiguredDatabase, writeConfiguredData } from "../app/startup.server.js";
 import { openSalesStream } from "../app/stream/open.js";
 import { StreamUnavailableError } from "../app/stream/port.js";
 import { produceTodayRecords } from "../app/stream/producer.server.js";
@@ -24,6 +36,8 @@ interface CliOptions {
   rate?: number;
   csv?: string;
   count?: number;
+  loadHistory?: boolean;
+  readyFile?: string;
 }
 
 function rateOption(value: string): number {
@@ -45,6 +59,11 @@ const program = new Command()
   .option("--rate <n>", "records per second instead (load tests), e.g. 20 or 0.5", rateOption)
   .option("--csv <file>", "Rossmann-format rows to cycle through (default STREAM_CSV or the generated stream file)")
   .option("--count <n>", "stop after <n> records (default: run until stopped)", integerOption(1, 1_000_000_000))
+  .option(
+    "--load-history",
+    "first load the history into an empty database (DATABASE_URL), as the app's first start does",
+  )
+  .option("--ready-file <file>", "create <file> once the history is loaded and the producer is connected")
   .allowExcessArguments(false)
   .parse();
 
@@ -58,7 +77,22 @@ async function main(opts: CliOptions): Promise<void> {
       "KAFKA_BROKERS is not set: the producer streams to Kafka (without Kafka, `npm start` runs it in-process)",
     );
   }
+  if (opts.loadHistory) {
+    const db = await openConfiguredDatabase(config);
+    try {
+      const report = await loadHistoryIfEmpty(db, config, createLogger(config));
+      err(report ? `history loaded: ${report.rowsLoaded} rows` : "history already loaded");
+    } finally {
+      await db.close();
+    }
+  }
   const file = opts.csv ?? streamSourceFile(config);
+  // Loaded by another process (a Kubernetes job, an earlier container): the generated stream rows
+  // are written here too, the same data set, when nothing else names the rows to stream.
+  if (opts.loadHistory && !opts.csv && !config.STREAM_CSV && !config.HISTORY_CSV && !existsSync(file)) {
+    await writeConfiguredData(config);
+    err(`generated the stream rows in ${file}`);
+  }
   const source = await readStreamSource(file).catch((e: unknown) => {
     if (e instanceof StreamSourceError && !opts.csv && !config.STREAM_CSV && /does not exist/.test(e.message)) {
       throw new StreamSourceError(
@@ -77,6 +111,7 @@ async function main(opts: CliOptions): Promise<void> {
   try {
     await stream.ensureTopic(config.KAFKA_PARTITIONS);
     const producer = await stream.producer();
+    if (opts.readyFile) await writeFile(opts.readyFile, `${new Date().toISOString()}\n`);
     err(
       `streaming ${source.rows.length} rows of ${file} (${source.from}..${source.to}) as ${formatDay(todayDay())} ` +
         `to topic ${stream.topic} at ${config.KAFKA_BROKERS.join(",")}, ` +
@@ -117,7 +152,9 @@ async function main(opts: CliOptions): Promise<void> {
 try {
   await main(program.opts<CliOptions>());
 } catch (e) {
-  const known = [ConfigError, StreamSourceError, StreamUnavailableError].some((E) => e instanceof E);
+  const known = [ConfigError, StreamSourceError, StreamUnavailableError, DatabaseUnreachableError, MigrationError].some(
+    (E) => e instanceof E,
+  );
   err(known ? oneLine((e as Error).message) : ((e as Error).stack ?? String(e)));
   process.exitCode = 1;
 }

@@ -1,4 +1,4 @@
-import { ingestBatch } from "../app/ingest.server.js";
+import { ingestBatch, REJECT_CLASSES } from "../app/ingest.server.js";
 import { ingestMetrics } from "../app/metrics.server.js";
 import type { SalesStream, StreamConsumer } from "../app/stream/port.js";
 import type { BackgroundService, WorkerContext } from "./index.js";
@@ -41,6 +41,8 @@ export function ingestConsumer(
     name: "ingest-consumer",
     async start() {
       const { config, db, log } = ctx;
+      // Every reason class is exported from the start (as 0), so rate() works before the first reject.
+      for (const reason of REJECT_CLASSES) ingestMetrics.recordsRejected.inc({ reason }, 0);
       await stream.ensureTopic(config.KAFKA_PARTITIONS);
       consumer = await stream.consumer(config.KAFKA_GROUP_ID, {
         onHandlerError: (err, batch, attempt) => {

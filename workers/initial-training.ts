@@ -1,6 +1,33 @@
+import { unfinishedTrainRuns } from "../app/forecast.server.js";
 import type { JobQueue } from "../app/jobs/port.js";
+import { PipelineRun } from "../app/pipeline-runs.server.js";
 import { countProductionVersions } from "../app/registry.server.js";
 import type { BackgroundService, WorkerContext } from "./index.js";
+
+/**
+ * A train-all run left unfinished (PENDING: stopped by a shutdown; RUNNING: its process died) whose
+ * job is no longer in the queue (the in-process queue forgets its jobs on restart) is resumed by a
+ * new train-all job: it trains only the series the run had not finished. A run whose job is still
+ * queued or running (BullMQ hands jobs back) is left to that job. Older unfinished runs are stopped:
+ * the newest one covers the same series. Returns the resume job's id, if any.
+ */
+async function resumeInterruptedRun(ctx: WorkerContext, jobs: JobQueue): Promise<string | null> {
+  const [newest, ...older] = await unfinishedTrainRuns(ctx.db);
+  if (!newest) return null;
+  const job = newest.jobId ? await jobs.get(newest.jobId) : null;
+  if (job && (job.status === "PENDING" || job.status === "RUNNING")) return null;
+  for (const run of older) {
+    const taken = await PipelineRun.resume(ctx.db, run.id);
+    await taken?.run.finish("STOPPED", { error: `superseded by the resumed run ${newest.id}` });
+  }
+  const { id } = await jobs.enqueue(
+    "train-all",
+    { runKind: newest.kind, resumeRunId: newest.id },
+    { dedupeKey: "train-all" },
+  );
+  ctx.log.info({ runId: newest.id, jobId: id, status: newest.status }, "resuming an interrupted train-all run");
+  return id;
+}
 
 /**
  * On a fresh database there is history but no model: train every series once in the
@@ -14,7 +41,21 @@ export function initialTraining(ctx: WorkerContext, jobs: JobQueue): BackgroundS
   return {
     name: "initial-training",
     async start() {
-      if ((await countProductionVersions(ctx.db)) > 0) return;
+      const resumed = await resumeInterruptedRun(ctx, jobs);
+      if (resumed) {
+        unsubscribe = jobs.subscribe(resumed, (event) => {
+          if (event.status === "SUCCEEDED" || event.status === "FAILED" || event.status === "STOPPED") {
+            const r = (event.result ?? {}) as Record<string, unknown>;
+            ctx.log.info(
+              { jobId: resumed, status: event.status, runId: r.runId, trained: r.trained, error: event.error },
+              "resumed train-all finished",
+            );
+            unsubscribe();
+          }
+        });
+        return;
+      }
+      if (!ctx.config.AUTO_TRAIN || (await countProductionVersions(ctx.db)) > 0) return;
       ctx.log.info("no trained models yet: training every series in the background");
       const { id, deduplicated } = await jobs.enqueue(
         "train-all",

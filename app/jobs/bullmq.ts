@@ -34,8 +34,9 @@ import type {
   JobProgress,
   JobQueue,
   JobStatus,
+  QueueDepth,
 } from "./port.js";
-import { JOB_KINDS } from "./port.js";
+import { ABORT_CANCELLED, ABORT_SHUTDOWN, abortedForShutdown, JOB_KINDS } from "./port.js";
 import { type RetryOverrides, retryPolicy } from "./retries.js";
 
 export interface BullmqQueueOptions extends RetryOverrides {
@@ -55,12 +56,15 @@ export interface BullmqQueueOptions extends RetryOverrides {
 }
 
 /** The failure reason of a job cancelled while it ran (mapped to STOPPED). */
-export const CANCELLED_REASON = "cancelled";
+export const CANCELLED_REASON = ABORT_CANCELLED;
 const CANCEL_EVENT = "storecast:cancel";
 const STOPPED_EVENT = "storecast:stopped";
 const CANCEL_MARK_TTL_S = 30 * 24 * 3600;
 
 const PENDING_STATES: JobState[] = ["waiting", "delayed", "prioritized", "waiting-children"];
+const READY_STATES: JobType[] = ["waiting", "prioritized", "waiting-children"];
+/** depth() looks for cancellation marks among this many pending jobs per state group (beyond: counted). */
+const DEPTH_MARK_SCAN = 1000;
 const LIST_TYPES: JobState[] = ["active", ...PENDING_STATES, "completed", "failed"];
 
 function toStatus(state: JobState | "unknown", job: Job, cancelled: boolean): JobStatus | null {
@@ -121,7 +125,6 @@ export async function createBullmqQueue(opts: BullmqQueueOptions): Promise<JobQu
   log?.debug({ queue: name }, "job queue: connected to Redis");
 
   let worker: Worker | undefined;
-  let shuttingDown = false;
   /** Set when close() starts: a job that reaches this worker from then on is handed back untouched. */
   let workerClosing = false;
   let closing: Promise<void> | undefined;
@@ -201,12 +204,22 @@ export async function createBullmqQueue(opts: BullmqQueueOptions): Promise<JobQu
     };
     const running = Promise.resolve().then(() => handler(job.data, ctx));
     inFlight.add(running);
+    // Stopped by close() past its timeout: back to the queue now, without counting an attempt, so
+    // another replica (or this one after a restart) runs it again; the handler left its work resumable.
+    const handBack = async (): Promise<never> => {
+      await job.moveToDelayed(Date.now(), token);
+      log?.info({ jobId: job.id, kind }, "job queue: job handed back to the queue");
+      throw new DelayedError();
+    };
     try {
       const result = await running;
-      if (abort.aborted && !shuttingDown) throw new UnrecoverableError(CANCELLED_REASON);
+      if (abortedForShutdown(abort)) return await handBack();
+      if (abort.aborted) throw new UnrecoverableError(CANCELLED_REASON);
       return result ?? null;
     } catch (err) {
-      if (abort.aborted && !shuttingDown) throw new UnrecoverableError(CANCELLED_REASON);
+      if (err instanceof DelayedError) throw err;
+      if (abortedForShutdown(abort)) return await handBack();
+      if (abort.aborted) throw new UnrecoverableError(CANCELLED_REASON);
       throw err;
     } finally {
       inFlight.delete(running);
@@ -253,6 +266,34 @@ export async function createBullmqQueue(opts: BullmqQueueOptions): Promise<JobQu
         .slice(0, limit);
       const infos = await Promise.all(candidates.map(({ job, state }) => infoOf(job, state)));
       return infos.filter((i): i is JobInfo => i !== null);
+    },
+
+    async ping() {
+      if (closing) throw new Error("the job queue is closed");
+      // A round trip to Redis (the client has no PING): reading a key that never exists.
+      await (await queue.backend.client).get(`${prefix}:${name}:storecast-ping`);
+    },
+
+    async depth() {
+      const counts = await queue.getJobCounts(...READY_STATES, "delayed", "active");
+      // A cancelled PENDING job stays in its list until a worker drops it: leave it out, as get() does.
+      const client = await queue.backend.client;
+      const cancelledAmong = async (types: JobType[]) => {
+        const ids = await queue.getRanges(types, 0, DEPTH_MARK_SCAN - 1);
+        const marks = await Promise.all(ids.map((id) => client.get(markKey(id))));
+        return marks.filter((m) => m !== null).length;
+      };
+      const [readyCancelled, delayedCancelled] = await Promise.all([
+        cancelledAmong(READY_STATES),
+        cancelledAmong(["delayed"]),
+      ]);
+      const sum = (types: JobType[]) => types.reduce((n, t) => n + (counts[t] ?? 0), 0);
+      const depth: QueueDepth = {
+        waiting: Math.max(0, sum(READY_STATES) - readyCancelled),
+        delayed: Math.max(0, (counts.delayed ?? 0) - delayedCancelled),
+        running: counts.active ?? 0,
+      };
+      return depth;
     },
 
     async cancel(id) {
@@ -331,13 +372,17 @@ export async function createBullmqQueue(opts: BullmqQueueOptions): Promise<JobQu
             // Nothing runs a handler any more: this only records the last results.
             await Promise.race([w.close(), new Promise((r) => setTimeout(r, 5_000).unref())]);
           } else {
-            // Past the timeout: stop the handlers and close without recording anything, so the
-            // jobs' locks expire and BullMQ's stalled-job check hands them to another worker.
-            shuttingDown = true;
+            // Past the timeout: abort the handlers; as each returns, processJob hands its job back
+            // to the queue. A handler that ignores its signal past the grace period is left behind:
+            // closing without recording anything lets its lock expire, and BullMQ's stalled-job
+            // check hands the job to another worker.
             log?.warn({ jobs: inFlight.size }, "job queue: jobs still running at shutdown; handing them back");
-            w.cancelAllJobs("shutting down");
-            await w.close(true);
-            await settled(opts.abortGraceMs ?? 5_000);
+            w.cancelAllJobs(ABORT_SHUTDOWN);
+            if (await settled(opts.abortGraceMs ?? 5_000)) {
+              await Promise.race([w.close(), new Promise((r) => setTimeout(r, 5_000).unref())]);
+            } else {
+              await w.close(true);
+            }
           }
         }
         await Promise.allSettled([events.close(), producer.close(), queue.close()]);

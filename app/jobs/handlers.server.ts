@@ -2,25 +2,33 @@
  * What each job kind does (the queue adapters only run them), and re-running a failed pipeline
  * run as a job.
  */
+import { randomUUID } from "node:crypto";
 import type { Logger } from "pino";
 import type { Config } from "../config.server.js";
 import { formatDay, todayDay } from "../days.js";
 import type { Database } from "../db.server.js";
 import { ValidationError } from "../errors.js";
-import { batchForecast, trainAll, trainOne } from "../forecast.server.js";
+import { batchForecast, trainAll, trainOne, trainRunSeries } from "../forecast.server.js";
 import { dailyIngestionRun } from "../ingest.server.js";
 import type { ModelPool } from "../model-pool.server.js";
 import { getRun } from "../pipeline-runs.server.js";
 import { NotFoundError } from "../registry.server.js";
 import type { SalesStream } from "../stream/port.js";
-import type { JobDataByKind, JobHandlers, JobKind, JobQueue } from "./port.js";
+import { workerName } from "../train-claims.server.js";
+import { instrumentJobHandlers } from "./instrument.js";
+import { abortedForShutdown, type JobDataByKind, type JobHandlers, type JobKind, type JobQueue } from "./port.js";
 
 export interface JobHandlerDeps {
   db: Database;
   models: ModelPool;
   stream: Pick<SalesStream, "lag" | "topic">;
-  config: Pick<Config, "KAFKA_GROUP_ID">;
+  config: Pick<Config, "KAFKA_GROUP_ID"> & Partial<Pick<Config, "TRAIN_BATCH_SERIES">>;
   log: Logger;
+  /**
+   * The queue a train-all asks for helpers on (train-chunk jobs, which any replica's workers take).
+   * Only BullMQ has other replicas: in-process, the train-all's own job uses every model thread.
+   */
+  jobs?: Pick<JobQueue, "enqueue" | "kind">;
 }
 
 /** The dedupe key of a job, so one series (or the whole chain) is never trained twice at once. */
@@ -33,8 +41,9 @@ export function dedupeKeyOf<K extends JobKind>(kind: K, data: JobDataByKind[K]):
   return kind;
 }
 
-export function jobHandlers({ db, models, stream, config, log }: JobHandlerDeps): JobHandlers {
-  return {
+/** The handlers, counted and timed per attempt (app/jobs/instrument.ts). */
+export function jobHandlers({ db, models, stream, config, log, jobs }: JobHandlerDeps): JobHandlers {
+  return instrumentJobHandlers({
     async "train-one"(data, ctx) {
       ctx.progress(0, 1);
       const r = await trainOne(db, models, { store: data.store, productname: data.productname }, { jobId: ctx.id });
@@ -52,16 +61,45 @@ export function jobHandlers({ db, models, stream, config, log }: JobHandlerDeps)
     },
 
     async "train-all"(data, ctx) {
+      const helpers = jobs?.kind === "bullmq" ? jobs : undefined;
       const r = await trainAll(db, models, {
         runKind: data.runKind ?? "train-all",
+        resumeRunId: data.resumeRunId,
         jobId: ctx.id,
+        worker: workerName(`${ctx.id.slice(0, 8)}.${randomUUID().slice(0, 4)}`),
+        batchSize: config.TRAIN_BATCH_SERIES,
         signal: ctx.signal,
+        interrupted: () => abortedForShutdown(ctx.signal),
         onProgress: (done, total) => ctx.progress(done, total),
+        requestHelpers: helpers
+          ? async (runId, count) => {
+              for (let i = 0; i < count; i++) await helpers.enqueue("train-chunk", { runId });
+              log.info({ jobId: ctx.id, runId, helpers: count }, "train-all: asked for helpers");
+            }
+          : undefined,
       });
       log.info(
-        { jobId: ctx.id, runId: r.runId, status: r.status, trained: r.trained, skipped: r.skipped, failed: r.failed },
-        "train-all finished",
+        {
+          jobId: ctx.id,
+          runId: r.runId,
+          status: r.status,
+          trained: r.trained,
+          skipped: r.skipped,
+          failed: r.failed,
+          workers: r.workers,
+        },
+        r.status === "PENDING" ? "train-all interrupted: it resumes when its job runs again" : "train-all finished",
       );
+      return r;
+    },
+
+    async "train-chunk"(data, ctx) {
+      const r = await trainRunSeries(db, models, data.runId, {
+        worker: workerName(`${ctx.id.slice(0, 8)}.${randomUUID().slice(0, 4)}`),
+        batchSize: config.TRAIN_BATCH_SERIES,
+        signal: ctx.signal,
+      });
+      log.info({ jobId: ctx.id, runId: r.runId, finished: r.finished, note: r.note }, "train-all helper finished");
       return r;
     },
 
@@ -87,7 +125,7 @@ export function jobHandlers({ db, models, stream, config, log }: JobHandlerDeps)
       if (r.status === "FAILED") throw new Error(`ingest-daily ${r.day} (run ${r.runId}): ${r.error}`);
       return r;
     },
-  };
+  });
 }
 
 /**

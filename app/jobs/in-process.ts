@@ -18,8 +18,10 @@ import type {
   JobInfo,
   JobKind,
   JobQueue,
+  QueueDepth,
   Schedule,
 } from "./port.js";
+import { ABORT_CANCELLED, ABORT_SHUTDOWN } from "./port.js";
 import { type RetryOverrides, retryDelay, retryPolicy } from "./retries.js";
 
 export interface InProcessQueueOptions extends RetryOverrides {
@@ -207,6 +209,22 @@ export function createInProcessQueue(opts: InProcessQueueOptions = {}): JobQueue
       return out.sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime());
     },
 
+    async ping() {
+      if (closing) throw new Error("the job queue is closed");
+    },
+
+    async depth() {
+      const depth: QueueDepth = { waiting: 0, delayed: 0, running: 0 };
+      for (const entry of jobs.values()) {
+        if (entry.info.status === "RUNNING") depth.running++;
+        else if (entry.info.status === "PENDING" && !entry.cancelled) {
+          if (entry.retryTimer) depth.delayed++;
+          else depth.waiting++;
+        }
+      }
+      return depth;
+    },
+
     async cancel(id) {
       const entry = jobs.get(id);
       if (!entry) return false;
@@ -221,7 +239,7 @@ export function createInProcessQueue(opts: InProcessQueueOptions = {}): JobQueue
       }
       if (entry.info.status === "RUNNING") {
         entry.cancelled = true;
-        entry.controller?.abort(new Error("cancelled"));
+        entry.controller?.abort(ABORT_CANCELLED);
         return true;
       }
       return false;
@@ -262,7 +280,7 @@ export function createInProcessQueue(opts: InProcessQueueOptions = {}): JobQueue
           ]);
         if (await settled(timeoutMs)) return;
         // Past the timeout: nothing can take the jobs over in-process, so they are stopped.
-        for (const entry of jobs.values()) entry.controller?.abort(new Error("shutting down"));
+        for (const entry of jobs.values()) entry.controller?.abort(ABORT_SHUTDOWN);
         await settled(opts.abortGraceMs ?? 5_000);
       })();
       return closing;

@@ -3,7 +3,7 @@
  * interface, one contract suite (tests/support/queue-cases.ts) run against both.
  */
 
-export const JOB_KINDS = ["train-one", "train-all", "batch-forecast", "ingest-daily"] as const;
+export const JOB_KINDS = ["train-one", "train-all", "train-chunk", "batch-forecast", "ingest-daily"] as const;
 export type JobKind = (typeof JOB_KINDS)[number];
 
 /** The reference system's status words, kept for its clients. */
@@ -12,7 +12,10 @@ export type JobStatus = (typeof JOB_STATUSES)[number];
 
 export interface JobDataByKind {
   "train-one": { store: number; productname: string };
-  "train-all": { runKind?: "train-all" | "train-weekly" };
+  /** `resumeRunId`: go on with that interrupted run instead of starting one (see workers/initial-training.ts). */
+  "train-all": { runKind?: "train-all" | "train-weekly"; resumeRunId?: number };
+  /** Helps a running train-all: trains its unclaimed series until none is left (docs/decisions/0009). */
+  "train-chunk": { runId: number };
   "batch-forecast": Record<string, never>;
   /** `day` (YYYY-MM-DD) or `daysAgo` (0 = today, UTC, when the job runs: what a schedule uses); default today. */
   "ingest-daily": { day?: string; daysAgo?: number };
@@ -38,6 +41,20 @@ export interface JobInfo {
   finishedAt: Date | null;
 }
 
+/** A running job's signal is aborted with one of these reasons. */
+export const ABORT_CANCELLED = "cancelled";
+/**
+ * close() ran out of time: the handler should stop soon and leave its work resumable, because
+ * the job is handed back to the queue (BullMQ: another replica, or this one after a restart, runs
+ * it again) rather than recorded as done.
+ */
+export const ABORT_SHUTDOWN = "shutting down";
+
+/** Whether a job's signal was aborted because the process is shutting down (not a cancel). */
+export function abortedForShutdown(signal: AbortSignal): boolean {
+  return signal.aborted && signal.reason === ABORT_SHUTDOWN;
+}
+
 /** Pushed to subscribers whenever a job's status or progress changes. */
 export interface JobEvent {
   id: string;
@@ -45,6 +62,19 @@ export interface JobEvent {
   progress: JobProgress | null;
   error: string | null;
   result?: unknown;
+}
+
+/**
+ * How many jobs the queue holds now. With BullMQ it is the whole queue (every replica's jobs);
+ * in-process, this process's. A cancelled job is not counted, a finished one neither.
+ */
+export interface QueueDepth {
+  /** PENDING and ready to run as soon as a worker is free. */
+  waiting: number;
+  /** PENDING but not due yet: a retry's backoff (with BullMQ also each schedule's next run). */
+  delayed: number;
+  /** RUNNING. */
+  running: number;
 }
 
 export interface EnqueueOptions {
@@ -85,6 +115,10 @@ export interface JobQueue {
   get(id: string): Promise<JobInfo | null>;
   /** Newest first. */
   list(opts?: { kind?: JobKind; limit?: number }): Promise<JobInfo[]>;
+  /** Jobs waiting, delayed and running now (storecast_job_queue_depth). */
+  depth(): Promise<QueueDepth>;
+  /** Resolves when the queue's store answers (BullMQ: a Redis PING), rejects otherwise (readiness). */
+  ping(): Promise<void>;
   /** A PENDING job is removed (STOPPED); a RUNNING one gets its signal aborted and ends STOPPED. */
   cancel(id: string): Promise<boolean>;
   /** Status and progress events of one job (in this process, whichever replica runs it). */
@@ -93,6 +127,11 @@ export interface JobQueue {
   startWorkers(handlers: JobHandlers, opts?: { concurrency?: number }): Promise<void>;
   /** Registers repeatable jobs; they fire once per tick however many replicas run. */
   schedule(schedules: Schedule[]): Promise<void>;
-  /** Stops taking jobs, lets running ones finish (or hands them back) within `timeoutMs`, closes. */
+  /**
+   * Stops taking jobs and lets running ones finish within `timeoutMs`; then aborts their signals
+   * with ABORT_SHUTDOWN and, once their handlers returned, hands their jobs back: BullMQ puts them
+   * back in the queue (no attempt counted), for another replica or the next start; in-process
+   * nothing outlives the process, so they end STOPPED. Then closes.
+   */
   close(timeoutMs?: number): Promise<void>;
 }

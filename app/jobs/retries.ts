@@ -14,6 +14,8 @@ export const JOB_RETRIES: Readonly<Record<JobKind, RetryPolicy>> = {
   // A whole-chain retrain is long and mostly fails for reasons a retry will not fix: once, after 30 s.
   "train-all": { attempts: 2, backoff: { type: "fixed", delayMs: 30_000 } },
   "train-one": { attempts: 2, backoff: { type: "exponential", delayMs: 2_000 } },
+  // A helper of a train-all: what it leaves undone, the train-all itself picks up; one retry.
+  "train-chunk": { attempts: 2, backoff: { type: "exponential", delayMs: 2_000 } },
   "batch-forecast": { attempts: 3, backoff: { type: "exponential", delayMs: 5_000 } },
   "ingest-daily": { attempts: 3, backoff: { type: "exponential", delayMs: 5_000 } },
 };

@@ -1,162 +1,186 @@
-import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
-import { Form, useLoaderData, useNavigation, useSearchParams } from "@remix-run/react";
+import { type LoaderFunctionArgs, type MetaFunction, redirect } from "@remix-run/node";
+import { Form, Link, useLoaderData } from "@remix-run/react";
+import { Stat } from "../components/Stat.js";
+import { useAutoRevalidate } from "../components/useAutoRevalidate.js";
 import { formatDay, todayDay } from "../days.js";
-import { listRuns } from "../pipeline-runs.server.js";
-import { countProductionVersions } from "../registry.server.js";
-import { historyTotals, listStoreSummaries, streamActivity } from "../stores.server.js";
+import { formatDateTime, formatDuration, formatInteger, formatMetric } from "../display.js";
+import { streamActivity } from "../stores.server.js";
+import { latestTrainingRun, overviewStats } from "../ui-queries.server.js";
 
-export const meta: MetaFunction = () => [{ title: "storecast: stores" }];
+export const meta: MetaFunction = () => [{ title: "storecast: overview" }];
+
+/** How often the live figures refresh with JavaScript. */
+const LIVE_MS = 5000;
 
 export async function loader({ request, context }: LoaderFunctionArgs) {
-  const q = new URL(request.url).searchParams.get("store")?.trim() ?? "";
-  const storeFilter = /^\d{1,6}$/.test(q) ? Number(q) : undefined;
-  const [totals, stores, models, [training], stream] = await Promise.all([
-    historyTotals(context.db),
-    listStoreSummaries(context.db, { storeFilter }),
-    countProductionVersions(context.db),
-    listRuns(context.db, { kind: "train-all", limit: 1 }),
+  // The old home page searched with ?store=: send such links to the stores list.
+  const legacy = new URL(request.url).searchParams.get("store");
+  if (legacy !== null) throw redirect(`/stores?q=${encodeURIComponent(legacy.trim().slice(0, 20))}`);
+  const [stats, stream, run] = await Promise.all([
+    overviewStats(context.db),
     streamActivity(context.db, formatDay(todayDay())),
+    latestTrainingRun(context.db),
   ]);
-  return {
-    totals,
-    stores,
-    models,
-    stream,
-    training: training ? { status: training.status, done: training.progressDone, total: training.progressTotal } : null,
-    query: q,
-    invalidQuery: q !== "" && storeFilter === undefined,
-    database: context.db.kind,
-  };
+  return { stats, stream, run, database: context.db.kind, renderedAt: new Date() };
 }
 
-const number = new Intl.NumberFormat("en-US");
-
-function Stat({ label, value }: { label: string; value: string }) {
-  return (
-    <div className="rounded-lg border border-slate-200 bg-white p-4 dark:border-slate-800 dark:bg-slate-900">
-      <dt className="text-sm text-slate-500 dark:text-slate-400">{label}</dt>
-      <dd className="mt-1 text-2xl font-semibold tabular-nums">{value}</dd>
-    </div>
-  );
+/** `2026-11-26 15:31:07 UTC`: the stream moves by the second. */
+function formatSeconds(value: Date | string | null): string {
+  if (value === null) return "–";
+  const ms = value instanceof Date ? value.getTime() : Date.parse(value);
+  return Number.isFinite(ms) ? `${new Date(ms).toISOString().slice(0, 19).replace("T", " ")} UTC` : "–";
 }
 
-export default function Index() {
-  const { totals, stores, models, stream, training, query, invalidQuery, database } = useLoaderData<typeof loader>();
-  const navigation = useNavigation();
-  const [params] = useSearchParams();
-  const searching = navigation.state === "loading" && navigation.location?.pathname === "/";
+const STATUS_CLASS: Record<string, string> = {
+  SUCCEEDED: "text-emerald-700 dark:text-emerald-400",
+  FAILED: "text-red-700 dark:text-red-400",
+  RUNNING: "text-blue-700 dark:text-blue-400",
+  PENDING: "text-slate-600 dark:text-slate-300",
+  STOPPED: "text-amber-700 dark:text-amber-400",
+};
+
+export default function Overview() {
+  const { stats, stream, run, database, renderedAt } = useLoaderData<typeof loader>();
+  useAutoRevalidate(LIVE_MS);
+  const running = run?.status === "RUNNING";
 
   return (
-    <div className="space-y-6">
-      <section aria-labelledby="overview-heading" className="space-y-3">
-        <h1 id="overview-heading" className="text-2xl font-semibold">
-          Stores
-        </h1>
-        <dl className="grid grid-cols-2 gap-3 sm:grid-cols-5">
-          <Stat label="Stores with sales" value={number.format(totals.stores)} />
-          <Stat label="Sales rows" value={number.format(totals.rows)} />
-          <Stat label="History from" value={totals.firstDate ?? "–"} />
-          <Stat label="Last sales date" value={totals.lastDate ?? "–"} />
-          <Stat label="Models in production" value={number.format(models)} />
-        </dl>
-        {training?.status === "RUNNING" ? (
-          <div className="space-y-1">
-            <label htmlFor="training-progress" className="text-sm">
-              Training every series: {training.done} of {training.total}
-            </label>
-            <progress id="training-progress" className="w-full" max={training.total || 1} value={training.done} />
-          </div>
+    <div className="space-y-8">
+      <section aria-labelledby="overview-heading" className="space-y-4">
+        <div className="flex flex-wrap items-end justify-between gap-4">
+          <h1 id="overview-heading" className="text-2xl font-semibold">
+            Overview
+          </h1>
+          <Form method="get" action="/stores" role="search" className="flex flex-wrap items-end gap-2">
+            <div className="flex flex-col">
+              <label htmlFor="store-search" className="text-sm font-medium">
+                Find a store
+              </label>
+              <input
+                id="store-search"
+                name="q"
+                type="search"
+                inputMode="numeric"
+                autoComplete="off"
+                aria-describedby="store-search-hint"
+                className="mt-1 w-44 rounded-md border border-slate-300 bg-white px-3 py-2 dark:border-slate-700 dark:bg-slate-900"
+                placeholder="e.g. 262"
+              />
+              <span id="store-search-hint" className="sr-only">
+                A store number, or the first digits of one
+              </span>
+            </div>
+            <button
+              type="submit"
+              className="rounded-md bg-blue-700 px-4 py-2 font-medium text-white hover:bg-blue-800 focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-blue-600"
+            >
+              Search
+            </button>
+          </Form>
+        </div>
+
+        {stats.series === 0 ? (
+          <p className="rounded-lg border border-amber-300 bg-amber-50 p-4 dark:border-amber-700 dark:bg-amber-950">
+            No sales history yet. Load a Rossmann-format file with <code>npm run load-history -- --csv train.csv</code>,
+            or restart with an empty database to generate one.
+          </p>
         ) : null}
-        <p className="text-sm text-slate-500 dark:text-slate-400" data-testid="stream-activity">
-          Live stream: {number.format(stream.todayRows)} records today, {number.format(stream.lastMinute)} in the last
-          minute
-          {stream.lastRecordAt ? `, last at ${new Date(stream.lastRecordAt).toISOString().slice(11, 19)} UTC` : ""};{" "}
-          {number.format(stream.rejects)} rejected. Database: {database}
+
+        <dl data-testid="stats" className="grid grid-cols-2 gap-3 md:grid-cols-4">
+          <Stat label="Stores" value={formatInteger(stats.stores)} />
+          <Stat label="Series" value={formatInteger(stats.series)} note="store and product pairs" />
+          <Stat label="Models in production" value={formatInteger(stats.models)} />
+          <Stat
+            label="Median CV RMSPE"
+            value={formatMetric(stats.medianRmspe, "ratio")}
+            note={
+              stats.goodModelsShare === null
+                ? "no model trained yet"
+                : `across ${formatInteger(stats.models)} models; ${Math.round(stats.goodModelsShare * 100)}% at or under 0.200`
+            }
+          />
+        </dl>
+        <p className="text-sm text-slate-500 dark:text-slate-400">
+          Sales history {stats.firstDate ?? "–"} to {stats.lastDate ?? "–"}. Database: {database}.
         </p>
       </section>
 
-      <Form method="get" role="search" className="flex flex-wrap items-end gap-2">
-        <div className="flex flex-col">
-          <label htmlFor="store-search" className="text-sm font-medium">
-            Find a store by number
-          </label>
-          <input
-            id="store-search"
-            name="store"
-            inputMode="numeric"
-            defaultValue={params.get("store") ?? ""}
-            aria-invalid={invalidQuery || undefined}
-            aria-describedby={invalidQuery ? "store-search-error" : undefined}
-            className="mt-1 w-48 rounded-md border border-slate-300 bg-white px-3 py-2 dark:border-slate-700 dark:bg-slate-900"
-            placeholder="e.g. 262"
-          />
-        </div>
-        <button
-          type="submit"
-          className="rounded-md bg-blue-700 px-4 py-2 font-medium text-white hover:bg-blue-800 focus-visible:outline-2 focus-visible:outline-offset-2"
+      <div className="grid gap-6 md:grid-cols-2">
+        <section
+          aria-labelledby="stream-heading"
+          className="space-y-3 rounded-lg border border-slate-200 bg-white p-4 dark:border-slate-800 dark:bg-slate-900"
         >
-          {searching ? "Searching…" : "Search"}
-        </button>
-        {invalidQuery ? (
-          <p id="store-search-error" className="w-full text-sm text-red-700 dark:text-red-400">
-            A store number is digits only, for example 262.
+          <h2 id="stream-heading" className="text-lg font-semibold">
+            Live sales stream
+          </h2>
+          <dl className="grid grid-cols-2 gap-x-4 gap-y-2 text-sm" data-testid="stream-activity">
+            <dt className="text-slate-500 dark:text-slate-400">Last ingested record</dt>
+            <dd className="tabular-nums">{formatSeconds(stream.lastRecordAt)}</dd>
+            <dt className="text-slate-500 dark:text-slate-400">Records in the last minute</dt>
+            <dd className="tabular-nums" data-testid="records-last-minute">
+              {formatInteger(stream.lastMinute)}
+            </dd>
+            <dt className="text-slate-500 dark:text-slate-400">Records today</dt>
+            <dd className="tabular-nums" data-testid="records-today">
+              {formatInteger(stream.todayRows)}
+            </dd>
+            <dt className="text-slate-500 dark:text-slate-400">Rejected records</dt>
+            <dd className="tabular-nums">{formatInteger(stream.rejects)}</dd>
+          </dl>
+          <p className="text-xs text-slate-500 dark:text-slate-400">
+            As of {formatSeconds(renderedAt)}; refreshes every {LIVE_MS / 1000} s while this page is open.
           </p>
-        ) : null}
-      </Form>
+        </section>
 
-      {totals.rows === 0 ? (
-        <p className="rounded-lg border border-amber-300 bg-amber-50 p-4 dark:border-amber-700 dark:bg-amber-950">
-          No sales history yet. Load a Rossmann-format file with <code>npm run load-history -- --csv train.csv</code>,
-          or restart with an empty database to generate one.
-        </p>
-      ) : (
-        <div className="overflow-x-auto rounded-lg border border-slate-200 bg-white dark:border-slate-800 dark:bg-slate-900">
-          <table className="w-full text-left text-sm">
-            <caption className="sr-only">Stores with their sales history</caption>
-            <thead className="bg-slate-100 text-slate-600 dark:bg-slate-800 dark:text-slate-300">
-              <tr>
-                <th scope="col" className="px-3 py-2">
-                  Store
-                </th>
-                <th scope="col" className="px-3 py-2">
-                  Type
-                </th>
-                <th scope="col" className="px-3 py-2 text-right">
-                  Rows
-                </th>
-                <th scope="col" className="px-3 py-2">
-                  History from
-                </th>
-                <th scope="col" className="px-3 py-2">
-                  Last sales date
-                </th>
-                <th scope="col" className="px-3 py-2 text-right">
-                  Avg sales (open days)
-                </th>
-              </tr>
-            </thead>
-            <tbody data-testid="store-rows">
-              {stores.map((s) => (
-                <tr key={s.store} className="border-t border-slate-100 dark:border-slate-800">
-                  <th scope="row" className="px-3 py-1.5 font-medium tabular-nums">
-                    {s.store}
-                  </th>
-                  <td className="px-3 py-1.5">{s.storeType ?? "–"}</td>
-                  <td className="px-3 py-1.5 text-right tabular-nums">{number.format(s.rows)}</td>
-                  <td className="px-3 py-1.5 tabular-nums">{s.firstDate}</td>
-                  <td className="px-3 py-1.5 tabular-nums">{s.lastDate}</td>
-                  <td className="px-3 py-1.5 text-right tabular-nums">
-                    {s.avgOpenSales === null ? "–" : number.format(s.avgOpenSales)}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-          {stores.length === 0 ? (
-            <p className="p-4 text-slate-600 dark:text-slate-300">No store number starts with “{query}”.</p>
-          ) : null}
-        </div>
-      )}
+        <section
+          aria-labelledby="run-heading"
+          className="space-y-3 rounded-lg border border-slate-200 bg-white p-4 dark:border-slate-800 dark:bg-slate-900"
+        >
+          <h2 id="run-heading" className="text-lg font-semibold">
+            Latest weekly training run
+          </h2>
+          {run ? (
+            <>
+              <dl className="grid grid-cols-2 gap-x-4 gap-y-2 text-sm" data-testid="latest-run">
+                <dt className="text-slate-500 dark:text-slate-400">Status</dt>
+                <dd className={`font-medium ${STATUS_CLASS[run.status] ?? ""}`}>{run.status}</dd>
+                <dt className="text-slate-500 dark:text-slate-400">Started</dt>
+                <dd className="tabular-nums">{formatDateTime(run.startedAt)}</dd>
+                <dt className="text-slate-500 dark:text-slate-400">Duration</dt>
+                <dd className="tabular-nums">{running ? "running" : formatDuration(run.durationMs)}</dd>
+                <dt className="text-slate-500 dark:text-slate-400">Series trained</dt>
+                <dd className="tabular-nums">
+                  {running
+                    ? `${formatInteger(run.progressDone)} of ${formatInteger(run.progressTotal)}`
+                    : `${formatInteger(run.trained ?? run.progressDone)}${run.failed ? `, ${formatInteger(run.failed)} failed` : ""}${run.skipped ? `, ${formatInteger(run.skipped)} skipped` : ""}`}
+                </dd>
+                <dt className="text-slate-500 dark:text-slate-400">Kind</dt>
+                <dd>{run.kind === "train-weekly" ? "weekly schedule" : "train all (on demand)"}</dd>
+              </dl>
+              {running ? (
+                <div className="space-y-1">
+                  <label htmlFor="overview-training-progress" className="text-sm">
+                    Training every series: {formatInteger(run.progressDone)} of {formatInteger(run.progressTotal)}
+                  </label>
+                  <progress
+                    id="overview-training-progress"
+                    className="w-full"
+                    max={run.progressTotal || 1}
+                    value={run.progressDone}
+                  />
+                </div>
+              ) : null}
+            </>
+          ) : (
+            <p className="text-sm text-slate-600 dark:text-slate-300">No training run yet.</p>
+          )}
+          <p className="text-sm">
+            <Link to="/pipelines" className="text-blue-700 underline-offset-2 hover:underline dark:text-blue-400">
+              All pipeline runs
+            </Link>
+          </p>
+        </section>
+      </div>
     </div>
   );
 }

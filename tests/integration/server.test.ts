@@ -23,11 +23,11 @@ describe("server on embedded PGlite", () => {
   });
 
   it("generates and loads history on first start and lists the stores from the database", async () => {
-    const res = await fetch(server.url);
+    const res = await fetch(`${server.url}/stores`);
     expect(res.status).toBe(200);
     const html = await res.text();
     expect(storeRowCount(html)).toBe(6);
-    expect(html).toContain("Last sales date");
+    expect(html).toContain("Sales per day");
     expect(server.output()).toContain("history loaded");
   });
 
@@ -62,7 +62,7 @@ describe("server on embedded PGlite", () => {
   });
 
   it("finishes a request in flight on SIGTERM, exits 0, and keeps its data for the next start", async () => {
-    const inFlight = fetch(server.url);
+    const inFlight = fetch(`${server.url}/stores`);
     await new Promise((r) => setTimeout(r, 20));
     server.child.kill("SIGTERM");
     const res = await inFlight;
@@ -74,7 +74,7 @@ describe("server on embedded PGlite", () => {
     server = await startServer({ PGLITE_DIR: `${dataDir}/pglite`, DATA_DIR: dataDir, ...SMALL_DATA });
     expect(server.output()).not.toContain("history loaded");
     expect(server.output()).not.toContain("no trained models yet");
-    expect(storeRowCount(await (await fetch(server.url)).text())).toBe(6);
+    expect(storeRowCount(await (await fetch(`${server.url}/stores`)).text())).toBe(6);
     server.child.kill("SIGINT");
     expect(await server.exited).toBe(0);
   });
@@ -126,9 +126,8 @@ describe.runIf(process.env.DATABASE_URL)("server on Postgres", () => {
   });
 
   it("migrates, loads history and serves the store list", async () => {
-    const html = await (await fetch(server.url)).text();
-    expect(storeRowCount(html)).toBe(6);
-    expect(html).toContain("Database: <!-- -->postgres");
+    expect(storeRowCount(await (await fetch(`${server.url}/stores`)).text())).toBe(6);
+    expect(await (await fetch(server.url)).text()).toContain("Database: <!-- -->postgres");
     const ready = (await (await fetch(`${server.url}/readyz`)).json()) as { status: string };
     expect(ready.status).toBe("ready");
   });

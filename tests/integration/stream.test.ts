@@ -200,7 +200,7 @@ describe("embedded server: the in-process stream (no Kafka)", () => {
       expect(server.output()).toContain("stream producer: sending today's records");
       // ...and the home page shows the live stream.
       const html = (await (await fetch(server.url)).text()).replaceAll("<!-- -->", "");
-      const activity = /Live stream: ([\d,]+) records today/.exec(html);
+      const activity = /data-testid="records-today">([\d,]+)</.exec(html);
       expect(Number(activity?.[1]?.replace(/,/g, ""))).toBeGreaterThan(0);
       expect(await server.stop("SIGTERM")).toBe(0);
       expect(server.output()).toContain("stopped cleanly");

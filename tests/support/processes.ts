@@ -74,11 +74,14 @@ export interface SpawnedProcess {
   exited: Promise<number | null>;
 }
 
-/** Starts a long-running project script (`node --import tsx FILE`) with the given environment. */
-export function spawnScript(script: string, env: Record<string, string>): SpawnedProcess {
+/**
+ * Starts a long-running project script (`node --import tsx FILE`) with the given environment.
+ * `cwd` (default: the project root) is where it looks for `build/`, `.env` and `./data`.
+ */
+export function spawnScript(script: string, env: Record<string, string>, opts: { cwd?: string } = {}): SpawnedProcess {
   let out = "";
-  const child = spawn(process.execPath, ["--import", "tsx", script], {
-    cwd: ROOT,
+  const child = spawn(process.execPath, ["--import", "tsx", path.resolve(ROOT, script)], {
+    cwd: opts.cwd ?? ROOT,
     env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", NODE_ENV: "production", ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });
@@ -92,15 +95,22 @@ export function spawnScript(script: string, env: Record<string, string>): Spawne
   return { child, output: () => out, exited };
 }
 
-/** Starts `tsx server.ts` (the production build) with the given environment. */
-export function spawnServer(env: Record<string, string>): SpawnedProcess {
-  return spawnScript("server.ts", env);
+/** Starts `tsx server.ts` (the production build under `cwd`, default the project root) with the given environment. */
+export function spawnServer(env: Record<string, string>, opts: { cwd?: string } = {}): SpawnedProcess {
+  return spawnScript("server.ts", env, opts);
 }
 
 /** Starts the server and waits until /healthz answers (or the process dies). */
-export async function startServer(env: Record<string, string>, timeoutMs = 120_000): Promise<RunningServer> {
+export async function startServer(
+  env: Record<string, string>,
+  timeoutMs = 120_000,
+  opts: { cwd?: string } = {},
+): Promise<RunningServer> {
   const port = env.PORT ? Number(env.PORT) : await freePort();
-  const { child, output, exited } = spawnServer({ HOST: "127.0.0.1", LOG_LEVEL: "info", ...env, PORT: String(port) });
+  const { child, output, exited } = spawnServer(
+    { HOST: "127.0.0.1", LOG_LEVEL: "info", ...env, PORT: String(port) },
+    opts,
+  );
   const url = `http://127.0.0.1:${port}`;
   let dead = false;
   void exited.then(() => {

@@ -4,7 +4,16 @@
  * test uses a queue name of its own; the suite closes what it opened and cleans the name up.
  */
 import { afterEach, describe, expect, it } from "vitest";
-import type { JobEvent, JobHandlers, JobInfo, JobKind, JobQueue, JobStatus } from "../../app/jobs/port.js";
+import {
+  ABORT_CANCELLED,
+  ABORT_SHUTDOWN,
+  type JobEvent,
+  type JobHandlers,
+  type JobInfo,
+  type JobKind,
+  type JobQueue,
+  type JobStatus,
+} from "../../app/jobs/port.js";
 import type { RetryOverrides } from "../../app/jobs/retries.js";
 import { uniqueName, waitFor } from "./stream-cases.js";
 
@@ -36,6 +45,7 @@ export function handlers(h: Partial<JobHandlers>): JobHandlers {
   return {
     "train-one": unexpected("train-one"),
     "train-all": unexpected("train-all"),
+    "train-chunk": unexpected("train-chunk"),
     "batch-forecast": unexpected("batch-forecast"),
     "ingest-daily": unexpected("ingest-daily"),
     ...h,
@@ -275,14 +285,14 @@ export function describeQueueContract(
     it("cancels a RUNNING job: its signal is aborted, it ends STOPPED and is not retried", async () => {
       const q = await openQueue();
       let calls = 0;
-      let aborted = false;
+      let aborted: unknown;
       await q.startWorkers(
         handlers({
           "train-all": (_data, ctx) =>
             new Promise((_resolve, reject) => {
               calls++;
               ctx.signal.addEventListener("abort", () => {
-                aborted = true;
+                aborted = ctx.signal.reason;
                 reject(new Error("stopped taking series"));
               });
             }),
@@ -292,7 +302,7 @@ export function describeQueueContract(
       await statusIs(q, id, "RUNNING");
       expect(await q.cancel(id)).toBe(true);
       const stopped = await statusIs(q, id, "STOPPED");
-      expect(aborted).toBe(true);
+      expect(aborted).toBe(ABORT_CANCELLED);
       expect(stopped.finishedAt).toBeInstanceOf(Date);
       await sleep(200);
       expect(calls).toBe(1);
@@ -319,6 +329,57 @@ export function describeQueueContract(
       const ids = await Promise.all(Array.from({ length: 5 }, () => q.enqueue("batch-forecast", {})));
       for (const { id } of ids) await statusIs(q, id, "SUCCEEDED");
       expect(most).toBe(2);
+    });
+
+    it("reports its depth: waiting, delayed (a retry's backoff) and running jobs; cancelled and finished ones are not counted", async () => {
+      const q = await openQueue(uniqueName("q"), {
+        ...FAST,
+        retries: { "ingest-daily": { attempts: 2, backoff: { type: "fixed", delayMs: 60_000 } } },
+      });
+      expect(await q.depth()).toEqual({ waiting: 0, delayed: 0, running: 0 });
+      const first = await q.enqueue("train-one", { store: 1, productname: "product_A" });
+      await q.enqueue("train-one", { store: 2, productname: "product_A" });
+      const third = await q.enqueue("train-one", { store: 3, productname: "product_A" });
+      expect(await q.depth()).toEqual({ waiting: 3, delayed: 0, running: 0 });
+      expect(await q.cancel(third.id)).toBe(true);
+      expect(await q.depth()).toEqual({ waiting: 2, delayed: 0, running: 0 });
+
+      const release = gate();
+      await q.startWorkers(
+        handlers({
+          "train-one": async () => {
+            await release.wait();
+            return null;
+          },
+          "ingest-daily": async () => {
+            throw new Error("the day is not complete yet");
+          },
+        }),
+        { concurrency: 1 },
+      );
+      await statusIs(q, first.id, "RUNNING");
+      expect(await q.depth()).toEqual({ waiting: 1, delayed: 0, running: 1 });
+      release.open();
+      let last = await q.depth();
+      await waitFor(
+        `an empty queue (last: ${JSON.stringify(last)})`,
+        async () => {
+          last = await q.depth();
+          return last.waiting === 0 && last.running === 0;
+        },
+        timeoutMs,
+      );
+      expect(last).toEqual({ waiting: 0, delayed: 0, running: 0 });
+
+      // A failed attempt waits out its backoff as delayed.
+      const failing = await q.enqueue("ingest-daily", {});
+      await waitFor(
+        "the failed attempt to wait for its retry",
+        async () => (await q.get(failing.id))?.attempts === 1 && (await q.get(failing.id))?.status === "PENDING",
+        timeoutMs,
+      );
+      await waitFor("delayed: 1", async () => (await q.depth()).delayed === 1, timeoutMs);
+      expect(await q.depth()).toEqual({ waiting: 0, delayed: 1, running: 0 });
     });
 
     it("fires schedules on their cron ticks with their data", async () => {
@@ -375,16 +436,23 @@ export function describeQueueContract(
       expect(Date.now() - started).toBeLessThan(4_000);
     });
 
-    it("close gives up on a job still running after the timeout: its signal is aborted", async () => {
+    it("ping answers while the queue is open and fails once it is closed", async () => {
       const q = await openQueue();
-      let aborted = false;
+      await expect(q.ping()).resolves.toBeUndefined();
+      await q.close(0);
+      await expect(q.ping()).rejects.toThrow();
+    });
+
+    it("close gives up on a job still running after the timeout: its signal is aborted for the shutdown", async () => {
+      const q = await openQueue();
+      let aborted: unknown;
       await q.startWorkers(
         handlers({
           "train-all": (_data, ctx) =>
             new Promise((resolve) => {
               const timer = setTimeout(resolve, 20_000);
               ctx.signal.addEventListener("abort", () => {
-                aborted = true;
+                aborted = ctx.signal.reason;
                 clearTimeout(timer);
                 resolve(null);
               });
@@ -396,7 +464,9 @@ export function describeQueueContract(
       const started = Date.now();
       await q.close(300);
       const took = Date.now() - started;
-      expect(aborted).toBe(true);
+      expect(aborted).toBe(ABORT_SHUTDOWN);
+      // In one process nothing can take the job over: it ends STOPPED (BullMQ: see the replica case).
+      if (!contract.shared) expect((await q.get(id))?.status).toBe("STOPPED");
       expect(took).toBeGreaterThanOrEqual(250);
       expect(took).toBeLessThan(5_000);
       await expect(q.enqueue("train-all", {})).rejects.toThrow(/closed/);
@@ -431,6 +501,41 @@ export function describeQueueContract(
         expect(await web.cancel(long.id)).toBe(true);
         await statusIs(web, long.id, "STOPPED");
         await statusIs(worker, long.id, "STOPPED");
+      });
+
+      it("a job still running when its replica closes past the timeout goes back to the queue: another replica runs it, no attempt used up", async () => {
+        const queueName = uniqueName("q");
+        const leaving = await openQueue(queueName);
+        const staying = await openQueue(queueName);
+        const reasons: unknown[] = [];
+        await leaving.startWorkers(
+          handlers({
+            "train-all": (_data, ctx) =>
+              new Promise((resolve) => {
+                ctx.signal.addEventListener("abort", () => {
+                  reasons.push(ctx.signal.reason);
+                  resolve({ partial: true });
+                });
+              }),
+          }),
+        );
+        const { id } = await staying.enqueue("train-all", { runKind: "train-weekly" });
+        await statusIs(staying, id, "RUNNING");
+        await leaving.close(200);
+        expect(reasons).toEqual([ABORT_SHUTDOWN]);
+        const back = await statusIs(staying, id, "PENDING");
+        expect(back).toMatchObject({ data: { runKind: "train-weekly" }, result: null, error: null });
+        const attempts: number[] = [];
+        await staying.startWorkers(
+          handlers({
+            "train-all": async (_data, ctx) => {
+              attempts.push(ctx.attempt);
+              return { resumed: true };
+            },
+          }),
+        );
+        expect(await statusIs(staying, id, "SUCCEEDED")).toMatchObject({ result: { resumed: true } });
+        expect(attempts).toEqual([1]);
       });
 
       it("a schedule registered by two replicas fires once per tick, not twice", async () => {

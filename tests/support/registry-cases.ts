@@ -6,7 +6,9 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type { Database } from "../../app/db.server.js";
 import {
+  AlreadyInRunError,
   type CvMetricsInput,
+  countProductionVersions,
   InvalidVersionError,
   listProductionVersions,
   listVersions,
@@ -16,6 +18,7 @@ import {
   productionVersion,
   promoteVersion,
   registerVersion,
+  storePrefixRanges,
   type VersionSummary,
 } from "../../app/registry.server.js";
 
@@ -292,6 +295,23 @@ export function describeRegistry(name: string, openDb: () => Promise<Database>):
       expect((await listVersions(db, 3, "product_A"))[0]!.pipelineRunId).toBe(run!.id);
     });
 
+    it("a pipeline run registers at most one version of a series, even when two workers race", async () => {
+      const [run] = await db.sql.query<{ id: number }>(
+        "INSERT INTO pipeline_runs (kind, status) VALUES ('train-all', 'RUNNING') RETURNING id",
+      );
+      const outcomes = await Promise.allSettled(
+        [1, 2, 3].map((n) => registerVersion(db, newVersion(4, "product_R", n, { pipelineRunId: run!.id }))),
+      );
+      expect(outcomes.filter((o) => o.status === "fulfilled")).toHaveLength(1);
+      for (const o of outcomes.filter((o) => o.status === "rejected")) {
+        expect((o as PromiseRejectedResult).reason).toBeInstanceOf(AlreadyInRunError);
+      }
+      expect((await listVersions(db, 4, "product_R")).map((v) => v.pipelineRunId)).toEqual([run!.id]);
+      // Outside that run (another run, or none) the series gets new versions as usual.
+      await registerVersion(db, newVersion(4, "product_R", 4));
+      expect((await listVersions(db, 4, "product_R")).length).toBe(2);
+    });
+
     it("10 concurrent registrations of a new series: versions 1..10, exactly one in production", async () => {
       const results = await Promise.all(
         Array.from({ length: 10 }, (_, i) => registerVersion(db, newVersion(7, "product_C", i + 1))),
@@ -508,6 +528,38 @@ export function describeRegistry(name: string, openDb: () => Promise<Database>):
       expect(pages.map((p) => p.length)).toEqual([2, 2, 1, 0]);
       expect(pages.flat()).toEqual(all);
       await expect(listProductionVersions(db, { limit: -1 })).rejects.toThrow(/limit/);
+    });
+
+    it("filters production versions by store-number prefix and sorts them by CV RMSPE, worst first", async () => {
+      const rmspe = (r: number): CvMetricsInput => ({ ...CV, mean: { ...CV.mean, rmspe: r } });
+      for (const [store, r] of [
+        [2, 0.1],
+        [26, 0.3],
+        [262, 0.2],
+        [2620, null],
+        [3, 0.5],
+        [126, 0.9],
+      ] as const) {
+        await registerVersion(db, newVersion(store, "product_A", 1, { cv: r === null ? null : rmspe(r) }));
+      }
+      const stores = (vs: VersionSummary[]) => vs.map((v) => v.store);
+      expect(stores(await listProductionVersions(db, { storePrefix: "26" }))).toEqual([26, 262, 2620]);
+      expect(await countProductionVersions(db, { storePrefix: "26" })).toBe(3);
+      expect(await countProductionVersions(db, { storePrefix: "2" })).toBe(4);
+      expect(await countProductionVersions(db)).toBe(6);
+      // No store number starts with 0, and none is past the 32-bit range.
+      expect(await countProductionVersions(db, { storePrefix: "0" })).toBe(0);
+      expect(await countProductionVersions(db, { storePrefix: "9999999999" })).toBe(0);
+      expect(stores(await listProductionVersions(db, { sort: "rmspe" }))).toEqual([126, 3, 26, 262, 2, 2620]);
+      expect(
+        stores(await listProductionVersions(db, { sort: "rmspe", storePrefix: "2", limit: 2, offset: 1 })),
+      ).toEqual([262, 2]);
+      await expect(listProductionVersions(db, { storePrefix: "2a" })).rejects.toThrow(/storePrefix/);
+      expect(storePrefixRanges("26").slice(0, 3)).toEqual([
+        { gte: 26, lte: 26 },
+        { gte: 260, lte: 269 },
+        { gte: 2600, lte: 2699 },
+      ]);
     });
   });
 }

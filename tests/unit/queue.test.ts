@@ -6,10 +6,11 @@ import { describeQueueContract } from "../support/queue-cases.js";
 describeQueueContract("the in-process queue", async (_name, opts) => createInProcessQueue(opts));
 
 describe("retries and schedules", () => {
-  it("one table of retries: train-all once after 30 s, train-one twice exponential from 2 s, the rest three times from 5 s", () => {
+  it("one table of retries: train-all once after 30 s, train-one and train-chunk twice exponential from 2 s, the rest three times from 5 s", () => {
     expect(JOB_RETRIES).toEqual({
       "train-all": { attempts: 2, backoff: { type: "fixed", delayMs: 30_000 } },
       "train-one": { attempts: 2, backoff: { type: "exponential", delayMs: 2_000 } },
+      "train-chunk": { attempts: 2, backoff: { type: "exponential", delayMs: 2_000 } },
       "batch-forecast": { attempts: 3, backoff: { type: "exponential", delayMs: 5_000 } },
       "ingest-daily": { attempts: 3, backoff: { type: "exponential", delayMs: 5_000 } },
     });

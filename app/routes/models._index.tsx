@@ -1,0 +1,221 @@
+import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
+import { Form, Link, useLoaderData, useNavigation } from "@remix-run/react";
+import { formatDateTime, formatInteger, formatMetric } from "../display.js";
+import { listRuns } from "../pipeline-runs.server.js";
+import { countProductionVersions, listProductionVersions } from "../registry.server.js";
+
+export const meta: MetaFunction = () => [{ title: "storecast: models" }];
+
+const PAGE_SIZE = 50;
+const SORTS = ["store", "rmspe"] as const;
+type Sort = (typeof SORTS)[number];
+
+/** `?page=`: a positive integer, anything else is page 1 (a hand-edited URL should not break the page). */
+function pageOf(value: string | null): number {
+  return Math.max(1, /^\d{1,6}$/.test(value ?? "") ? Number(value) : 1);
+}
+
+export async function loader({ request, context }: LoaderFunctionArgs) {
+  const params = new URL(request.url).searchParams;
+  const q = params.get("q")?.trim() ?? "";
+  const invalidQuery = q !== "" && !/^\d{1,10}$/.test(q);
+  const storePrefix = q !== "" && !invalidQuery ? q : undefined;
+  const sort: Sort = (SORTS as readonly string[]).includes(params.get("sort") ?? "")
+    ? (params.get("sort") as Sort)
+    : "store";
+  const total = await countProductionVersions(context.db, { storePrefix });
+  const pages = Math.max(1, Math.ceil(total / PAGE_SIZE));
+  const page = Math.min(pageOf(params.get("page")), pages);
+  const [versions, [training]] = await Promise.all([
+    listProductionVersions(context.db, { storePrefix, sort, limit: PAGE_SIZE, offset: (page - 1) * PAGE_SIZE }),
+    listRuns(context.db, { kind: "train-all", limit: 1 }),
+  ]);
+  return {
+    q,
+    invalidQuery,
+    sort,
+    page,
+    pages,
+    total,
+    training: training?.status === "RUNNING",
+    models: versions.map((v) => ({
+      store: v.store,
+      productname: v.productname,
+      version: v.version,
+      cvRmspe: v.cvRmspe,
+      cvRmse: v.cvRmse,
+      trainStart: v.trainStart,
+      trainEnd: v.trainEnd,
+      createdAt: v.createdAt.toISOString(),
+      promotedAt: v.promotedAt?.toISOString() ?? null,
+    })),
+  };
+}
+
+const inputClass =
+  "mt-1 rounded-md border border-slate-300 bg-white px-3 py-2 dark:border-slate-700 dark:bg-slate-900 dark:text-slate-100";
+const linkClass = "text-blue-700 underline-offset-2 hover:underline dark:text-blue-400";
+
+function pageHref(q: string, sort: Sort, page: number): string {
+  const p = new URLSearchParams();
+  if (q) p.set("q", q);
+  if (sort !== "store") p.set("sort", sort);
+  if (page > 1) p.set("page", String(page));
+  const s = p.toString();
+  return s ? `/models?${s}` : "/models";
+}
+
+export default function Models() {
+  const { q, invalidQuery, sort, page, pages, total, training, models } = useLoaderData<typeof loader>();
+  const navigation = useNavigation();
+  const searching = navigation.state === "loading" && navigation.location?.pathname === "/models";
+  const seriesHref = (m: { store: number; productname: string }) =>
+    `/models/${m.store}/${encodeURIComponent(m.productname)}`;
+
+  return (
+    <div className="space-y-5">
+      <section aria-labelledby="models-heading" className="space-y-2">
+        <h1 id="models-heading" className="text-2xl font-semibold">
+          Models
+        </h1>
+        <p className="max-w-3xl text-slate-600 dark:text-slate-300">
+          One Prophet model per store and product. Each row is the version in production, with its cross-validation
+          RMSPE (root mean squared percentage error over 5 folds of 7 days; lower is better). Open a model to see every
+          version and roll back to an older one.
+        </p>
+      </section>
+
+      <Form method="get" role="search" className="flex flex-wrap items-end gap-3">
+        <div className="flex flex-col">
+          <label htmlFor="models-q" className="text-sm font-medium">
+            Find a model by store number
+          </label>
+          <input
+            id="models-q"
+            name="q"
+            inputMode="numeric"
+            defaultValue={q}
+            placeholder="e.g. 262"
+            aria-invalid={invalidQuery || undefined}
+            aria-describedby={invalidQuery ? "models-q-error" : undefined}
+            className={`${inputClass} w-44`}
+          />
+        </div>
+        <div className="flex flex-col">
+          <label htmlFor="models-sort" className="text-sm font-medium">
+            Sort by
+          </label>
+          <select id="models-sort" name="sort" defaultValue={sort} className={inputClass}>
+            <option value="store">Store number</option>
+            <option value="rmspe">Worst CV RMSPE first</option>
+          </select>
+        </div>
+        <button
+          type="submit"
+          className="rounded-md bg-blue-700 px-4 py-2 font-medium text-white hover:bg-blue-800 focus-visible:outline-2 focus-visible:outline-offset-2"
+        >
+          {searching ? "Searching…" : "Search"}
+        </button>
+        {invalidQuery ? (
+          <p id="models-q-error" className="w-full text-sm text-red-700 dark:text-red-400">
+            A store number is digits only, for example 262.
+          </p>
+        ) : null}
+      </Form>
+
+      <p className="text-sm text-slate-600 dark:text-slate-300" aria-live="polite">
+        {total === 0
+          ? q && !invalidQuery
+            ? `No model for a store number starting with ${q}.`
+            : training
+              ? "No model in production yet: the first training is running (see Pipelines)."
+              : "No model in production yet. Train every store from the Pipelines page."
+          : `${formatInteger(total)} model${total === 1 ? "" : "s"} in production${q && !invalidQuery ? ` for stores starting with ${q}` : ""}; page ${page} of ${pages}.`}
+      </p>
+
+      {models.length > 0 ? (
+        <div className="relative overflow-x-auto rounded-lg border border-slate-200 bg-white dark:border-slate-800 dark:bg-slate-900">
+          <table className="w-full text-left text-sm">
+            <caption className="sr-only">Models in production, with their cross-validation error</caption>
+            <thead className="bg-slate-100 text-slate-600 dark:bg-slate-800 dark:text-slate-300">
+              <tr>
+                <th scope="col" className="px-3 py-2">
+                  Store
+                </th>
+                <th scope="col" className="px-3 py-2">
+                  Product
+                </th>
+                <th scope="col" className="px-3 py-2 text-right">
+                  Production version
+                </th>
+                <th scope="col" className="px-3 py-2 text-right">
+                  CV RMSPE
+                </th>
+                <th scope="col" className="hidden px-3 py-2 text-right sm:table-cell">
+                  CV RMSE
+                </th>
+                <th scope="col" className="hidden px-3 py-2 md:table-cell">
+                  Training window
+                </th>
+                <th scope="col" className="hidden px-3 py-2 md:table-cell">
+                  Trained
+                </th>
+              </tr>
+            </thead>
+            <tbody data-testid="model-rows">
+              {models.map((m) => (
+                <tr key={`${m.store}-${m.productname}`} className="border-t border-slate-100 dark:border-slate-800">
+                  <th scope="row" className="px-3 py-1.5 font-medium tabular-nums">
+                    <Link to={seriesHref(m)} className={linkClass}>
+                      {m.store}
+                    </Link>
+                  </th>
+                  <td className="px-3 py-1.5">
+                    <Link
+                      to={seriesHref(m)}
+                      className={linkClass}
+                      aria-label={`Versions of store ${m.store} ${m.productname}`}
+                    >
+                      {m.productname}
+                    </Link>
+                  </td>
+                  <td className="px-3 py-1.5 text-right tabular-nums">{m.version}</td>
+                  <td className="px-3 py-1.5 text-right tabular-nums">{formatMetric(m.cvRmspe, "ratio")}</td>
+                  <td className="hidden px-3 py-1.5 text-right tabular-nums sm:table-cell">
+                    {formatMetric(m.cvRmse, "sales")}
+                  </td>
+                  <td className="hidden px-3 py-1.5 tabular-nums md:table-cell">
+                    {m.trainStart} to {m.trainEnd}
+                  </td>
+                  <td className="hidden px-3 py-1.5 tabular-nums md:table-cell">{formatDateTime(m.createdAt)}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      ) : null}
+
+      {pages > 1 ? (
+        <nav aria-label="Pages" className="flex items-center gap-4 text-sm">
+          {page > 1 ? (
+            <Link to={pageHref(q, sort, page - 1)} className={linkClass} rel="prev">
+              Previous page
+            </Link>
+          ) : (
+            <span className="text-slate-400 dark:text-slate-600">Previous page</span>
+          )}
+          <span aria-current="page">
+            Page {page} of {pages}
+          </span>
+          {page < pages ? (
+            <Link to={pageHref(q, sort, page + 1)} className={linkClass} rel="next">
+              Next page
+            </Link>
+          ) : (
+            <span className="text-slate-400 dark:text-slate-600">Next page</span>
+          )}
+        </nav>
+      ) : null}
+    </div>
+  );
+}

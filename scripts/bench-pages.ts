@@ -1,0 +1,113 @@
+/**
+ * Benchmarks the server-rendered pages of a real server process on Postgres: the overview `/` and
+ * store pages `/stores/:store` (a random store each request), `--requests` of each, one at a time,
+ * timed from the request to the last byte of the HTML (on loopback this is the server's time:
+ * loaders, rendering and streaming). Prints median and p99 per page (target p99 <= 200 ms); the
+ * models pages and the pipelines page are measured the same way and reported.
+ *
+ *   DATABASE_URL=... [REDIS_URL=...] npm run bench:pages [-- --stores 1115] [--requests 200]
+ *
+ * The server gets a scratch database (dropped afterwards), generates the data set (1,115 stores x
+ * 150 days by default) and trains every series before the measurements start.
+ */
+import { Command } from "commander";
+import { type BenchServer, median, percentile, printTable, startBenchServer } from "./bench-server.js";
+import { integerOption } from "./cli-options.js";
+
+const log = (s: string) => process.stderr.write(`bench-pages: ${s}\n`);
+const TARGET_P99_MS = 200;
+
+/** One document request, as a browser's first load of the page: ms to the last byte. */
+async function timeGet(url: string): Promise<number> {
+  const started = performance.now();
+  const res = await fetch(url, { headers: { accept: "text/html" } });
+  const html = await res.text();
+  const ms = performance.now() - started;
+  if (res.status !== 200) throw new Error(`${url}: HTTP ${res.status}`);
+  if (!html.includes("</html>")) throw new Error(`${url}: the HTML ended early`);
+  return ms;
+}
+
+async function measure(label: string, count: number, next: () => string): Promise<number[]> {
+  const times: number[] = [];
+  for (let i = 0; i < count; i++) times.push(await timeGet(next()));
+  log(`${label}: ${count} requests, median ${median(times).toFixed(1)} ms`);
+  return times;
+}
+
+async function main() {
+  const opts = new Command()
+    .option("--stores <n>", "generated stores", integerOption(1, 100_000), 1115)
+    .option(
+      "--days <n>",
+      "generated days (the newest 10 feed the stream, the rest are history)",
+      integerOption(30, 1000),
+      160,
+    )
+    .option("--requests <n>", "requests per page", integerOption(10, 100_000), 200)
+    .option("--warmup <n>", "untimed requests per page first", integerOption(0, 10_000), 20)
+    .parse()
+    .opts<{ stores: number; days: number; requests: number; warmup: number }>();
+  const databaseUrl = process.env.DATABASE_URL;
+  if (!databaseUrl) {
+    console.error("bench-pages: needs DATABASE_URL (bash scripts/start-postgres.sh)");
+    process.exit(1);
+  }
+
+  let server: BenchServer | undefined;
+  try {
+    server = await startBenchServer({
+      name: "pages",
+      stores: opts.stores,
+      databaseUrl,
+      redisUrl: process.env.REDIS_URL,
+      env: { GENERATE_DAYS: String(opts.days) },
+      log,
+    });
+    const base = server.url;
+    const stores = server.stores;
+    const randomStore = () => `${base}/stores/${stores[Math.floor(Math.random() * stores.length)]}`;
+
+    log(`warming up: ${opts.warmup} requests per page`);
+    for (let i = 0; i < opts.warmup; i++) {
+      await timeGet(`${base}/`);
+      await timeGet(randomStore());
+    }
+    const overview = await measure("overview /", opts.requests, () => `${base}/`);
+    const store = await measure("store page /stores/:store", opts.requests, randomStore);
+    const models = await measure("models /models?sort=rmspe", opts.requests, () => `${base}/models?sort=rmspe`);
+    const versions = await measure(
+      "model versions /models/:store/:product",
+      opts.requests,
+      () => `${randomStore().replace("/stores/", "/models/")}/product_A`,
+    );
+    const pipelines = await measure("pipelines /pipelines", opts.requests, () => `${base}/pipelines`);
+
+    const ms = (n: number) => `${n.toFixed(1)} ms`;
+    const row = (name: string, xs: number[], target = true): [string, string, string] => {
+      const p99 = percentile(xs, 0.99);
+      return [
+        `${name}: median / p99 (max)`,
+        `${ms(median(xs))} / ${ms(p99)} (${ms(Math.max(...xs))})`,
+        target ? `p99 <= ${TARGET_P99_MS} ms: ${p99 <= TARGET_P99_MS ? "met" : "NOT met"}` : "reported",
+      ];
+    };
+    console.log(
+      `\n${stores.length} stores, ${opts.days - 10} days of history, trained; ${opts.requests} sequential requests per page`,
+    );
+    printTable([
+      row("overview /", overview),
+      row("store page /stores/:store (random)", store),
+      row("models /models?sort=rmspe", models, false),
+      row("model versions /models/:store/product_A (random)", versions, false),
+      row("pipelines /pipelines", pipelines, false),
+    ]);
+  } finally {
+    await server?.stop();
+  }
+}
+
+main().catch((err: unknown) => {
+  console.error("bench-pages:", err);
+  process.exit(1);
+});

@@ -1,0 +1,74 @@
+/**
+ * The Pipelines page in a real browser: the durations chart, and "Train all stores" with a
+ * progress bar that follows the job live and a final status, without reloading the page.
+ */
+import type { Browser } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { E2E_STORES, hydrated, launchBrowser, openPage, screenshot } from "./support/browser.js";
+
+describe("pipelines page in Chromium", () => {
+  const url = inject("serverUrl");
+  let browser: Browser;
+
+  beforeAll(async () => {
+    browser = await launchBrowser();
+  });
+  afterAll(async () => {
+    await browser?.close();
+  });
+
+  it("draws the run durations chart and lists the runs", async () => {
+    const { page, errors } = await openPage(browser);
+    await page.goto(`${url}/pipelines`);
+    await hydrated(page);
+    const chart = page.locator('[role="img"][aria-label^="Pipeline run durations over time"]');
+    await chart.locator("svg").waitFor();
+    // One point per finished run in the chart, as in the table.
+    const finished = await page
+      .getByTestId("run-rows")
+      .locator("tr")
+      .filter({ hasText: /SUCCEEDED|FAILED|STOPPED/ })
+      .count();
+    expect(finished).toBeGreaterThanOrEqual(1);
+    // Vega draws each point as one path in the symbol mark's group.
+    expect(await chart.locator("svg g.mark-symbol.role-mark > path").count()).toBe(finished);
+    expect(errors).toEqual([]);
+    await page.context().close();
+  });
+
+  it("Train all stores shows live progress and the result without a reload", async () => {
+    const { page, errors } = await openPage(browser);
+    await page.goto(`${url}/pipelines`);
+    await hydrated(page);
+    const runsBefore = await page.getByTestId("run-rows").locator("tr").count();
+    await page.evaluate(() => Object.assign(window, { e2eSameDocument: true }));
+    await page.getByRole("button", { name: "Train all stores" }).click();
+    // The bar shows while the job is queued or running (a fast machine may finish first).
+    const bar = page.getByRole("progressbar", { name: "Train-all progress" });
+    const finished = page.getByRole("status").filter({ hasText: /^Train-all finished/ });
+    await Promise.race([bar.waitFor({ timeout: 30_000 }), finished.waitFor({ timeout: 30_000 })]);
+    if (await bar.isVisible()) await screenshot(page, "pipelines-progress");
+    await finished.waitFor({ timeout: 120_000 });
+    expect((await finished.textContent()) ?? "").toMatch(new RegExp(`${E2E_STORES} trained, 0 skipped, 0 failed\\.$`));
+    await bar.waitFor({ state: "detached" });
+    // The runs table was reloaded in place with the new run.
+    await expect.poll(() => page.getByTestId("run-rows").locator("tr").count()).toBe(runsBefore + 1);
+    expect(await page.evaluate(() => (window as unknown as { e2eSameDocument?: boolean }).e2eSameDocument)).toBe(true);
+    expect(page.url()).toMatch(/\/pipelines\?job=/);
+    await screenshot(page, "pipelines");
+    expect(errors).toEqual([]);
+    await page.context().close();
+  });
+
+  it("fits a phone screen without sideways scrolling", async () => {
+    const { page } = await openPage(browser, { viewport: { width: 390, height: 844 }, colorScheme: "dark" });
+    await page.goto(`${url}/pipelines`);
+    await hydrated(page);
+    await page.locator('[role="img"] svg').first().waitFor();
+    expect(await page.evaluate(() => document.documentElement.scrollWidth > document.documentElement.clientWidth)).toBe(
+      false,
+    );
+    await screenshot(page, "pipelines-phone-dark");
+    await page.context().close();
+  });
+});

@@ -1,0 +1,224 @@
+import { request } from "node:http";
+import { gunzipSync } from "node:zlib";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type RunningProcess, startNginx, untilTrained } from "../support/ops-tools.js";
+import { freePort, type RunningServer, startServer, tempDir } from "../support/processes.js";
+
+// The production server (embedded defaults) behind Debian's nginx running nginx/nginx.conf, as
+// docker-compose puts them; only the upstream and the listening port differ. One model thread and
+// 30 stores: a train-all lasts long enough to watch its events arrive while it runs.
+const DATA = { GENERATE_STORES: "30", GENERATE_DAYS: "60", GENERATE_SEED: "7", MODEL_THREADS: "1" };
+
+interface RawResponse {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: Buffer;
+}
+
+/** A request whose answer is read as sent (fetch would decompress it and hide Content-Encoding). */
+function raw(url: string, opts: { method?: string; headers?: Record<string, string>; body?: Buffer } = {}) {
+  return new Promise<RawResponse>((resolve, reject) => {
+    const req = request(url, { method: opts.method ?? "GET", headers: opts.headers }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on("data", (c: Buffer) => chunks.push(c));
+      res.on("end", () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }));
+      res.on("error", reject);
+    });
+    req.on("error", reject);
+    req.end(opts.body);
+  });
+}
+
+interface JobEventData {
+  id: string;
+  status: string;
+  progress: { done: number; total: number } | null;
+}
+
+/** Reads server-sent events one at a time from a fetch body. */
+function sseReader(body: ReadableStream<Uint8Array>) {
+  const reader = body.getReader();
+  const decoder = new TextDecoder();
+  let buffer = "";
+  return {
+    /** The next `data:` event, or null when the stream ended. */
+    async next(): Promise<JobEventData | null> {
+      for (;;) {
+        const end = buffer.indexOf("\n\n");
+        if (end >= 0) {
+          const block = buffer.slice(0, end);
+          buffer = buffer.slice(end + 2);
+          const data = block
+            .split("\n")
+            .filter((l) => l.startsWith("data: "))
+            .map((l) => l.slice(6))
+            .join("\n");
+          if (data) return JSON.parse(data) as JobEventData;
+          continue; // retry:, comments
+        }
+        const { done, value } = await reader.read();
+        if (done) return null;
+        buffer += decoder.decode(value, { stream: true });
+      }
+    },
+    cancel: () => reader.cancel(),
+  };
+}
+
+const FINAL = new Set(["SUCCEEDED", "FAILED", "STOPPED"]);
+
+describe("nginx in front of the running app", () => {
+  let app: RunningServer;
+  let nginx: RunningProcess;
+
+  beforeAll(async () => {
+    const dataDir = tempDir("nginx-app");
+    app = await startServer({ PGLITE_DIR: `${dataDir}/pglite`, DATA_DIR: dataDir, ...DATA });
+    nginx = await startNginx(new URL(app.url).host);
+    await untilTrained(app.url);
+  });
+  afterAll(async () => {
+    await nginx?.stop();
+    await app?.stop("SIGKILL");
+  });
+
+  it("serves the web app's pages through the proxy, gzip-compressed", async () => {
+    const page = await raw(`${nginx.url}/`, { headers: { "Accept-Encoding": "gzip" } });
+    expect(page.status).toBe(200);
+    expect(page.headers["content-type"]).toMatch(/^text\/html/);
+    expect(page.headers["content-encoding"]).toBe("gzip");
+    expect(page.headers.vary).toMatch(/Accept-Encoding/i);
+    const html = gunzipSync(page.body).toString("utf8");
+    expect(html).toMatch(/^<!DOCTYPE html>/i);
+    expect(html).toMatch(/storecast/i);
+    // A client that does not ask for gzip gets the page as is.
+    const plain = await raw(`${nginx.url}/`);
+    expect(plain.headers["content-encoding"]).toBeUndefined();
+    expect(plain.body.toString("utf8")).toMatch(/^<!DOCTYPE html>/i);
+    // JSON is compressed too, and static assets are served.
+    const openapi = await raw(`${nginx.url}/api/openapi.json`, { headers: { "Accept-Encoding": "gzip" } });
+    expect(openapi.headers["content-encoding"]).toBe("gzip");
+    expect(JSON.parse(gunzipSync(openapi.body).toString("utf8"))).toMatchObject({ openapi: "3.1.0" });
+    const asset = /(\/assets\/[^"]+\.js)"/.exec(html)?.[1];
+    expect(asset).toBeDefined();
+    expect((await fetch(`${nginx.url}${asset}`)).status).toBe(200);
+  });
+
+  it("passes the reference system's API through unchanged", async () => {
+    const health = await fetch(`${nginx.url}/api/forecasters/health`);
+    expect(health.status).toBe(200);
+    const res = await fetch(`${nginx.url}/api/forecasters/forecast`, {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify([
+        {
+          store_id: "1",
+          product_name: "product_A",
+          begin_date: "2030-03-01T00:00:00Z",
+          end_date: "2030-03-08T00:00:00Z",
+        },
+        { store_id: 2, product_name: "product_A", begin_date: "2030-03-01T00:00:00Z" },
+      ]),
+    });
+    expect(res.status).toBe(200);
+    const answers = (await res.json()) as {
+      request: { store_id: unknown };
+      forecast: { timestamp: string; value: number }[];
+      api: { model_name: string; model_version: string };
+    }[];
+    expect(answers).toHaveLength(2);
+    expect(answers[0]?.forecast.map((p) => p.timestamp)).toEqual(
+      Array.from({ length: 7 }, (_, i) => `2030-03-0${i + 1}T00:00:00`),
+    );
+    expect(answers[0]?.api.model_name).toBe("prophet-retail-forecaster-store-1-product_A");
+    expect(answers[1]?.forecast).toHaveLength(7);
+    expect(Number.isInteger(answers[1]?.forecast[0]?.value)).toBe(true);
+    // Errors keep the app's JSON shape and status.
+    const missing = await fetch(`${nginx.url}/api/forecasters/forecast`, {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify([{ store_id: 999999, product_name: "product_A" }]),
+    });
+    expect(missing.status).toBe(404);
+    expect(await missing.json()).toMatchObject({ details: { entity: "store" } });
+  });
+
+  it("streams a job's server-sent events as they happen, not when the job ends", async () => {
+    // The reference route submits a train-all; its events come through the proxy.
+    const submitted = await fetch(`${nginx.url}/api/trainers/train`, { method: "POST" });
+    expect(submitted.status).toBe(200);
+    const { train_job_id: id } = (await submitted.json()) as { train_job_id: string };
+    const res = await fetch(`${nginx.url}/api/jobs/${id}/events`, { headers: { "Accept-Encoding": "gzip" } });
+    expect(res.status).toBe(200);
+    expect(res.headers.get("content-type")).toMatch(/^text\/event-stream/);
+    expect(res.headers.get("content-encoding")).toBeNull();
+    const events = sseReader(res.body as ReadableStream<Uint8Array>);
+    try {
+      const first = await events.next();
+      expect(first?.id).toBe(id);
+      expect(FINAL.has(first?.status ?? "")).toBe(false);
+      // The job is stopped only now, after the first event arrived: a proxy that buffered the stream
+      // would have held that event until the job ended on its own (SUCCEEDED), and it never would
+      // have been STOPPED.
+      const cancel = await fetch(`${app.url}/api/jobs/${id}`, { method: "DELETE" });
+      expect([200, 202]).toContain(cancel.status); // 200: stopped while still PENDING
+      const seen: JobEventData[] = [first as JobEventData];
+      for (let e = await events.next(); e; e = await events.next()) seen.push(e);
+      expect(seen.at(-1)?.status).toBe("STOPPED");
+      expect(seen.filter((e) => FINAL.has(e.status))).toHaveLength(1);
+    } finally {
+      await events.cancel().catch(() => {});
+    }
+    const status = await fetch(`${nginx.url}/api/trainers/training_job_status/${id}`);
+    expect(await status.json()).toEqual({ train_job_id: id, status: "STOPPED" });
+  });
+
+  it("does not expose /metrics, however the path is spelled; the app itself serves it", async () => {
+    for (const p of ["/metrics", "/metrics/", "/metrics?x=1", "/METRICS", "/Metrics/", "//metrics", "/%6Detrics"]) {
+      const res = await raw(`${nginx.url}${p}`);
+      expect(res.status, p).toBe(404);
+      expect(res.body.toString("utf8"), p).not.toContain("storecast_");
+    }
+    const dotted = await raw(`${nginx.url}/api/../metrics`);
+    expect(dotted.status).toBe(404);
+    const direct = await fetch(`${app.url}/metrics`);
+    expect(direct.status).toBe(200);
+    expect(await direct.text()).toContain("storecast_http_request_duration_seconds_count");
+  });
+
+  it("leaves bodies just over 1 MB to the app's JSON 413, and refuses far larger ones itself", async () => {
+    const post = (bytes: number) =>
+      raw(`${nginx.url}/api/forecasters/forecast`, {
+        method: "POST",
+        headers: { "Content-Type": "application/json" },
+        body: Buffer.alloc(bytes, " "),
+      });
+    const overApp = await post(1.5 * 1024 * 1024);
+    expect(overApp.status).toBe(413);
+    expect(JSON.parse(overApp.body.toString("utf8"))).toMatchObject({ details: { field: "body" } });
+    const overProxy = await post(3 * 1024 * 1024);
+    expect(overProxy.status).toBe(413);
+    expect(overProxy.body.toString("utf8")).toContain("<html>");
+  });
+});
+
+describe("nginx with no app behind it", () => {
+  let nginx: RunningProcess;
+
+  beforeAll(async () => {
+    nginx = await startNginx(`127.0.0.1:${await freePort()}`);
+  });
+  afterAll(async () => {
+    await nginx?.stop();
+  });
+
+  it("answers 502 with a JSON error in the app's shape", async () => {
+    const res = await fetch(`${nginx.url}/api/stores`);
+    expect(res.status).toBe(502);
+    expect(res.headers.get("content-type")).toMatch(/^application\/json/);
+    expect(await res.json()).toMatchObject({
+      error: expect.stringMatching(/not reachable/),
+      details: { proxy: "nginx" },
+    });
+  });
+});

@@ -1,0 +1,237 @@
+/**
+ * The deployment files hold together: docker-compose.yml (every service healthchecked, started in
+ * dependency order, volumes declared, mounted files present), the Dockerfile (multi-stage, Node 20
+ * slim, non-root, production dependencies, Prisma Client generated, HEALTHCHECK on a real route),
+ * the Kubernetes example (labels, probes, HPA target, configuration the app accepts) and the CI
+ * workflow. There is no Docker engine here: .ci/run also runs `docker-compose config -q`.
+ */
+import { existsSync, readFileSync } from "node:fs";
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+import { parse, parseAllDocuments } from "yaml";
+import { loadConfig } from "../../app/config.server.js";
+import { ROOT } from "../support/processes.js";
+
+const read = (file: string) => readFileSync(path.join(ROOT, file), "utf8");
+const exists = (file: string) => existsSync(path.join(ROOT, file));
+
+interface ComposeService {
+  image?: string;
+  build?: unknown;
+  command?: string[];
+  environment?: Record<string, string | number>;
+  volumes?: string[];
+  depends_on?: Record<string, { condition: string }>;
+  healthcheck?: { test: string[] };
+  ports?: string[];
+  container_name?: string;
+}
+
+const compose = parse(read("docker-compose.yml"), { merge: true }) as {
+  services: Record<string, ComposeService>;
+  volumes: Record<string, unknown>;
+};
+
+describe("docker-compose.yml", () => {
+  const services = compose.services;
+
+  it("has every service of the system, each with a healthcheck", () => {
+    expect(Object.keys(services).sort()).toEqual(
+      ["app", "grafana", "kafka", "nginx", "pgadmin", "postgres", "producer", "prometheus", "redis"].sort(),
+    );
+    for (const [name, s] of Object.entries(services)) expect(s.healthcheck?.test, name).toBeDefined();
+  });
+
+  it("starts each service after what it needs is healthy", () => {
+    const needs = (name: string) =>
+      Object.fromEntries(Object.entries(services[name]?.depends_on ?? {}).map(([k, v]) => [k, v.condition]));
+    expect(needs("producer")).toEqual({ postgres: "service_healthy", kafka: "service_healthy" });
+    expect(needs("app")).toEqual({
+      postgres: "service_healthy",
+      kafka: "service_healthy",
+      redis: "service_healthy",
+      producer: "service_healthy",
+    });
+    expect(needs("nginx")).toEqual({ app: "service_healthy" });
+    expect(needs("prometheus")).toEqual({ app: "service_healthy" });
+    expect(needs("grafana")).toEqual({ prometheus: "service_healthy" });
+    expect(needs("pgadmin")).toEqual({ postgres: "service_healthy" });
+  });
+
+  it("runs the official Kafka image in KRaft mode, and Redis as BullMQ needs it", () => {
+    const kafka = services.kafka!;
+    expect(kafka.image).toMatch(/^apache\/kafka:\d/);
+    expect(kafka.environment).toMatchObject({ KAFKA_PROCESS_ROLES: "broker,controller" });
+    expect(kafka.environment?.KAFKA_CONTROLLER_QUORUM_VOTERS).toBe("1@kafka:9093");
+    expect(kafka.environment?.KAFKA_ADVERTISED_LISTENERS).toBe("PLAINTEXT://kafka:9092");
+    // The same broker version the integration tests run (scripts/start-kafka.sh).
+    const version = /KAFKA_VERSION=\$\{KAFKA_VERSION:-([\d.]+)\}/.exec(read("scripts/start-kafka.sh"))?.[1];
+    expect(kafka.image).toBe(`apache/kafka:${version}`);
+    expect(services.redis!.command).toEqual(expect.arrayContaining(["--maxmemory-policy", "noeviction"]));
+  });
+
+  it("runs the app and the producer from the one image, configured for the compose services", () => {
+    for (const name of ["app", "producer"]) {
+      const s = services[name]!;
+      expect(s.build, name).toBe(".");
+      expect(s.image, name).toBe("storecast:latest");
+      // ${VAR:-default} as Compose reads it with nothing set.
+      const env = Object.fromEntries(
+        Object.entries(s.environment ?? {}).map(([k, v]) => [k, String(v).replace(/\$\{\w+:-([^}]*)\}/g, "$1")]),
+      );
+      const config = loadConfig(env);
+      expect(new URL(config.DATABASE_URL!).hostname).toBe("postgres");
+      expect(config.KAFKA_BROKERS).toEqual(["kafka:9092"]);
+      expect(config.REDIS_URL).toBe("redis://redis:6379");
+    }
+    // Replicas (--scale app=N): no fixed name, no host port.
+    expect(services.app!.container_name).toBeUndefined();
+    expect(services.app!.ports).toBeUndefined();
+    const producer = services.producer!;
+    expect(producer.command?.slice(0, 4)).toEqual(["node", "--import", "tsx", "scripts/producer.ts"]);
+    expect(exists("scripts/producer.ts")).toBe(true);
+    expect(producer.command).toContain("--load-history");
+    const readyFile = producer.command?.[producer.command.indexOf("--ready-file") + 1];
+    expect(producer.healthcheck?.test).toEqual(["CMD", "test", "-f", readyFile]);
+    // The app is healthy when ready (database, Redis, Kafka), through the route that says so.
+    expect(services.app!.healthcheck?.test.join(" ")).toContain("/readyz");
+    expect(exists("app/routes/readyz.ts")).toBe(true);
+  });
+
+  it("mounts files that exist, at the paths the images read, and declares every named volume", () => {
+    const mounts = Object.values(services).flatMap((s) => s.volumes ?? []);
+    const binds = mounts.filter((m) => m.startsWith("./")).map((m) => m.split(":"));
+    expect(binds.map(([, target]) => target).sort()).toEqual(
+      [
+        "/etc/grafana/provisioning",
+        "/etc/nginx/nginx.conf",
+        "/etc/prometheus/prometheus.yml",
+        "/pgadmin4/servers.json",
+        "/var/lib/grafana/dashboards",
+      ].sort(),
+    );
+    for (const [source] of binds) expect(exists(source!), source).toBe(true);
+    const named = mounts.filter((m) => !m.startsWith("./") && !m.startsWith("/")).map((m) => m.split(":")[0]);
+    expect(new Set(named)).toEqual(new Set(Object.keys(compose.volumes)));
+    expect(JSON.parse(read("pgadmin/servers.json")).Servers["1"]).toMatchObject({ Host: "postgres", Port: 5432 });
+  });
+});
+
+/** How the Dockerfile's stages name their base image (the ARG). */
+const NODE_IMAGE_ARG = ["$", "{NODE_IMAGE}"].join("");
+
+describe("Dockerfile and .dockerignore", () => {
+  const dockerfile = read("Dockerfile");
+  const stages = dockerfile.split(/^FROM /m).slice(1);
+  const runtime = stages.at(-1)!;
+
+  it("is multi-stage on Node 20 slim and runs as a non-root user", () => {
+    expect(dockerfile).toMatch(/^ARG NODE_IMAGE=node:20-[a-z]+-slim$/m);
+    expect(stages.length).toBeGreaterThanOrEqual(3);
+    const names = stages.map((st) => /^\S+ AS (\S+)/.exec(st)?.[1]);
+    // Each stage starts from the Node image or from an earlier stage.
+    stages.forEach((st, i) => {
+      const base = st.split(/\s/)[0];
+      expect(base === NODE_IMAGE_ARG || names.slice(0, i).includes(base), st.split("\n")[0]).toBe(true);
+    });
+    expect(runtime).toMatch(/^USER node$/m);
+  });
+
+  it("ships production dependencies only, with Prisma Client generated at build time", () => {
+    expect(dockerfile).toMatch(/npm ci --omit=dev/);
+    // npm run puts node_modules/.bin on PATH, where scripts/prisma-generate.mjs finds the Prisma CLI.
+    expect(dockerfile).toMatch(/^RUN npm run postinstall && npm run build$/m);
+    expect(runtime).toMatch(/COPY --from=prod-deps \/app\/node_modules/);
+    expect(runtime).toMatch(/COPY --from=build \/app\/app\/generated/);
+    expect(runtime).toMatch(/COPY --from=build \/app\/build/);
+    // What the runtime copies from the context exists and is not ignored.
+    const ignored = read(".dockerignore")
+      .split("\n")
+      .map((l) => l.trim())
+      .filter((l) => l && !l.startsWith("#") && !l.startsWith("!"));
+    const copied = [...runtime.matchAll(/^COPY (?!--from)(.+) \S+$/gm)].flatMap((m) => m[1]!.split(" "));
+    expect(copied).toEqual(expect.arrayContaining(["server.ts", "app", "workers", "scripts", "prisma"]));
+    for (const file of copied) {
+      expect(exists(file), file).toBe(true);
+      expect(ignored, file).not.toContain(file);
+    }
+    for (const heavy of ["node_modules", "build", "data", ".git", "app/generated"]) expect(ignored).toContain(heavy);
+  });
+
+  it("checks /healthz and starts the server by default", () => {
+    expect(runtime).toMatch(/^HEALTHCHECK .*\n?.*\/healthz/m);
+    expect(exists("app/routes/healthz.ts")).toBe(true);
+    expect(runtime).toMatch(/^CMD \["node", "--import", "tsx", "server\.ts"\]$/m);
+  });
+});
+
+interface K8sObject {
+  kind: string;
+  metadata: { name: string; labels?: Record<string, string> };
+  // biome-ignore lint/suspicious/noExplicitAny: manifests are free-form; the assertions say what is expected
+  spec?: any;
+  data?: Record<string, string>;
+  stringData?: Record<string, string>;
+}
+
+describe("the Kubernetes example", () => {
+  const objects = ["docs/kubernetes/storecast.yaml", "docs/kubernetes/producer.yaml"].flatMap((file) =>
+    parseAllDocuments(read(file)).map((d) => {
+      expect(d.errors, file).toEqual([]);
+      return d.toJS() as K8sObject;
+    }),
+  );
+  const find = (kind: string, name: string) => objects.find((o) => o.kind === kind && o.metadata.name === name)!;
+
+  it("runs replicas behind a service, scaled by an HPA, with probes on real routes", () => {
+    const deployment = find("Deployment", "storecast");
+    expect(deployment.spec.replicas).toBeGreaterThanOrEqual(2);
+    const pod = deployment.spec.template;
+    expect(pod.metadata.labels).toMatchObject(deployment.spec.selector.matchLabels);
+    const service = find("Service", "storecast");
+    expect(pod.metadata.labels).toMatchObject(service.spec.selector);
+    const container = pod.spec.containers[0];
+    expect(container.readinessProbe.httpGet.path).toBe("/readyz");
+    expect(container.livenessProbe.httpGet.path).toBe("/healthz");
+    expect(pod.spec.securityContext.runAsNonRoot).toBe(true);
+    // Longer than the app's own shutdown bound (2 x SHUTDOWN_TIMEOUT_MS + 10 s) plus the preStop pause.
+    const config = find("ConfigMap", "storecast-config").data!;
+    const shutdownS = (2 * Number(config.SHUTDOWN_TIMEOUT_MS)) / 1000 + 10 + 5;
+    expect(pod.spec.terminationGracePeriodSeconds).toBeGreaterThanOrEqual(shutdownS);
+    const hpa = find("HorizontalPodAutoscaler", "storecast");
+    expect(hpa.spec.scaleTargetRef).toEqual({ apiVersion: "apps/v1", kind: "Deployment", name: "storecast" });
+    expect(hpa.spec.minReplicas).toBeGreaterThanOrEqual(2);
+  });
+
+  it("configures the app with variables it accepts, and runs files that exist", () => {
+    const config = find("ConfigMap", "storecast-config").data!;
+    const secret = find("Secret", "storecast-secrets").stringData!;
+    const parsed = loadConfig({ ...config, ...secret });
+    expect(parsed.REDIS_URL).toBeDefined();
+    expect(parsed.KAFKA_BROKERS).toBeDefined();
+    const documented = read(".env.example");
+    for (const key of [...Object.keys(config), ...Object.keys(secret)]) expect(documented, key).toContain(`# ${key}=`);
+    for (const o of objects.filter((x) => x.kind === "Deployment" || x.kind === "Job")) {
+      for (const c of o.spec.template.spec.containers) {
+        expect(c.args.slice(0, 3), o.metadata.name).toEqual(["node", "--import", "tsx"]);
+        expect(exists(c.args[3]), c.args[3]).toBe(true);
+        for (const ref of c.envFrom) {
+          const [kind, name] = ref.configMapRef ? ["ConfigMap", ref.configMapRef.name] : ["Secret", ref.secretRef.name];
+          expect(find(kind, name), `${kind} ${name}`).toBeDefined();
+        }
+      }
+    }
+  });
+});
+
+describe("the CI workflow", () => {
+  it("runs the same .ci/run, as root on Debian with Node 20", () => {
+    const workflow = parse(read(".github/workflows/ci.yml")) as {
+      jobs: Record<string, { container?: { image: string }; steps: { run?: string }[] }>;
+    };
+    const job = Object.values(workflow.jobs)[0]!;
+    expect(job.container?.image).toMatch(/^node:20-bookworm/);
+    expect(job.steps.some((s) => s.run?.trim() === "bash .ci/run")).toBe(true);
+    expect(exists(".ci/run")).toBe(true);
+  });
+});
