@@ -116,15 +116,31 @@ async function main() {
     server = await startBenchServer({ name: "api", stores: opts.stores, databaseUrl, redisUrl, log });
     const stores = server.stores;
 
-    log("warming up");
+    // Warm-up: every store's next week once (the answers the measured run repeats), then 2 s of load.
+    log(`warming up: each of ${stores.length} stores once, then 2 s`);
+    const week = JSON.stringify({ begin: day(1), end: day(7) });
+    const url = server.url;
+    for (let i = 0; i < stores.length; i += 8) {
+      await Promise.all(
+        stores.slice(i, i + 8).map(async (store) =>
+          json(
+            await fetch(`${url}/api/forecasts/${store}/${PRODUCT}`, {
+              method: "POST",
+              headers: { "content-type": "application/json" },
+              body: week,
+            }),
+          ),
+        ),
+      );
+    }
     await load(server.url, stores, opts.connections, 2);
     log(`single-series ad-hoc forecasts: ${opts.connections} connections, ${opts.seconds} s`);
     const idle = await load(server.url, stores, opts.connections, opts.seconds);
     log(`the same with a random week of the next year each request (answers not kept): ${opts.seconds} s`);
     const fresh = await load(server.url, stores, opts.connections, opts.seconds, true);
 
-    log(`reference batch: ${stores.length} series, 1 warm-up + 3 timed`);
-    await batch(server.url, stores);
+    log(`reference batch: ${stores.length} series, the first (answers computed), then 3 more (answers kept)`);
+    const firstBatchMs = await batch(server.url, stores);
     const batchMs: number[] = [];
     for (let i = 0; i < 3; i++) batchMs.push(await batch(server.url, stores));
 
@@ -161,8 +177,9 @@ async function main() {
         `${f0(fresh.rps)} (${fresh.requests}; ${fresh.non2xx}; ${fresh.errors})`,
         "",
       ],
+      [`reference batch, ${stores.length} series: first`, `${f0(firstBatchMs)} ms`, "<= 5,000 ms"],
       [
-        `reference batch, ${stores.length} series: median (min..max of 3)`,
+        `reference batch, ${stores.length} series: then median (min..max of 3)`,
         `${f0(median(batchMs))} ms (${f0(Math.min(...batchMs))}..${f0(Math.max(...batchMs))})`,
         "<= 5,000 ms",
       ],
