@@ -32,6 +32,7 @@ import {
   CLAIM_LEASE_MS,
   claimSeries,
   planSeries,
+  type RunSummary,
   recordOutcome,
   releaseClaims,
   renewClaims,
@@ -262,21 +263,12 @@ export interface FailedSeries extends SeriesKey {
   reason: string;
 }
 
-export interface TrainAllResult {
+export interface TrainAllResult extends RunSummary {
   runId: number;
   /** PENDING: interrupted by a shutdown; the run resumes when its job runs again. */
   status: "SUCCEEDED" | "FAILED" | "STOPPED" | "PENDING";
-  series: number;
-  trained: number;
-  skipped: number;
-  failed: number;
-  excludedDays: number;
-  forecastRows: number;
-  failures: FailedSeries[];
   forecastFrom: string | null;
   forecastTo: string | null;
-  /** Series trained per replica (host:pid): who did the work when replicas shared it. */
-  workers: Record<string, number>;
   durationMs: number;
 }
 

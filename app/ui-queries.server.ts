@@ -9,6 +9,7 @@
 import { formatDay, todayDay } from "./days.js";
 import type { Database } from "./db.server.js";
 import { ValidationError } from "./errors.js";
+import { dedupeKeyOf } from "./jobs/handlers.server.js";
 import type { JobInfo, JobQueue, JobStatus } from "./jobs/port.js";
 import { RECENT_SALES_DAYS, type SortDir, type StoreSort, type StoreType } from "./store-list.js";
 
@@ -372,14 +373,10 @@ function retrainJobOf(job: JobInfo, key: { store: number; productname: string })
 }
 
 /**
- * The series' retrain job to show: the one named in the page's address (after a Retrain), else one
- * that is running now. A running retrain is found through its pipeline run (the queue has no
- * index by series), then confirmed with the queue, so a run left RUNNING by a crash never
- * blocks the button. A job still waiting in the queue is known only through the address; a second
- * Retrain of it is deduplicated by the queue anyway.
+ * The series' retrain job to show: the one named in the page's address (after a Retrain, also once
+ * finished), else the one queued or running for the series, wherever it was started.
  */
 export async function retrainJob(
-  db: Database,
   jobs: JobQueue,
   key: { store: number; productname: string },
   jobId: string | null,
@@ -389,15 +386,6 @@ export async function retrainJob(
     const mine = job ? retrainJobOf(job, key) : null;
     if (mine) return mine;
   }
-  const runs = await db.sql.query<{ job_id: string }>(
-    `SELECT job_id FROM pipeline_runs
-      WHERE kind = 'retrain' AND status = 'RUNNING' AND job_id IS NOT NULL
-        AND created_at > now() - interval '1 day'
-        AND params ->> 'store' = $1::text AND params ->> 'productname' = $2
-      ORDER BY created_at DESC LIMIT 1`,
-    [String(key.store), key.productname],
-  );
-  const running = runs[0] ? await jobs.get(runs[0].job_id) : null;
-  const mine = running ? retrainJobOf(running, key) : null;
-  return mine && ACTIVE_STATUSES.has(mine.status) ? mine : null;
+  const active = await jobs.findActive(dedupeKeyOf("train-one", key));
+  return active ? retrainJobOf(active, key) : null;
 }

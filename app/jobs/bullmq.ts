@@ -249,6 +249,12 @@ export async function createBullmqQueue(opts: BullmqQueueOptions): Promise<JobQu
       return job ? infoOf(job as Job, state) : null;
     },
 
+    async findActive(dedupeKey) {
+      const id = await queue.getDeduplicationJobId(dedupeKey);
+      const info = id ? await jobQueue.get(id) : null;
+      return info && (info.status === "PENDING" || info.status === "RUNNING") ? info : null;
+    },
+
     async list(listOpts = {}) {
       const limit = listOpts.limit ?? 50;
       // Newest first: each state's newest `fetch`, merged by creation time.

@@ -199,6 +199,13 @@ export function createInProcessQueue(opts: InProcessQueueOptions = {}): JobQueue
       return entry ? snapshot(entry.info) : null;
     },
 
+    async findActive(dedupeKey) {
+      const id = dedupe.get(dedupeKey);
+      const entry = id === undefined ? undefined : jobs.get(id);
+      const active = entry && (entry.info.status === "PENDING" || entry.info.status === "RUNNING");
+      return active ? snapshot(entry.info) : null;
+    },
+
     async list(listOpts = {}) {
       const out: JobInfo[] = [];
       const limit = listOpts.limit ?? 50;

@@ -113,6 +113,8 @@ export interface JobQueue {
     opts?: EnqueueOptions,
   ): Promise<{ id: string; deduplicated: boolean }>;
   get(id: string): Promise<JobInfo | null>;
+  /** The PENDING or RUNNING job enqueued with this dedupe key (e.g. a series' retrain), or null. */
+  findActive(dedupeKey: string): Promise<JobInfo | null>;
   /** Newest first. */
   list(opts?: { kind?: JobKind; limit?: number }): Promise<JobInfo[]>;
   /** Jobs waiting, delayed and running now (storecast_job_queue_depth). */

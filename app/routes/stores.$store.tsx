@@ -20,7 +20,7 @@ export async function loader({ request, params, context }: LoaderFunctionArgs) {
   const [chart, card, job, adhoc] = await Promise.all([
     seriesChartData(context, key),
     modelCard(context.db, key),
-    retrainJob(context.db, context.jobs, key, search.get("job")),
+    retrainJob(context.jobs, key, search.get("job")),
     adhocFromSearch(context, key, search),
   ]);
   const payload = {

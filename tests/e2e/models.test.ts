@@ -2,10 +2,10 @@
  * The Models pages in a real browser: the listing, and a rollback through the confirm dialog that
  * changes the production version in place. Also usable at phone width.
  */
-import type { Browser, Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import type { Page } from "playwright-core";
+import { beforeAll, describe, expect, inject, it } from "vitest";
 import { waitForJob } from "../support/training.js";
-import { E2E_STORES, hydrated, launchBrowser, openPage, PRODUCT, screenshot } from "./support/browser.js";
+import { E2E_STORES, hydrated, openPage, PRODUCT, screenshot, useBrowser } from "./support/browser.js";
 
 const STORE = 3;
 
@@ -18,21 +18,17 @@ const overflowsSideways = (page: Page) =>
 
 describe("models pages in Chromium", () => {
   const url = inject("serverUrl");
-  let browser: Browser;
+  const browser = useBrowser();
 
   beforeAll(async () => {
-    browser = await launchBrowser();
     // A second version to roll back from.
     const res = await fetch(`${url}/api/models/${STORE}/${PRODUCT}/retrain`, { method: "POST" });
     const { job_id } = (await res.json()) as { job_id: string };
     expect((await waitForJob(url, job_id)).status).toBe("SUCCEEDED");
   });
-  afterAll(async () => {
-    await browser?.close();
-  });
 
   it("lists the models in production and finds one by store number", async () => {
-    const { page, errors } = await openPage(browser);
+    const { page, errors } = await openPage(browser());
     await page.goto(`${url}/models`);
     await hydrated(page);
     expect(await page.getByTestId("model-rows").locator("tr").count()).toBe(E2E_STORES);
@@ -49,7 +45,7 @@ describe("models pages in Chromium", () => {
   });
 
   it("rollback: promoting an archived version after confirming changes the production version", async () => {
-    const { page, errors } = await openPage(browser);
+    const { page, errors } = await openPage(browser());
     await page.goto(`${url}/models/${STORE}/${PRODUCT}`);
     await hydrated(page);
     const before = await productionVersion(page);
@@ -76,7 +72,7 @@ describe("models pages in Chromium", () => {
   });
 
   it("Cancel (or Escape) leaves the production version as it was", async () => {
-    const { page } = await openPage(browser);
+    const { page } = await openPage(browser());
     await page.goto(`${url}/models/${STORE}/${PRODUCT}`);
     await hydrated(page);
     const before = await productionVersion(page);
@@ -94,7 +90,7 @@ describe("models pages in Chromium", () => {
   });
 
   it("fits a phone screen without sideways scrolling", async () => {
-    const { page } = await openPage(browser, { viewport: { width: 390, height: 844 }, colorScheme: "dark" });
+    const { page } = await openPage(browser(), { viewport: { width: 390, height: 844 }, colorScheme: "dark" });
     for (const path of ["/models", `/models/${STORE}/${PRODUCT}`]) {
       await page.goto(`${url}${path}`);
       await hydrated(page);

@@ -1,20 +1,12 @@
-import type { Browser } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { hydrated, launchBrowser, openPage, screenshot } from "./support/browser.js";
+import { describe, expect, inject, it } from "vitest";
+import { hydrated, openPage, screenshot, useBrowser } from "./support/browser.js";
 
 describe("overview in Chromium", () => {
   const url = inject("serverUrl");
-  let browser: Browser;
-
-  beforeAll(async () => {
-    browser = await launchBrowser();
-  });
-  afterAll(async () => {
-    await browser?.close();
-  });
+  const browser = useBrowser();
 
   it("loads with the stats and the store search", async () => {
-    const { page, errors } = await openPage(browser);
+    const { page, errors } = await openPage(browser());
     const res = await page.goto(`${url}/`);
     expect(res?.status()).toBe(200);
     await hydrated(page);

@@ -1,24 +1,12 @@
-/**
- * The Pipelines page in a real browser: the durations chart, and "Train all stores" with a
- * progress bar that follows the job live and a final status, without reloading the page.
- */
-import type { Browser } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { E2E_STORES, hydrated, launchBrowser, openPage, screenshot } from "./support/browser.js";
+import { describe, expect, inject, it } from "vitest";
+import { E2E_STORES, hydrated, openPage, screenshot, useBrowser } from "./support/browser.js";
 
 describe("pipelines page in Chromium", () => {
   const url = inject("serverUrl");
-  let browser: Browser;
-
-  beforeAll(async () => {
-    browser = await launchBrowser();
-  });
-  afterAll(async () => {
-    await browser?.close();
-  });
+  const browser = useBrowser();
 
   it("draws the run durations chart and lists the runs", async () => {
-    const { page, errors } = await openPage(browser);
+    const { page, errors } = await openPage(browser());
     await page.goto(`${url}/pipelines`);
     await hydrated(page);
     const chart = page.locator('[role="img"][aria-label^="Pipeline run durations over time"]');
@@ -37,7 +25,7 @@ describe("pipelines page in Chromium", () => {
   });
 
   it("Train all stores shows live progress and the result without a reload", async () => {
-    const { page, errors } = await openPage(browser);
+    const { page, errors } = await openPage(browser());
     await page.goto(`${url}/pipelines`);
     await hydrated(page);
     const runsBefore = await page.getByTestId("run-rows").locator("tr").count();
@@ -61,7 +49,7 @@ describe("pipelines page in Chromium", () => {
   });
 
   it("fits a phone screen without sideways scrolling", async () => {
-    const { page } = await openPage(browser, { viewport: { width: 390, height: 844 }, colorScheme: "dark" });
+    const { page } = await openPage(browser(), { viewport: { width: 390, height: 844 }, colorScheme: "dark" });
     await page.goto(`${url}/pipelines`);
     await hydrated(page);
     await page.locator('[role="img"] svg').first().waitFor();

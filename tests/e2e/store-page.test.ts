@@ -2,9 +2,9 @@
  * The store page in a real browser: the chart, Retrain with its live progress, the ad-hoc
  * forecast as a second series, and a field error. Accessible names follow the UI contract.
  */
-import type { Browser, Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { hydrated, launchBrowser, openPage, PRODUCT, screenshot } from "./support/browser.js";
+import type { Page } from "playwright-core";
+import { describe, expect, inject, it } from "vitest";
+import { hydrated, openPage, PRODUCT, screenshot, useBrowser } from "./support/browser.js";
 
 const STORE = 1;
 const DAY_MS = 86_400_000;
@@ -23,17 +23,10 @@ const legendEntry = (page: Page, name: string) => chart(page).locator("svg text"
 
 describe("store page in Chromium", () => {
   const url = inject("serverUrl");
-  let browser: Browser;
-
-  beforeAll(async () => {
-    browser = await launchBrowser();
-  });
-  afterAll(async () => {
-    await browser?.close();
-  });
+  const browser = useBrowser();
 
   async function openStore(): Promise<{ page: Page; errors: string[] }> {
-    const tracked = await openPage(browser);
+    const tracked = await openPage(browser());
     const res = await tracked.page.goto(`${url}/stores/${STORE}?product=${PRODUCT}`);
     expect(res?.status()).toBe(200);
     await hydrated(tracked.page);

@@ -227,6 +227,8 @@ export function describeQueueContract(
       const data = { store: 262, productname: "product_A" };
       const first = await q.enqueue("train-one", data, { dedupeKey: key });
       expect(await q.enqueue("train-one", data, { dedupeKey: key })).toEqual({ id: first.id, deduplicated: true });
+      expect(await q.findActive(key)).toMatchObject({ id: first.id, status: "PENDING", data });
+      expect(await q.findActive("train-one:263:product_A")).toBeNull();
       // Another key, or no key, is another job.
       expect((await q.enqueue("train-one", data, { dedupeKey: "other" })).id).not.toBe(first.id);
       expect((await q.enqueue("batch-forecast", {})).deduplicated).toBe(false);
@@ -243,8 +245,10 @@ export function describeQueueContract(
       );
       await statusIs(q, first.id, "RUNNING");
       expect(await q.enqueue("train-one", data, { dedupeKey: key })).toEqual({ id: first.id, deduplicated: true });
+      expect(await q.findActive(key)).toMatchObject({ id: first.id, status: "RUNNING" });
       release.open();
       await statusIs(q, first.id, "SUCCEEDED");
+      expect(await q.findActive(key)).toBeNull();
       const next = await q.enqueue("train-one", data, { dedupeKey: key });
       expect(next.deduplicated).toBe(false);
       expect(next.id).not.toBe(first.id);
@@ -260,6 +264,7 @@ export function describeQueueContract(
       q.subscribe(id, (e) => events.push(e));
       expect(await q.cancel(id)).toBe(true);
       expect(await q.get(id)).toMatchObject({ status: "STOPPED", startedAt: null });
+      expect(await q.findActive(key)).toBeNull();
       await waitFor("the STOPPED event", () => events.some((e) => e.status === "STOPPED"), timeoutMs);
 
       const after = await q.enqueue("batch-forecast", {}, { dedupeKey: key });

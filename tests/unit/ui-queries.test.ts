@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Database, openDatabase } from "../../app/db.server.js";
 import { ValidationError } from "../../app/errors.js";
+import { dedupeKeyOf } from "../../app/jobs/handlers.server.js";
 import { createInProcessQueue } from "../../app/jobs/in-process.js";
 import type { JobQueue } from "../../app/jobs/port.js";
 import { PipelineRun } from "../../app/pipeline-runs.server.js";
@@ -217,26 +218,26 @@ describe("web page queries on PGlite", () => {
   it("finds the series' retrain job from the address, and ignores one of another series", async () => {
     const key = { store: 2, productname: "product_A" };
     const { id } = await jobs.enqueue("train-one", key);
-    expect(await retrainJob(db, jobs, key, id)).toEqual({
+    expect(await retrainJob(jobs, key, id)).toEqual({
       id,
       status: "PENDING",
       progress: null,
       error: null,
       version: null,
     });
-    expect(await retrainJob(db, jobs, { store: 4, productname: "product_A" }, id)).toBeNull();
-    expect(await retrainJob(db, jobs, key, "no-such-job")).toBeNull();
-    expect(await retrainJob(db, jobs, key, "x".repeat(5000))).toBeNull();
+    expect(await retrainJob(jobs, { store: 4, productname: "product_A" }, id)).toBeNull();
+    expect(await retrainJob(jobs, key, "no-such-job")).toBeNull();
+    expect(await retrainJob(jobs, key, "x".repeat(5000))).toBeNull();
   });
 
-  it("finds a running retrain through its pipeline run, but not one the queue no longer knows", async () => {
+  it("finds the series' queued or running retrain started elsewhere, by its dedupe key", async () => {
     const key = { store: 6, productname: "product_A" };
-    const { id } = await jobs.enqueue("train-one", key);
-    await PipelineRun.start(db, "retrain", { params: key, jobId: id });
-    expect((await retrainJob(db, jobs, key, null))?.id).toBe(id);
-    // A run left RUNNING by a crashed process: its job is gone, so nothing blocks the button.
-    const other = { store: 8, productname: "product_A" };
-    await PipelineRun.start(db, "retrain", { params: other, jobId: "lost-in-a-crash" });
-    expect(await retrainJob(db, jobs, other, null)).toBeNull();
+    const { id } = await jobs.enqueue("train-one", key, { dedupeKey: dedupeKeyOf("train-one", key) });
+    expect(await retrainJob(jobs, key, null)).toMatchObject({ id, status: "PENDING" });
+    expect(await retrainJob(jobs, { store: 8, productname: "product_A" }, null)).toBeNull();
+    // Once it is no longer queued or running, only the address brings it back.
+    await jobs.cancel(id);
+    expect(await retrainJob(jobs, key, null)).toBeNull();
+    expect(await retrainJob(jobs, key, id)).toMatchObject({ id, status: "STOPPED" });
   });
 });
