@@ -114,7 +114,6 @@ async function loadHistories(
   return out;
 }
 
-/** The store calendar (plans) for [fromDay, toDay], by store then date. */
 type CalendarDbRow = Omit<SalesDbRow, "productname" | "sales">;
 
 function toPlanDay(r: Omit<CalendarDbRow, "store">): PlanDay {
@@ -127,6 +126,7 @@ function toPlanDay(r: Omit<CalendarDbRow, "store">): PlanDay {
   };
 }
 
+/** The store calendar (plans) for [fromDay, toDay], by store then date. */
 async function loadCalendars(
   db: Database,
   fromDay: number,

@@ -3,6 +3,7 @@ import { gunzipSync } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type RunningProcess, startNginx, untilTrained } from "../support/ops-tools.js";
 import { freePort, type RunningServer, startServer, tempDir } from "../support/processes.js";
+import { sseEvents } from "../support/sse.js";
 
 // The production server (embedded defaults) behind Debian's nginx running nginx/nginx.conf, as
 // docker-compose puts them; only the upstream and the listening port differ. One model thread and
@@ -33,36 +34,6 @@ interface JobEventData {
   id: string;
   status: string;
   progress: { done: number; total: number } | null;
-}
-
-/** Reads server-sent events one at a time from a fetch body. */
-function sseReader(body: ReadableStream<Uint8Array>) {
-  const reader = body.getReader();
-  const decoder = new TextDecoder();
-  let buffer = "";
-  return {
-    /** The next `data:` event, or null when the stream ended. */
-    async next(): Promise<JobEventData | null> {
-      for (;;) {
-        const end = buffer.indexOf("\n\n");
-        if (end >= 0) {
-          const block = buffer.slice(0, end);
-          buffer = buffer.slice(end + 2);
-          const data = block
-            .split("\n")
-            .filter((l) => l.startsWith("data: "))
-            .map((l) => l.slice(6))
-            .join("\n");
-          if (data) return JSON.parse(data) as JobEventData;
-          continue; // retry:, comments
-        }
-        const { done, value } = await reader.read();
-        if (done) return null;
-        buffer += decoder.decode(value, { stream: true });
-      }
-    },
-    cancel: () => reader.cancel(),
-  };
 }
 
 const FINAL = new Set(["SUCCEEDED", "FAILED", "STOPPED"]);
@@ -152,7 +123,7 @@ describe("nginx in front of the running app", () => {
     expect(res.status).toBe(200);
     expect(res.headers.get("content-type")).toMatch(/^text\/event-stream/);
     expect(res.headers.get("content-encoding")).toBeNull();
-    const events = sseReader(res.body as ReadableStream<Uint8Array>);
+    const events = sseEvents<JobEventData>(res.body!);
     try {
       const first = await events.next();
       expect(first?.id).toBe(id);

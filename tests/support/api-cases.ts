@@ -5,6 +5,7 @@
  * The server holds the small generated data set (6 stores, product_A, 60 days), fully trained.
  */
 import { expect, it } from "vitest";
+import { sseEvents } from "./sse.js";
 
 export interface ApiTarget {
   url: string;
@@ -67,25 +68,8 @@ export async function readEvents(url: string, limitMs = 60_000): Promise<{ event
   const events: JobEventBody[] = [];
   try {
     expect(res.status).toBe(200);
-    const reader = res.body!.pipeThrough(new TextDecoderStream()).getReader();
-    let buffer = "";
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      buffer += value;
-      let end = buffer.indexOf("\n\n");
-      while (end >= 0) {
-        const block = buffer.slice(0, end);
-        buffer = buffer.slice(end + 2);
-        const data = block
-          .split("\n")
-          .filter((l) => l.startsWith("data: "))
-          .map((l) => l.slice(6))
-          .join("\n");
-        if (data) events.push(JSON.parse(data) as JobEventBody);
-        end = buffer.indexOf("\n\n");
-      }
-    }
+    const stream = sseEvents<JobEventBody>(res.body!);
+    for (let event = await stream.next(); event; event = await stream.next()) events.push(event);
   } finally {
     clearTimeout(timer);
   }
