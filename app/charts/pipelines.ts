@@ -102,7 +102,8 @@ export function runDurationSpec(
         type: "temporal",
         title: "Started (UTC)",
         scale: { type: "utc", domain: [first - pad, last + pad] },
-        axis: { tickCount: 6, labelOverlap: true, grid: false },
+        // 24-hour labels (in UTC, as the scale is): the default multi-format shows 15:30 as "03:30".
+        axis: { tickCount: 6, labelOverlap: true, grid: false, format: "%d %b %H:%M" },
       },
       y: { field: "duration", type: "quantitative", title: `Duration (${unit})`, scale: { zero: true } },
       color: { field: "kind", type: "nominal", title: "Kind", scale: { domain: kinds } },

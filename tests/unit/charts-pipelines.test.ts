@@ -107,8 +107,9 @@ describe("pipeline run durations chart", () => {
       expect(new Date("2026-01-01T02:00:00Z").getHours()).toBe(21);
       const svg = await renderSvg(runDurationSpec([run(7, "train-all", "2026-01-01T02:00:00Z", 1000)])!);
       const labels = [...svg.matchAll(/<text[^>]*>([^<]*)<\/text>/g)].map((m) => m[1]);
-      expect(labels).toContain("02 AM");
-      expect(labels).not.toContain("09 PM");
+      // 24-hour UTC labels: 02:00 on the 1st, not 21:00 on the 31st (New York) nor "02 AM".
+      expect(labels).toContain("01 Jan 02:00");
+      expect(labels.some((l) => /31 Dec|21:00|AM|PM/.test(l ?? ""))).toBe(false);
     } finally {
       if (zone === undefined) delete process.env.TZ;
       else process.env.TZ = zone;
