@@ -100,6 +100,8 @@ export type NotFoundEntity = "store" | "product" | "model" | "version" | "pipeli
 /** Something asked for does not exist; the message names it. */
 export class NotFoundError extends Error {
   override name = "NotFoundError";
+  /** A job failing with it is not retried (see app/jobs/retries.ts). */
+  readonly permanent = true;
   constructor(
     readonly entity: NotFoundEntity,
     message: string,

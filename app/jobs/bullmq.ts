@@ -37,7 +37,7 @@ import type {
   QueueDepth,
 } from "./port.js";
 import { ABORT_CANCELLED, ABORT_SHUTDOWN, abortedForShutdown, JOB_KINDS } from "./port.js";
-import { type RetryOverrides, retryPolicy } from "./retries.js";
+import { isPermanentFailure, type RetryOverrides, retryPolicy } from "./retries.js";
 
 export interface BullmqQueueOptions extends RetryOverrides {
   /** redis://[user:password@]host:port[/db] */
@@ -220,6 +220,7 @@ export async function createBullmqQueue(opts: BullmqQueueOptions): Promise<JobQu
       if (err instanceof DelayedError) throw err;
       if (abortedForShutdown(abort)) return await handBack();
       if (abort.aborted) throw new UnrecoverableError(CANCELLED_REASON);
+      if (isPermanentFailure(err)) throw new UnrecoverableError((err as Error).message);
       throw err;
     } finally {
       inFlight.delete(running);

@@ -22,7 +22,7 @@ import type {
   Schedule,
 } from "./port.js";
 import { ABORT_CANCELLED, ABORT_SHUTDOWN } from "./port.js";
-import { type RetryOverrides, retryDelay, retryPolicy } from "./retries.js";
+import { isPermanentFailure, type RetryOverrides, retryDelay, retryPolicy } from "./retries.js";
 
 export interface InProcessQueueOptions extends RetryOverrides {
   /** Default for startWorkers() without a concurrency (default 1). */
@@ -127,7 +127,7 @@ export function createInProcessQueue(opts: InProcessQueueOptions = {}): JobQueue
           info.error = err instanceof Error ? err.message : String(err);
           if (controller.signal.aborted) return finish(entry, "STOPPED");
           const policy = retryPolicy(info.kind, opts);
-          if (info.attempts >= policy.attempts || closing) return finish(entry, "FAILED");
+          if (info.attempts >= policy.attempts || closing || isPermanentFailure(err)) return finish(entry, "FAILED");
           info.status = "PENDING";
           entry.controller = undefined;
           emit(entry);

@@ -38,6 +38,14 @@ export function retryPolicy(kind: JobKind, overrides: RetryOverrides = {}): Retr
   };
 }
 
+/**
+ * An error a retry cannot fix (an unknown series, an invalid request): it carries `permanent: true`
+ * (ValidationError, NotFoundError), and both adapters fail its job at once.
+ */
+export function isPermanentFailure(err: unknown): boolean {
+  return typeof err === "object" && err !== null && (err as { permanent?: unknown }).permanent === true;
+}
+
 /** The wait before retry number `retry` (1 = the second attempt). */
 export function retryDelay(policy: RetryPolicy, retry: number): number {
   const { type, delayMs } = policy.backoff;

@@ -15,6 +15,7 @@ import {
   type JobStatus,
 } from "../../app/jobs/port.js";
 import type { RetryOverrides } from "../../app/jobs/retries.js";
+import { NotFoundError } from "../../app/registry.server.js";
 import { uniqueName, waitFor } from "./stream-cases.js";
 
 export interface QueueTestOptions extends RetryOverrides {
@@ -205,6 +206,27 @@ export function describeQueueContract(
       expect(calls[2]!.at - calls[1]!.at).toBeGreaterThanOrEqual(280);
       await sleep(300);
       expect(calls).toHaveLength(3);
+    });
+
+    it("fails at once, without retries, when the handler's error is permanent (an unknown series)", async () => {
+      const q = await openQueue(undefined, {
+        ...FAST,
+        retries: { "train-one": { attempts: 3, backoff: { type: "fixed", delayMs: 50 } } },
+        retryDelayScale: 1,
+      });
+      const attempts: number[] = [];
+      await q.startWorkers(
+        handlers({
+          "train-one": async (data, ctx) => {
+            attempts.push(ctx.attempt);
+            throw new NotFoundError("store", `unknown store ${data.store}`);
+          },
+        }),
+      );
+      const { id } = await q.enqueue("train-one", { store: 4242, productname: "product_A" });
+      expect(await statusIs(q, id, "FAILED")).toMatchObject({ error: "unknown store 4242", attempts: 1 });
+      await sleep(200);
+      expect(attempts).toEqual([1]);
     });
 
     it("a job that fails once and then succeeds ends SUCCEEDED on its second attempt", async () => {
