@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Starts the machine's PostgreSQL 15 cluster "main" on 127.0.0.1:5432 (installing and creating it
-# when missing), then makes sure the role `storecast` (password `storecast`, LOGIN CREATEDB) and the
-# databases `storecast` and `storecast_test` it owns exist. Safe to run any number of times.
+# when missing), then makes sure the role `storecast` (password `storecast`, LOGIN CREATEDB, member of
+# pg_signal_backend) and the databases `storecast` and `storecast_test` it owns exist. Safe to run
+# any number of times.
 # Must run as root (as on the developers' machines and CI). The last line printed is the
 # DATABASE_URL the integration tests use.
 set -euo pipefail
@@ -85,6 +86,9 @@ BEGIN
   END IF;
 END
 \$\$;
+-- Tests drop scratch databases WITH (FORCE); an autovacuum worker busy in one can only be
+-- terminated by a member of pg_signal_backend (it belongs to no role).
+GRANT pg_signal_backend TO "$ROLE";
 SQL
 
 for db in "${DATABASES[@]}"; do

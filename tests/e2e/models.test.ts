@@ -5,7 +5,8 @@
 import type { Page } from "playwright-core";
 import { beforeAll, describe, expect, inject, it } from "vitest";
 import { waitForJob } from "../support/training.js";
-import { E2E_STORES, hydrated, openPage, PRODUCT, screenshot, useBrowser } from "./support/browser.js";
+import { E2E_STORES, hydrated, openPage, PRODUCT, screenshot } from "./support/browser.js";
+import { useBrowser } from "./support/use-browser.js";
 
 const STORE = 3;
 

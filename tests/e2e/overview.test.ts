@@ -1,5 +1,6 @@
 import { describe, expect, inject, it } from "vitest";
-import { hydrated, openPage, screenshot, useBrowser } from "./support/browser.js";
+import { hydrated, openPage, screenshot } from "./support/browser.js";
+import { useBrowser } from "./support/use-browser.js";
 
 describe("overview in Chromium", () => {
   const url = inject("serverUrl");

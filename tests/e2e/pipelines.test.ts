@@ -1,5 +1,6 @@
 import { describe, expect, inject, it } from "vitest";
-import { E2E_STORES, hydrated, openPage, screenshot, useBrowser } from "./support/browser.js";
+import { E2E_STORES, hydrated, openPage, screenshot } from "./support/browser.js";
+import { useBrowser } from "./support/use-browser.js";
 
 describe("pipelines page in Chromium", () => {
   const url = inject("serverUrl");

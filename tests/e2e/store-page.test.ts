@@ -4,7 +4,8 @@
  */
 import type { Page } from "playwright-core";
 import { describe, expect, inject, it } from "vitest";
-import { hydrated, openPage, PRODUCT, screenshot, useBrowser } from "./support/browser.js";
+import { hydrated, openPage, PRODUCT, screenshot } from "./support/browser.js";
+import { useBrowser } from "./support/use-browser.js";
 
 const STORE = 1;
 const DAY_MS = 86_400_000;
