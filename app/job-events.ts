@@ -29,6 +29,20 @@ function parseSnapshot(text: string): JobSnapshot | null {
  * `onFinal` runs once when the job ends (e.g. to reload the page's data). `lost` says the browser
  * gave up on the stream (e.g. the job is unknown to this server): poll instead.
  */
+/**
+ * What to show: the streamed state while the stream is alive; once it is lost the page polls its
+ * loader, so the loader's state (`initial`) is then the fresher one.
+ */
+export function currentSnapshot(
+  jobId: string | null,
+  live: JobSnapshot | null,
+  initial: JobSnapshot | null,
+  lost: boolean,
+): JobSnapshot | null {
+  const streamed = live && live.id === jobId ? live : null;
+  return lost ? (initial ?? streamed) : (streamed ?? initial);
+}
+
 export function useJobEvents(
   jobId: string | null,
   initial: JobSnapshot | null,
@@ -66,5 +80,5 @@ export function useJobEvents(
     return () => source.close();
   }, [jobId]);
 
-  return { snapshot: live && live.id === jobId ? live : initial, lost };
+  return { snapshot: currentSnapshot(jobId, live, initial, lost), lost };
 }

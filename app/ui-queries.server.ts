@@ -219,7 +219,9 @@ export async function listStoresPage(
             -- Products of the page's stores only.
             ARRAY(SELECT DISTINCT x.productname FROM rossman_sales x WHERE x.store = m.store ORDER BY 1) AS products
        FROM total t CROSS JOIN page p
-       LEFT JOIN LATERAL (SELECT * FROM matched ORDER BY ${order} LIMIT $3::int OFFSET p.page_offset) m ON true`,
+       LEFT JOIN LATERAL (SELECT * FROM matched ORDER BY ${order} LIMIT $3::int OFFSET p.page_offset) m ON true
+      -- Again outside: only the outermost ORDER BY fixes the order of the result.
+      ORDER BY ${order}`,
     [q.storePrefix ?? null, q.type ?? null, q.pageSize, (q.page - 1) * q.pageSize, RECENT_SALES_DAYS, today],
   );
   const total = rows[0]?.total ?? 0;

@@ -4,20 +4,20 @@ import { useEffect, useRef } from "react";
 import { parseProduct, parseStore } from "../api.server.js";
 import { formatDateTime, formatDuration, formatInteger, formatMetric } from "../display.js";
 import { assertSeriesExists } from "../forecast.server.js";
+import { readForm } from "../forms.server.js";
 import { listVersions, NotFoundError, promoteVersion } from "../registry.server.js";
+import { notFoundPage } from "../store-page.server.js";
 
 export const meta: MetaFunction<typeof loader> = ({ params }) => [
   { title: `storecast: model of store ${params.store ?? ""} ${params.product ?? ""}` },
 ];
 
-const notFoundPage = () => new Response(null, { status: 404, statusText: "Not Found" });
-
 /** The path's store and product, or a 404 page: /models/abc/x names no model. */
 function seriesOf(params: Record<string, string | undefined>): { store: number; productname: string } {
   try {
     return { store: parseStore(params.store), productname: parseProduct(params.product) };
-  } catch {
-    throw notFoundPage();
+  } catch (err) {
+    throw notFoundPage(`There is no model at this address: ${(err as Error).message}`);
   }
 }
 
@@ -36,7 +36,7 @@ export async function loader({ request, params, context }: LoaderFunctionArgs) {
     try {
       await assertSeriesExists(context.db, { store, productname });
     } catch (err) {
-      if (err instanceof NotFoundError) throw notFoundPage();
+      if (err instanceof NotFoundError) throw notFoundPage(err.message);
       throw err;
     }
   }
@@ -73,7 +73,8 @@ export async function loader({ request, params, context }: LoaderFunctionArgs) {
  */
 export async function action({ request, params, context }: ActionFunctionArgs) {
   const { store, productname } = seriesOf(params);
-  const form = await request.formData();
+  const form = await readForm(request);
+  if (!form) return data({ error: "The form could not be read: send it from this page." }, { status: 400 });
   if (form.get("intent") !== "promote") {
     return data({ error: "Unknown action: this form only promotes a version." }, { status: 400 });
   }

@@ -1,5 +1,6 @@
 import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { Form, Link, useLoaderData, useNavigation } from "@remix-run/react";
+import { useSynced } from "../components/useSynced.js";
 import { formatDateTime, formatInteger, formatMetric } from "../display.js";
 import { listRuns } from "../pipeline-runs.server.js";
 import { countProductionVersions, listProductionVersions } from "../registry.server.js";
@@ -67,6 +68,9 @@ function pageHref(q: string, sort: Sort, page: number): string {
 
 export default function Models() {
   const { q, invalidQuery, sort, page, pages, total, training, models } = useLoaderData<typeof loader>();
+  // Controlled: the fields follow the address when a link or Back changes it (React keeps a typed value otherwise).
+  const [query, setQuery] = useSynced(q);
+  const [sortChoice, setSortChoice] = useSynced<string>(sort);
   const navigation = useNavigation();
   const searching = navigation.state === "loading" && navigation.location?.pathname === "/models";
   const seriesHref = (m: { store: number; productname: string }) =>
@@ -94,7 +98,8 @@ export default function Models() {
             id="models-q"
             name="q"
             inputMode="numeric"
-            defaultValue={q}
+            value={query}
+            onChange={(e) => setQuery(e.target.value)}
             placeholder="e.g. 262"
             aria-invalid={invalidQuery || undefined}
             aria-describedby={invalidQuery ? "models-q-error" : undefined}
@@ -105,7 +110,13 @@ export default function Models() {
           <label htmlFor="models-sort" className="text-sm font-medium">
             Sort by
           </label>
-          <select id="models-sort" name="sort" defaultValue={sort} className={inputClass}>
+          <select
+            id="models-sort"
+            name="sort"
+            value={sortChoice}
+            onChange={(e) => setSortChoice(e.target.value)}
+            className={inputClass}
+          >
             <option value="store">Store number</option>
             <option value="rmspe">Worst CV RMSPE first</option>
           </select>

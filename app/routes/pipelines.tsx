@@ -2,8 +2,10 @@ import { type ActionFunctionArgs, data, type LoaderFunctionArgs, type MetaFuncti
 import { Form, Link, useActionData, useLoaderData, useLocation, useNavigation, useRevalidator } from "@remix-run/react";
 import { runDurationSpec } from "../charts/pipelines.js";
 import { useAutoRevalidate } from "../components/useAutoRevalidate.js";
+import { useSynced } from "../components/useSynced.js";
 import { VegaChart } from "../components/VegaChart.js";
 import { describeCounts, formatDateTime, formatDuration, formatInteger, runFailures } from "../display.js";
+import { jobOrNull, readForm } from "../forms.server.js";
 import { FINAL_JOB_STATUSES, type JobSnapshot, useJobEvents } from "../job-events.js";
 import type { JobInfo, JobQueue } from "../jobs/port.js";
 import { countRuns, listRuns, type PipelineRunRecord } from "../pipeline-runs.server.js";
@@ -64,7 +66,8 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
   // The train-all to follow: the one this page just queued (?job=), else one that is running now.
   const jobs = queueOf(context);
   const jobParam = params.get("job") ?? "";
-  const job = jobs && jobParam !== "" && jobParam.length <= 200 ? await jobs.get(jobParam) : null;
+  const job =
+    jobs && jobParam !== "" && jobParam.length <= 200 ? await jobOrNull(() => jobs.get(jobParam), "job status") : null;
   const runningRun = [latestTrainAll, latestWeekly].find((r) => r?.status === "RUNNING") ?? null;
   return {
     kind: kind ?? "",
@@ -98,7 +101,8 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
 
 /** "Train all stores": a train-all job through the load context's queue, then the page follows it (?job=). */
 export async function action({ request, context }: ActionFunctionArgs) {
-  const form = await request.formData();
+  const form = await readForm(request);
+  if (!form) return data({ error: "The form could not be read: send it from this page." }, { status: 400 });
   if (form.get("intent") !== "train-all") {
     return data({ error: "Unknown action: this page's form starts a train-all." }, { status: 400 });
   }
@@ -107,7 +111,17 @@ export async function action({ request, context }: ActionFunctionArgs) {
     return data({ error: "The job queue is not available in this process: try again shortly." }, { status: 503 });
   }
   // The same dedupe key as POST /api/train-all: a second click joins the train-all already queued or running.
-  const { id, deduplicated } = await jobs.enqueue("train-all", { runKind: "train-all" }, { dedupeKey: "train-all" });
+  let enqueued: { id: string; deduplicated: boolean };
+  try {
+    enqueued = await jobs.enqueue("train-all", { runKind: "train-all" }, { dedupeKey: "train-all" });
+  } catch (err) {
+    console.error("storecast ui: could not enqueue a train-all", err);
+    return data(
+      { error: `The train-all could not be started: ${(err as Error).message}. Try again in a moment.` },
+      { status: 503 },
+    );
+  }
+  const { id, deduplicated } = enqueued;
   const search = new URLSearchParams({ job: id });
   if (deduplicated) search.set("joined", "1");
   return redirect(`/pipelines?${search}`, 303);
@@ -230,6 +244,8 @@ function TrainAllStatus({
 export default function Pipelines() {
   const { kind, page, pages, total, runs, chartRuns, job, unknownJob, joined, running, queueAvailable } =
     useLoaderData<typeof loader>();
+  // Controlled: the filter follows the address when a link changes it (a select keeps its choice otherwise).
+  const [kindChoice, setKindChoice] = useSynced<string>(kind ?? "");
   const actionData = useActionData<typeof action>();
   const navigation = useNavigation();
   const submitting = navigation.state === "submitting" && navigation.formAction?.startsWith("/pipelines");
@@ -324,7 +340,8 @@ export default function Pipelines() {
               <select
                 id="runs-kind"
                 name="kind"
-                defaultValue={kind}
+                value={kindChoice}
+                onChange={(e) => setKindChoice(e.target.value)}
                 className="mt-1 rounded-md border border-slate-300 bg-white px-3 py-2 dark:border-slate-700 dark:bg-slate-900 dark:text-slate-100"
               >
                 <option value="">All kinds</option>

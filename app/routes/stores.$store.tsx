@@ -6,6 +6,7 @@ import { ForecastChart } from "../components/ForecastChart.js";
 import { ModelCard } from "../components/ModelCard.js";
 import { RetrainPanel } from "../components/RetrainPanel.js";
 import { useSynced } from "../components/useSynced.js";
+import { jobOrNull, readForm } from "../forms.server.js";
 import { dedupeKeyOf } from "../jobs/handlers.server.js";
 import { adhocFromSearch, selectSeries, seriesChartData } from "../store-page.server.js";
 import { modelCard, retrainJob } from "../ui-queries.server.js";
@@ -20,7 +21,7 @@ export async function loader({ request, params, context }: LoaderFunctionArgs) {
   const [chart, card, job, adhoc] = await Promise.all([
     seriesChartData(context, key),
     modelCard(context.db, key),
-    retrainJob(context.jobs, key, search.get("job")),
+    jobOrNull(() => retrainJob(context.jobs, key, search.get("job")), "retrain job status"),
     adhocFromSearch(context, key, search),
   ]);
   const payload = {
@@ -42,12 +43,8 @@ export async function loader({ request, params, context }: LoaderFunctionArgs) {
 const KEPT_PARAMS = ["begin", "end"] as const;
 
 export async function action({ request, params, context }: ActionFunctionArgs) {
-  let form: FormData;
-  try {
-    form = await request.formData();
-  } catch {
-    return data({ retrainError: "The form could not be read: send it from this page." }, { status: 400 });
-  }
+  const form = await readForm(request);
+  if (!form) return data({ retrainError: "The form could not be read: send it from this page." }, { status: 400 });
   if (form.get("intent") !== "retrain") {
     return data({ retrainError: "Unknown action: this page can only retrain." }, { status: 400 });
   }

@@ -68,6 +68,7 @@ export default function StoresList() {
   const first = data.total === 0 ? 0 : (data.page - 1) * data.pageSize + 1;
   const last = Math.min(data.total, data.page * data.pageSize);
 
+  const [query, setQuery] = useSynced(data.q);
   const [type, setType] = useSynced(data.type ?? "");
   const [sort, setSort] = useSynced<string>(data.sort);
   const [dir, setDir] = useSynced<string>(data.dir);
@@ -114,7 +115,8 @@ export default function StoresList() {
             id="q"
             name="q"
             type="search"
-            defaultValue={data.q}
+            value={query}
+            onChange={(e) => setQuery(e.target.value)}
             autoComplete="off"
             placeholder="number or type"
             aria-invalid={data.qError ? true : undefined}

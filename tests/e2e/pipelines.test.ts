@@ -25,6 +25,20 @@ describe("pipelines page in Chromium", () => {
     await page.context().close();
   });
 
+  it("the kind filter follows the address when a link changes it", async () => {
+    const { page, errors } = await openPage(browser());
+    await page.goto(`${url}/pipelines?kind=retrain`);
+    await hydrated(page);
+    const kind = page.getByLabel("Kind");
+    expect(await kind.inputValue()).toBe("retrain");
+    // The nav link loads /pipelines client-side: the same route, new data, the select must follow.
+    await page.getByRole("navigation").getByRole("link", { name: "Pipelines" }).click();
+    await page.waitForURL(`${url}/pipelines`);
+    await expect.poll(() => kind.inputValue()).toBe("");
+    expect(errors).toEqual([]);
+    await page.context().close();
+  });
+
   it("Train all stores shows live progress and the result without a reload", async () => {
     const { page, errors } = await openPage(browser());
     await page.goto(`${url}/pipelines`);

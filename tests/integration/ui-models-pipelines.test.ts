@@ -200,6 +200,15 @@ describe("Models and Pipelines pages without JavaScript", () => {
       const unknownSeries = await post(`/models/999/${PRODUCT}`, { intent: "promote", version: "1" });
       expect(unknownSeries.status).toBe(404);
 
+      // A body that is not a form is a 400 with the reason, not a 500.
+      const json = await fetch(`${server.url}/models/2/${PRODUCT}`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: '{"intent":"promote","version":1}',
+      });
+      expect(json.status).toBe(400);
+      expect(text(parse(await json.text()).querySelector('[role="alert"]'))).toMatch(/could not be read/);
+
       expect(productionVersion((await page(`/models/2/${PRODUCT}`)).doc)).toBe("1");
     });
 
@@ -221,6 +230,9 @@ describe("Models and Pipelines pages without JavaScript", () => {
         expect(status, path).toBe(404);
         expect(html).toContain("<html");
       }
+      // The page says what is missing.
+      expect((await page(`/models/999/${PRODUCT}`)).words).toContain("999");
+      expect((await page("/models/2/product_Z")).words).toContain("product_Z");
     });
   });
 
@@ -301,6 +313,13 @@ describe("Models and Pipelines pages without JavaScript", () => {
       const res = await post("/pipelines", { intent: "drop-everything" });
       expect(res.status).toBe(400);
       expect(text(parse(await res.text()).querySelector('[role="alert"]'))).toMatch(/starts a train-all/);
+      const json = await fetch(`${server.url}/pipelines`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: '{"intent":"train-all"}',
+      });
+      expect(json.status).toBe(400);
+      expect(text(parse(await json.text()).querySelector('[role="alert"]'))).toMatch(/could not be read/);
       const unknown = await page("/pipelines?job=no-such-job");
       expect(unknown.status).toBe(200);
       expect(unknown.words).toContain("Job no-such-job is not a train-all this server knows");
