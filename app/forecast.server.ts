@@ -315,7 +315,15 @@ interface ParticipateOptions {
   batchSize: number;
   /** Called after each series this worker finishes. */
   onSeriesDone?: () => void;
+  /**
+   * Errors after the fit (database), by series, across this worker's passes over the run: a
+   * passing one is retried, one that keeps coming fails the series (MAX_SERIES_ERRORS).
+   */
+  errors?: Map<string, number>;
 }
+
+/** A series whose registration or forecast write fails this many times in one worker fails for good. */
+const MAX_SERIES_ERRORS = 3;
 
 /**
  * One worker's share of a train-all run: claims a batch of its series, trains them (fit,
@@ -327,6 +335,7 @@ interface ParticipateOptions {
  */
 async function trainClaimedSeries(db: Database, pool: ModelPool, opts: ParticipateOptions): Promise<number> {
   const { runId, worker, window } = opts;
+  const errors = opts.errors ?? new Map<string, number>();
   const { config, newest } = window;
   const firstForecastDay = newest + 1;
   const forecastDates = dateRange(firstForecastDay, BATCH_HORIZON_DAYS);
@@ -411,31 +420,65 @@ async function trainClaimedSeries(db: Database, pool: ModelPool, opts: Participa
         recordSeries("trained"); // fitted by the worker that stopped: no fit time here
       } else {
         const future = planDays(forecastDates, calendars.get(key.store) ?? EMPTY_PLAN, weekdayOpenShares(days, config));
-        const trained = await pool.train(days, config, { future });
+        let trained: TrainResult;
+        try {
+          trained = await pool.train(days, config, { future });
+        } catch (err) {
+          // Only the fit decides that a series is skipped or failed for good.
+          const skipped = err instanceof InsufficientHistoryError;
+          await done(skipped ? "skipped" : "failed", { reason: (err as Error).message });
+          recordSeries(skipped ? "skipped" : "failed");
+          finished++;
+          opts.onSeriesDone?.();
+          return;
+        }
         const version = await register(db, key, trained, runId);
         await writeForecast(db, key, version, trained.forecast ?? [], runId);
         await done("trained", { excludedDays: trained.excluded, forecastRows: trained.forecast?.length ?? 0 });
         recordSeries("trained", trained.durationMs);
       }
     } catch (err) {
-      // Another worker of this run registered it meanwhile (a lease ran out): theirs to record.
+      // AlreadyInRunError: another worker of this run registered it meanwhile (a lease ran out),
+      // theirs to record. Anything else (a database error around register, forecast or outcome):
+      // the outcome stays NULL and the claim goes back when this worker's pass ends, so the series
+      // is taken again (the `already` path finishes a registered one), up to MAX_SERIES_ERRORS times.
       if (err instanceof AlreadyInRunError) return;
-      const skipped = err instanceof InsufficientHistoryError;
-      await done(skipped ? "skipped" : "failed", { reason: (err as Error).message });
-      recordSeries(skipped ? "skipped" : "failed");
+      const id = `${key.store}:${key.productname}`;
+      const seen = (errors.get(id) ?? 0) + 1;
+      errors.set(id, seen);
+      if (seen < MAX_SERIES_ERRORS) return;
+      const reason = `failed ${seen} times after fitting: ${(err as Error).message}`;
+      if (
+        !(await done("failed", { reason }).then(
+          () => true,
+          () => false,
+        ))
+      )
+        return;
+      recordSeries("failed");
     }
     finished++;
     opts.onSeriesDone?.();
   };
   try {
     // Twice the threads: while one series waits on the database, its thread has the next one.
-    await Promise.all(
+    // allSettled: one runner's error must not release claims while the others still train; the
+    // others stop taking series (local abort) and finish the ones they hold first.
+    const runners = await Promise.allSettled(
       Array.from({ length: Math.max(1, pool.threads * 2) }, async () => {
-        for (let item = await next(); item; item = await next()) await trainItem(item);
+        try {
+          for (let item = await next(); item; item = await next()) await trainItem(item);
+        } catch (err) {
+          local.abort(err);
+          throw err;
+        }
       }),
     );
+    const failure = runners.find((r): r is PromiseRejectedResult => r.status === "rejected");
+    if (failure) throw failure.reason;
     await loading;
   } finally {
+    local.abort("this worker's pass has ended");
     clearInterval(renew);
     opts.signal?.removeEventListener("abort", onAbort);
     // A batch still being claimed when this worker stopped: its series go back with the rest.
@@ -522,6 +565,7 @@ export async function trainAll(db: Database, pool: ModelPool, opts: TrainAllOpti
       if (opts.requestHelpers && total > batchSize) {
         await opts.requestHelpers(run.id, Math.min(MAX_HELPERS, Math.ceil(total / batchSize) - 1));
       }
+      const errors = new Map<string, number>();
       const participate = () =>
         trainClaimedSeries(db, pool, {
           runId: run.id,
@@ -529,6 +573,7 @@ export async function trainAll(db: Database, pool: ModelPool, opts: TrainAllOpti
           worker,
           signal: opts.signal,
           batchSize,
+          errors,
           onSeriesDone: () => {
             mine++;
             report();
@@ -607,6 +652,19 @@ async function unfinishedRunOfJob(db: Database, jobId: string): Promise<number |
     [jobId],
   );
   return row?.id ?? null;
+}
+
+/**
+ * Ends the unfinished (PENDING or RUNNING) train-all runs of a cancelled job STOPPED, so they are not
+ * resumed and their train-chunk helpers stop (claims and lease renewals check the run's status).
+ * Returns how many runs it stopped.
+ */
+export async function stopTrainRunsOfJob(db: Database, jobId: string, reason: string): Promise<number> {
+  const { count } = await db.prisma.pipelineRun.updateMany({
+    where: { job_id: jobId, kind: { in: ["train-all", "train-weekly"] }, status: { in: ["PENDING", "RUNNING"] } },
+    data: { status: "STOPPED", error: reason, finished_at: new Date() },
+  });
+  return count;
 }
 
 /** Train-all runs interrupted or orphaned (PENDING or RUNNING), newest first, with their jobs. */

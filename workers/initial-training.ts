@@ -1,4 +1,4 @@
-import { unfinishedTrainRuns } from "../app/forecast.server.js";
+import { stopTrainRunsOfJob, unfinishedTrainRuns } from "../app/forecast.server.js";
 import type { JobQueue } from "../app/jobs/port.js";
 import { PipelineRun } from "../app/pipeline-runs.server.js";
 import { countProductionVersions } from "../app/registry.server.js";
@@ -11,10 +11,17 @@ import type { BackgroundService, WorkerContext } from "./index.js";
  * queued or running (BullMQ hands jobs back) is left to that job. Older unfinished runs are stopped:
  * the newest one covers the same series. Returns the resume job's id, if any.
  */
-async function resumeInterruptedRun(ctx: WorkerContext, jobs: JobQueue): Promise<string | null> {
-  const [newest, ...older] = await unfinishedTrainRuns(ctx.db);
+export async function resumeInterruptedRun(ctx: WorkerContext, jobs: JobQueue): Promise<string | null> {
+  let [newest, ...older] = await unfinishedTrainRuns(ctx.db);
+  let job = newest?.jobId ? await jobs.get(newest.jobId) : null;
+  // Its job was cancelled (while the run waited to resume): the run ends STOPPED, not resumed.
+  while (newest && job?.status === "STOPPED") {
+    await stopTrainRunsOfJob(ctx.db, job.id, "cancelled: its job was stopped");
+    ctx.log.info({ runId: newest.id, jobId: job.id }, "train-all run of a cancelled job stopped");
+    [newest, ...older] = older;
+    job = newest?.jobId ? await jobs.get(newest.jobId) : null;
+  }
   if (!newest) return null;
-  const job = newest.jobId ? await jobs.get(newest.jobId) : null;
   if (job && (job.status === "PENDING" || job.status === "RUNNING")) return null;
   for (const run of older) {
     const taken = await PipelineRun.resume(ctx.db, run.id);

@@ -1,5 +1,6 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
 import { ApiError, allowMethods, api, FINAL_STATUSES, getJobOr404, jobJson, jobQueue } from "../api.server.js";
+import { stopTrainRunsOfJob } from "../forecast.server.js";
 
 /** GET /api/jobs/:id: a job's status, progress, result or error. */
 export function loader({ params, context }: LoaderFunctionArgs) {
@@ -26,6 +27,8 @@ export function action({ request, params, context }: ActionFunctionArgs) {
       const now = await getJobOr404(jobs, id);
       if (FINAL_STATUSES.has(now.status)) throw conflict();
     }
+    // A train-all waiting to resume has a PENDING run: end it, so it is not resumed and its helpers stop.
+    if (job.kind === "train-all") await stopTrainRunsOfJob(context.db, id, "cancelled");
     const after = await getJobOr404(jobs, id);
     // 200 once stopped (a pending job), 202 while a running one winds down.
     return Response.json(

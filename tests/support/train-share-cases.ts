@@ -5,17 +5,22 @@
  * from the registry (one version per series carrying the run's id).
  */
 import path from "node:path";
+import type { AppLoadContext } from "@remix-run/node";
+import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { writeGeneratedData } from "../../app/datagen.server.js";
 import { formatDay, todayDay } from "../../app/days.js";
 import type { Database } from "../../app/db.server.js";
 import { trainAll, trainRunSeries, unfinishedTrainRuns } from "../../app/forecast.server.js";
 import { loadHistory } from "../../app/history.server.js";
+import { createInProcessQueue } from "../../app/jobs/in-process.js";
 import { ABORT_CANCELLED, ABORT_SHUTDOWN } from "../../app/jobs/port.js";
 import { createModelPool, type ModelPool } from "../../app/model-pool.server.js";
 import { getRun } from "../../app/pipeline-runs.server.js";
 import { registerVersion } from "../../app/registry.server.js";
+import { action as jobAction } from "../../app/routes/api.jobs.$id.js";
 import { claimSeries, planSeries, releaseClaims, summarizeRun } from "../../app/train-claims.server.js";
+import { resumeInterruptedRun } from "../../workers/initial-training.js";
 import { tempDir } from "./processes.js";
 
 const STORES = 12;
@@ -39,6 +44,45 @@ async function forecastRows(db: Database, runId: number): Promise<number> {
     [runId],
   );
   return row?.n ?? 0;
+}
+
+/**
+ * A real trigger that raises "flaky: ..." once, on the `nth` row written to `table` (`when`: a
+ * plpgsql condition on NEW/OLD): a passing database error at a chosen point. Returns its removal.
+ */
+async function failOnce(db: Database, name: string, table: string, event: string, when: string, nth: number) {
+  await db.sql.query(`CREATE SEQUENCE ${name}_seq`);
+  await db.sql.query(
+    `CREATE FUNCTION ${name}() RETURNS trigger LANGUAGE plpgsql AS $$
+     BEGIN
+       IF ${when} THEN
+         IF nextval('${name}_seq') = ${nth} THEN RAISE EXCEPTION 'flaky: ${name}'; END IF;
+       END IF;
+       RETURN NEW;
+     END $$`,
+  );
+  await db.sql.query(`CREATE TRIGGER ${name} BEFORE ${event} ON ${table} FOR EACH ROW EXECUTE FUNCTION ${name}()`);
+  return async () => {
+    await db.sql.query(`DROP TRIGGER ${name} ON ${table}`);
+    await db.sql.query(`DROP FUNCTION ${name}()`);
+    await db.sql.query(`DROP SEQUENCE ${name}_seq`);
+  };
+}
+
+/** A trigger that fails every `event` on `table` matching `when`; returns its removal. */
+async function failAlways(db: Database, name: string, table: string, event: string, when: string) {
+  await db.sql.query(
+    `CREATE FUNCTION ${name}() RETURNS trigger LANGUAGE plpgsql AS $$
+     BEGIN
+       IF ${when} THEN RAISE EXCEPTION 'broken: ${name}'; END IF;
+       RETURN NEW;
+     END $$`,
+  );
+  await db.sql.query(`CREATE TRIGGER ${name} BEFORE ${event} ON ${table} FOR EACH ROW EXECUTE FUNCTION ${name}()`);
+  return async () => {
+    await db.sql.query(`DROP TRIGGER ${name} ON ${table}`);
+    await db.sql.query(`DROP FUNCTION ${name}()`);
+  };
 }
 
 const everyOnce = (counts: Map<string, number>) => [...counts.values()].every((n) => n === 1);
@@ -190,6 +234,128 @@ export function describeSharedTraining(name: string, openDb: () => Promise<Datab
       expect(await claimSeries(db, result.runId, "late#1", 5)).toEqual([]);
       expect(await trainRunSeries(db, pool, result.runId)).toMatchObject({ finished: 0, note: "run STOPPED" });
       expect((await summarizeRun(db, result.runId, 10)).trained).toBe(result.trained);
+    });
+
+    it("a database error after a series is registered does not fail it: it is finished again, once", async () => {
+      // The first forecast write of the run fails once, after its series was registered.
+      const restore = await failOnce(db, "flaky_forecast", "forecast_results", "INSERT", "true", 1);
+      try {
+        const result = await trainAll(db, pool, { worker: "flaky#forecast", batchSize: 3 });
+        expect(result).toMatchObject({ status: "SUCCEEDED", series: STORES, trained: STORES, failed: 0 });
+        expect(result.forecastRows).toBe(STORES * 7);
+        expect(everyOnce(await versionsPerSeries(db, result.runId))).toBe(true);
+        expect(await forecastRows(db, result.runId)).toBe(STORES * 7);
+      } finally {
+        await restore();
+      }
+    });
+
+    it("a database error that keeps coming after the fit fails that series after a few tries, and the run ends", async () => {
+      const restore = await failAlways(db, "broken_forecast", "forecast_results", "INSERT", "NEW.store = 1");
+      try {
+        const result = await trainAll(db, pool, { worker: "broken#forecast", batchSize: 3 });
+        expect(result).toMatchObject({ status: "SUCCEEDED", series: STORES, trained: STORES - 1, failed: 1 });
+        expect(result.failures).toEqual([
+          expect.objectContaining({
+            store: 1,
+            reason: expect.stringMatching(/^failed 3 times after fitting: .*broken_forecast/),
+          }),
+        ]);
+        expect(await forecastRows(db, result.runId)).toBe((STORES - 1) * 7);
+      } finally {
+        await restore();
+      }
+    });
+
+    it("a worker whose claim fails stops its other runners before it hands its series back", async () => {
+      // The worker's second batch claim fails (rows 1-2 are the first batch).
+      const restore = await failOnce(
+        db,
+        "flaky_claim",
+        "train_series",
+        "UPDATE",
+        "NEW.claimed_by = 'flaky#claim' AND OLD.claimed_by IS DISTINCT FROM NEW.claimed_by",
+        3,
+      );
+      try {
+        await expect(
+          trainAll(db, pool, {
+            worker: "flaky#claim",
+            batchSize: 2,
+          }),
+        ).rejects.toThrow(/flaky: flaky_claim/);
+      } finally {
+        await restore();
+      }
+      const [run] = await db.sql.query<{ id: number; status: string }>(
+        "SELECT id, status FROM pipeline_runs ORDER BY id DESC LIMIT 1",
+      );
+      const runId = run!.id;
+      expect(run!.status).toBe("FAILED");
+      const state = async () => {
+        const [row] = await db.sql.query<{ done: number; claimed: number; versions: number }>(
+          `SELECT count(*) FILTER (WHERE outcome IS NOT NULL)::int AS done,
+                  count(*) FILTER (WHERE claimed_by IS NOT NULL)::int AS claimed,
+                  (SELECT count(*)::int FROM model_versions WHERE pipeline_run_id = $1) AS versions
+             FROM train_series WHERE run_id = $1`,
+          [runId],
+        );
+        return row!;
+      };
+      // Every runner had settled when it returned: nothing claimed, nothing trained after it.
+      const settled = await state();
+      expect(settled.claimed).toBe(0);
+      expect(settled.versions).toBe(settled.done);
+      expect(settled.done).toBeLessThanOrEqual(2);
+      await new Promise((r) => setTimeout(r, 1500));
+      expect(await state()).toEqual(settled);
+    });
+
+    it("a train-all cancelled while it waits to resume ends STOPPED: its helpers stop, it is not resumed", async () => {
+      const jobs = createInProcessQueue();
+      const ctx = { db, log: pino({ level: "silent" }) } as Parameters<typeof resumeInterruptedRun>[0];
+      const interrupt = async (jobId: string) => {
+        const stop = new AbortController();
+        const run = await trainAll(db, pool, {
+          jobId,
+          worker: `replica-a#${jobId.slice(0, 8)}`,
+          batchSize: 2,
+          signal: stop.signal,
+          interrupted: () => true,
+          onProgress: (done) => {
+            if (done >= 2) stop.abort(ABORT_SHUTDOWN);
+          },
+        });
+        expect(run.status).toBe("PENDING");
+        return run.runId;
+      };
+      try {
+        // Cancelled through the API: the run ends STOPPED at once and a queued helper finds nothing.
+        const { id: cancelledJob } = await jobs.enqueue("train-all", { runKind: "train-all" });
+        const runId = await interrupt(cancelledJob);
+        const res = await jobAction({
+          request: new Request(`http://x/api/jobs/${cancelledJob}`, { method: "DELETE" }),
+          params: { id: cancelledJob },
+          context: { db, jobs } as unknown as AppLoadContext,
+        });
+        expect(res.status).toBe(200);
+        expect(await getRun(db, runId)).toMatchObject({ status: "STOPPED" });
+        expect(await claimSeries(db, runId, "late#1", 5)).toEqual([]);
+        expect(await trainRunSeries(db, pool, runId)).toMatchObject({ finished: 0, note: "run STOPPED" });
+
+        // Cancelled where the run was not stopped (another replica, an older version): at start-up
+        // the run of a STOPPED job ends STOPPED instead of being resumed.
+        const { id: otherJob } = await jobs.enqueue("train-all", { runKind: "train-all" });
+        const otherRun = await interrupt(otherJob);
+        expect(await jobs.cancel(otherJob)).toBe(true);
+        expect(await getRun(db, otherRun)).toMatchObject({ status: "PENDING" });
+        const resumed = await resumeInterruptedRun(ctx, jobs);
+        expect(resumed).toBeNull();
+        expect(await getRun(db, otherRun)).toMatchObject({ status: "STOPPED" });
+        expect((await unfinishedTrainRuns(db)).map((r) => r.id)).not.toContain(otherRun);
+      } finally {
+        await jobs.close();
+      }
     });
 
     it("planning is idempotent and claims never overlap", async () => {
