@@ -8,7 +8,7 @@ import type { Config } from "../config.server.js";
 import { formatDay, todayDay } from "../days.js";
 import type { Database } from "../db.server.js";
 import { ValidationError } from "../errors.js";
-import { batchForecast, trainAll, trainOne, trainRunSeries } from "../forecast.server.js";
+import { batchForecast, trainAll, trainOne, trainRunSeries, unfinishedTrainRuns } from "../forecast.server.js";
 import { dailyIngestionRun } from "../ingest.server.js";
 import type { ModelPool } from "../model-pool.server.js";
 import { getRun } from "../pipeline-runs.server.js";
@@ -28,7 +28,25 @@ export interface JobHandlerDeps {
    * The queue a train-all asks for helpers on (train-chunk jobs, which any replica's workers take).
    * Only BullMQ has other replicas: in-process, the train-all's own job uses every model thread.
    */
-  jobs?: Pick<JobQueue, "enqueue" | "kind">;
+  jobs?: Pick<JobQueue, "enqueue" | "kind" | "get">;
+}
+
+/**
+ * Another train-all run still in progress under a job that is still queued or running, or null.
+ * A second train-all then would train every series again: the weekly schedule firing during a
+ * manual train-all, say, which a job scheduler cannot deduplicate.
+ */
+export async function trainRunInProgress(
+  db: Database,
+  jobs: Pick<JobQueue, "get">,
+  jobId: string,
+): Promise<number | null> {
+  for (const run of await unfinishedTrainRuns(db)) {
+    if (!run.jobId || run.jobId === jobId) continue;
+    const job = await jobs.get(run.jobId);
+    if (job && (job.status === "PENDING" || job.status === "RUNNING")) return run.id;
+  }
+  return null;
 }
 
 /** The dedupe key of a job, so one series (or the whole chain) is never trained twice at once. */
@@ -61,6 +79,12 @@ export function jobHandlers({ db, models, stream, config, log, jobs }: JobHandle
     },
 
     async "train-all"(data, ctx) {
+      // A resume continues its own run; a new train-all yields to one in progress.
+      const busy = data.resumeRunId === undefined && jobs ? await trainRunInProgress(db, jobs, ctx.id) : null;
+      if (busy !== null) {
+        log.info({ jobId: ctx.id, runId: busy }, "train-all not started: another train-all run is in progress");
+        return { status: "SKIPPED", inProgressRunId: busy };
+      }
       const helpers = jobs?.kind === "bullmq" ? jobs : undefined;
       const r = await trainAll(db, models, {
         runKind: data.runKind ?? "train-all",

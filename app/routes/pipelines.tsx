@@ -151,6 +151,9 @@ function StatusBadge({ status }: { status: string }) {
 function finishedText(job: JobSnapshot): string {
   if (job.status === "SUCCEEDED") {
     const r = (job.result ?? {}) as Record<string, unknown>;
+    if (r.status === "SKIPPED") {
+      return `Not started: train-all run ${String(r.inProgressRunId)} was already in progress; it trains every store.`;
+    }
     const n = (k: string) => (typeof r[k] === "number" ? formatInteger(r[k] as number) : "?");
     const took = typeof r.durationMs === "number" ? ` in ${formatDuration(r.durationMs)}` : "";
     return `Train-all finished${took}: ${n("trained")} trained, ${n("skipped")} skipped, ${n("failed")} failed.`;

@@ -137,6 +137,35 @@ describe("job handlers on PGlite with real model threads", () => {
       lagFails = false;
     }
   });
+
+  it("a train-all yields to another train-all run in progress; once that job is gone it trains", async () => {
+    // The other run's job sits in a queue nobody works: PENDING for as long as the test needs.
+    const other = createInProcessQueue();
+    try {
+      const { id: otherJob } = await other.enqueue("train-all", {});
+      const run = await PipelineRun.start(db, "train-all", { jobId: otherJob });
+      const handlers = jobHandlers({
+        db,
+        models,
+        stream,
+        config: { KAFKA_GROUP_ID: "storecast-ingest" },
+        log,
+        jobs: other,
+      });
+      const ctx = { id: "weekly-tick", attempt: 1, signal: new AbortController().signal, progress: () => {} };
+      expect(await handlers["train-all"]({ runKind: "train-weekly" }, ctx)).toEqual({
+        status: "SKIPPED",
+        inProgressRunId: run.id,
+      });
+      expect(await other.cancel(otherJob)).toBe(true);
+      expect(await handlers["train-all"]({ runKind: "train-weekly" }, ctx)).toMatchObject({
+        status: "SUCCEEDED",
+        trained: STORES,
+      });
+    } finally {
+      await other.close(0);
+    }
+  });
 });
 
 describe("retryPipelineRun", () => {
