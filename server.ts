@@ -6,6 +6,7 @@ import { pathToFileURL } from "node:url";
 import { createRequestHandler } from "@remix-run/express";
 import type { ServerBuild } from "@remix-run/node";
 import express from "express";
+import { MAX_BODY_BYTES } from "./app/api.server.js";
 import { ConfigError, loadConfig, runsStreamProducer } from "./app/config.server.js";
 import { DatabaseUnreachableError } from "./app/db.server.js";
 import {
@@ -29,9 +30,6 @@ import { ingestConsumer } from "./workers/ingest-consumer.js";
 import { initialTraining } from "./workers/initial-training.js";
 import { jobWorkers } from "./workers/jobs.js";
 import { streamProducer } from "./workers/stream-producer.js";
-
-/** Largest JSON API request body (the same limit as MAX_BODY_BYTES in app/api.server.ts). */
-const API_MAX_BODY_BYTES = 1024 * 1024;
 
 const EXPECTED_ERRORS = [
   ConfigError,
@@ -90,11 +88,11 @@ async function main(): Promise<void> {
   // JSON API bodies are at most 1 MB: a larger declared Content-Length is refused before it is read
   // (app/api.server.ts also counts chunked bodies as they arrive).
   app.use("/api", (req, res, next) => {
-    if (Number(req.headers["content-length"] ?? 0) <= API_MAX_BODY_BYTES) return next();
+    if (Number(req.headers["content-length"] ?? 0) <= MAX_BODY_BYTES) return next();
     req.resume(); // discard the body so the client reads the answer instead of a reset connection
     res.status(413).json({
-      error: `request body too large: at most ${API_MAX_BODY_BYTES} bytes`,
-      details: { field: "body", limitBytes: API_MAX_BODY_BYTES },
+      error: `request body too large: at most ${MAX_BODY_BYTES} bytes`,
+      details: { field: "body", limitBytes: MAX_BODY_BYTES },
     });
   });
 

@@ -11,11 +11,10 @@ import { ValidationError } from "./errors.js";
 import { assertSeriesExists } from "./forecast.server.js";
 import { JOB_KINDS, type JobInfo, type JobQueue } from "./jobs/port.js";
 import { InvalidVersionError, NotFoundError } from "./registry.server.js";
+import { MAX_INT32, MAX_PRODUCT_NAME } from "./rossmann.js";
 
 /** Request bodies above this are refused with 413 (server.ts refuses a larger Content-Length up front). */
 export const MAX_BODY_BYTES = 1024 * 1024;
-const MAX_INT32 = 2_147_483_647;
-const MAX_PRODUCT_LENGTH = 100;
 
 /** An error with its HTTP status, as the API answers it. */
 export class ApiError extends Error {
@@ -174,8 +173,8 @@ export function parseStore(value: string | number | undefined, field = "store"):
 
 export function parseProduct(value: string | undefined, field = "product"): string {
   const text = value ?? "";
-  if (text.length === 0 || text.length > MAX_PRODUCT_LENGTH) {
-    throw new ValidationError(field, `${field} must be 1 to ${MAX_PRODUCT_LENGTH} characters`);
+  if (text.length === 0 || text.length > MAX_PRODUCT_NAME) {
+    throw new ValidationError(field, `${field} must be 1 to ${MAX_PRODUCT_NAME} characters`);
   }
   return text;
 }
@@ -308,7 +307,7 @@ export const seedForecastItem = z.object({
   store_id: z
     .union([z.number().int().positive(), z.string().regex(/^\d{1,10}$/, "expected a store number")])
     .describe("the store number, as an integer or a string of digits"),
-  product_name: z.string().min(1).max(MAX_PRODUCT_LENGTH),
+  product_name: z.string().min(1).max(MAX_PRODUCT_NAME),
   begin_date: z
     .string()
     .regex(SEED_DATE_RE, "expected YYYY-MM-DDTHH:MM:SSZ")

@@ -259,7 +259,6 @@ const STATES = [
   { code: "ST", weight: 27 },
 ] as const;
 const STATE_WEIGHT_TOTAL = STATES.reduce((s, x) => s + x.weight, 0);
-const stateIndex = (code: string): number => STATES.findIndex((s) => s.code === code);
 
 /** Median of the store-size lognormal; tuned so open-day sales average about Kaggle's 6,900. */
 const BASE_SALES_MEDIAN = 5300;
@@ -285,12 +284,12 @@ export function storeProfile(seed: number, store: number): StoreProfile {
     storeType === "b" ? (uAssort < 0.55 ? "b" : uAssort < 0.9 ? "a" : "c") : uAssort < 0.53 ? "a" : "c";
 
   let acc = 0;
-  let st: (typeof STATES)[number] = STATES[0];
-  for (const s of STATES) {
-    acc += s.weight / STATE_WEIGHT_TOTAL;
-    st = s;
+  let stateIndex = 0;
+  for (; stateIndex < STATES.length - 1; stateIndex++) {
+    acc += STATES[stateIndex]!.weight / STATE_WEIGHT_TOTAL;
     if (uState < acc) break;
   }
+  const st = STATES[stateIndex]!;
 
   const typeSize = storeType === "b" ? 1.6 : 1;
   const assortSize = assortment === "c" ? 1.05 : 1;
@@ -302,7 +301,7 @@ export function storeProfile(seed: number, store: number): StoreProfile {
     storeType,
     assortment,
     state: st.code,
-    stateIndex: stateIndex(st.code),
+    stateIndex,
     baseSales,
     basket,
     trendPerYear: clamp(0.03 * zTrend, -0.08, 0.08),

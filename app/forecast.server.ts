@@ -22,7 +22,6 @@ import {
   AlreadyInRunError,
   listProductionVersions,
   NotFoundError,
-  productionVersion,
   registerVersion,
   type VersionSummary,
   versionParams,
@@ -830,11 +829,11 @@ export async function batchForecast(
     let done = 0;
     const worker = async () => {
       while (next < keys.length && !opts.signal?.aborted) {
-        const key: SeriesKey = { store: keys[next]!.store, productname: keys[next++]!.productname };
+        const version = keys[next++]!;
+        const key: SeriesKey = { store: version.store, productname: version.productname };
         try {
-          const version = await productionVersion(db, key.store, key.productname);
-          if (!version) throw new Error("no production version any more");
-          const model = version.params as StoredModel;
+          // The listing named the version: its model by id (cached), not a second lookup per series.
+          const { model } = await storedModel(db, version.id);
           const plan = planDays(dates, calendars.get(key.store) ?? EMPTY_PLAN, model.weekdayOpen);
           const points = await pool.predict(model, plan);
           await writeForecast(db, key, version, points, run.id);

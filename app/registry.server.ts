@@ -26,6 +26,7 @@ import { DAY_MS, formatDay, parseDay } from "./days.js";
 import type { Database } from "./db.server.js";
 import { ValidationError } from "./errors.js";
 import { Prisma } from "./generated/prisma/client.js";
+import { MAX_INT32, MAX_PRODUCT_NAME } from "./rossmann.js";
 
 export const MODEL_NAME_PREFIX = "prophet-retail-forecaster-store-";
 export const STAGES = ["production", "archived"] as const;
@@ -36,8 +37,6 @@ export type Stage = (typeof STAGES)[number];
  * maxWait covers the wait for PGlite's connection or a pooled one, timeout the wait for the row lock.
  */
 const TX_OPTIONS = { maxWait: 30_000, timeout: 60_000 } as const;
-const MAX_INT32 = 2_147_483_647;
-const MAX_PRODUCT_LENGTH = 100;
 
 /** The registered model's name for a series: `prophet-retail-forecaster-store-{store}-{product}`. */
 export function modelName(store: number, productname: string): string {
@@ -143,8 +142,8 @@ function checkSeries(store: number, productname: string): void {
   if (!Number.isSafeInteger(store) || store < 0 || store > MAX_INT32) {
     throw new InvalidVersionError("store", `expected a non-negative integer, got ${String(store)}`);
   }
-  if (typeof productname !== "string" || productname.length === 0 || productname.length > MAX_PRODUCT_LENGTH) {
-    throw new InvalidVersionError("productname", `expected 1..${MAX_PRODUCT_LENGTH} characters`);
+  if (typeof productname !== "string" || productname.length === 0 || productname.length > MAX_PRODUCT_NAME) {
+    throw new InvalidVersionError("productname", `expected 1..${MAX_PRODUCT_NAME} characters`);
   }
 }
 

@@ -32,6 +32,11 @@ export interface StoreListParams {
   page: number;
 }
 
+/** `?page=`: a positive integer, anything else is page 1 (a hand-edited URL should not break a list). */
+export function parsePage(value: string | null): number {
+  return Math.max(1, /^\d{1,6}$/.test(value ?? "") ? Number(value) : 1);
+}
+
 /** The list's state from its query string; anything unknown falls back to a default, never an error page. */
 export function parseStoreListParams(search: URLSearchParams): StoreListParams {
   const q = (search.get("q") ?? "").trim().slice(0, 40);
@@ -47,8 +52,7 @@ export function parseStoreListParams(search: URLSearchParams): StoreListParams {
   const sort = (STORE_SORTS as readonly string[]).includes(sortParam) ? (sortParam as StoreSort) : "id";
   const dirParam = search.get("dir");
   const dir: SortDir = dirParam === "asc" || dirParam === "desc" ? dirParam : DEFAULT_DIR[sort];
-  const pageText = search.get("page") ?? "";
-  const page = /^\d{1,6}$/.test(pageText) && Number(pageText) >= 1 ? Number(pageText) : 1;
+  const page = parsePage(search.get("page"));
   return { q, storePrefix, type, qError, sort, dir, page };
 }
 

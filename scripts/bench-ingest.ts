@@ -24,6 +24,8 @@ import { openDatabase } from "../app/db.server.js";
 import { ingestBatch } from "../app/ingest.server.js";
 import { KafkaStream } from "../app/stream/kafka.js";
 import type { OutgoingMessage } from "../app/stream/port.js";
+import { withSearchPath } from "../tests/support/databases.js";
+import { percentile } from "./bench-server.js";
 import { integerOption } from "./cli-options.js";
 
 const TARGET_RECORDS_PER_S = 10_000;
@@ -39,17 +41,6 @@ interface CliOptions {
 
 const log = (s: string) => process.stderr.write(`bench-ingest: ${s}\n`);
 const fmt = (n: number) => Math.round(n).toLocaleString("en-US");
-
-function withSearchPath(url: string, schema: string): string {
-  const u = new URL(url);
-  u.searchParams.set("options", `-c search_path=${schema}`);
-  return u.toString();
-}
-
-function percentile(sorted: number[], p: number): number {
-  if (sorted.length === 0) return Number.NaN;
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
-}
 
 /** `n` records: every 100th not JSON, the rest for distinct (store, day) keys, 1,115 stores a day. */
 function workload(n: number): { messages: OutgoingMessage[]; invalid: number } {
@@ -223,7 +214,7 @@ async function main(opts: CliOptions): Promise<number> {
       `                            ${fmt(withJoin)} records/s including the group join`,
       `batches                     ${backlogBatches} (${fmt(opts.records / Math.max(1, backlogBatches))} records on average)`,
       `in Postgres                 ${fmt(counts?.sales ?? 0)} rows, ${fmt(counts?.rejects ?? 0)} rejects: ${complete ? "complete" : "INCOMPLETE"}`,
-      `latency produce->visible    p50 ${percentile(latencies, 50).toFixed(1)} ms, p99 ${percentile(latencies, 99).toFixed(1)} ms, ` +
+      `latency produce->visible    p50 ${percentile(latencies, 0.5).toFixed(1)} ms, p99 ${percentile(latencies, 0.99).toFixed(1)} ms, ` +
         `max ${(latencies.at(-1) ?? Number.NaN).toFixed(1)} ms (${latencies.length}/${probes} probes at ${opts.latencyRate}/s for ${opts.latencySeconds} s)`,
       `target                      >= ${fmt(TARGET_RECORDS_PER_S)} records/s: ${pass ? "pass" : "FAIL"}`,
     ];

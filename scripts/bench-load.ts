@@ -19,6 +19,7 @@ import pg from "pg";
 import { STREAM_DAYS, writeGeneratedData } from "../app/datagen.server.js";
 import { type Database, openDatabase } from "../app/db.server.js";
 import { type LoadReport, loadHistory } from "../app/history.server.js";
+import { withSearchPath } from "../tests/support/databases.js";
 import { integerOption } from "./cli-options.js";
 
 const TARGET_SECONDS = { postgres: 10, pglite: 30 } as const;
@@ -100,12 +101,6 @@ async function benchPGlite(files: Files): Promise<Run[]> {
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
-}
-
-function withSearchPath(url: string, schema: string): string {
-  const u = new URL(url);
-  u.searchParams.set("options", `-c search_path=${schema}`);
-  return u.toString();
 }
 
 async function benchPostgres(url: string, truncate: boolean, files: Files): Promise<Run[]> {

@@ -12,12 +12,10 @@
  * Postgres (DATABASE_URL or --postgres) gets a scratch database, dropped afterwards; without
  * one the bench runs on a fresh on-disk PGlite.
  */
-import { randomBytes } from "node:crypto";
 import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { Command } from "commander";
-import pg from "pg";
 import { generateSalesDays, STREAM_DAYS, writeGeneratedData } from "../app/datagen.server.js";
 import { formatDay, parseDay, todayDay } from "../app/days.js";
 import { type Database, openDatabase } from "../app/db.server.js";
@@ -26,16 +24,13 @@ import { loadHistory } from "../app/history.server.js";
 import { type HistoryDay, type Metrics, metrics, modelConfig, type PlanDay } from "../app/model.js";
 import { createModelPool, type ModelPool } from "../app/model-pool.server.js";
 import { DEFAULT_PRODUCT } from "../app/rossmann.js";
+import { createScratchDatabase } from "../tests/support/databases.js";
+import { percentile } from "./bench-server.js";
 import { integerOption } from "./cli-options.js";
 
 const HOLDOUT_DAYS = 14;
 
 const log = (s: string) => process.stderr.write(`bench-train: ${s}\n`);
-
-function quantile(values: number[], q: number): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)] ?? Number.NaN;
-}
 
 async function timeEach(n: number, fn: (i: number) => Promise<unknown>): Promise<number[]> {
   const ms: number[] = [];
@@ -59,25 +54,6 @@ async function withPeakRss<T>(fn: () => Promise<T>): Promise<{ value: T; peakByt
   } finally {
     clearInterval(timer);
   }
-}
-
-async function scratchPostgres(url: string): Promise<{ url: string; drop: () => Promise<void> }> {
-  const name = `storecast_bench_${randomBytes(4).toString("hex")}`;
-  const admin = new pg.Client({ connectionString: url });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
-  await admin.end();
-  const scratch = new URL(url);
-  scratch.pathname = `/${name}`;
-  return {
-    url: scratch.toString(),
-    drop: async () => {
-      const c = new pg.Client({ connectionString: url });
-      await c.connect();
-      await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await c.end();
-    },
-  };
 }
 
 interface AccuracyRow {
@@ -171,7 +147,7 @@ async function main() {
   const postgresUrl = opts.postgres ?? process.env.DATABASE_URL;
 
   const tmp = await mkdtemp(path.join(os.tmpdir(), "storecast-bench-train-"));
-  const scratch = postgresUrl ? await scratchPostgres(postgresUrl) : null;
+  const scratch = postgresUrl ? await createScratchDatabase(postgresUrl, "storecast_bench") : null;
   const db: Database = await openDatabase(
     scratch ? { databaseUrl: scratch.url } : { pgliteDir: path.join(tmp, "pglite") },
   );
@@ -234,9 +210,9 @@ async function main() {
     );
     row(
       "train-one: median / p99",
-      `${quantile(one, 0.5).toFixed(0)} / ${quantile(one, 0.99).toFixed(0)} ms`,
+      `${percentile(one, 0.5).toFixed(0)} / ${percentile(one, 0.99).toFixed(0)} ms`,
       "<= 2000 ms",
-      quantile(one, 0.99) <= 2000 ? "pass" : "FAIL",
+      percentile(one, 0.99) <= 2000 ? "pass" : "FAIL",
     );
     const today = todayDay();
     for (const days of [7, 90]) {
@@ -250,9 +226,9 @@ async function main() {
       );
       row(
         `ad-hoc ${days}-day forecast: median / p99`,
-        `${quantile(ms, 0.5).toFixed(1)} / ${quantile(ms, 0.99).toFixed(1)} ms`,
+        `${percentile(ms, 0.5).toFixed(1)} / ${percentile(ms, 0.99).toFixed(1)} ms`,
         "<= 50 ms",
-        quantile(ms, 0.5) <= 50 ? "pass" : "FAIL",
+        percentile(ms, 0.5) <= 50 ? "pass" : "FAIL",
       );
     }
 

@@ -4,6 +4,8 @@
  * reload) keep showing only the weekly forecast. Field errors sit next to their field.
  */
 import type { useFetcher } from "@remix-run/react";
+import { Panel } from "./Panel.js";
+import { linkClass } from "./styles.js";
 
 export interface AdhocFormState {
   begin: string;
@@ -105,7 +107,7 @@ export function AdhocForm({
               event.preventDefault();
               onClear();
             }}
-            className="text-blue-700 underline-offset-2 hover:underline dark:text-blue-400"
+            className={linkClass}
           >
             Remove the ad-hoc forecast from the chart
           </a>
@@ -114,16 +116,10 @@ export function AdhocForm({
     </>
   );
   return (
-    <section
-      aria-labelledby="adhoc-heading"
-      className="space-y-3 rounded-lg border border-slate-200 bg-white p-4 dark:border-slate-800 dark:bg-slate-900"
-    >
-      <h2 id="adhoc-heading" className="text-lg font-semibold">
-        Forecast custom dates
-      </h2>
+    <Panel id="adhoc-heading" title="Forecast custom dates">
       <fetcher.Form method="get" action={action} className="space-y-2" noValidate>
         {fields}
       </fetcher.Form>
-    </section>
+    </Panel>
   );
 }

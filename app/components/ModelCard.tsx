@@ -1,33 +1,20 @@
 import { Link } from "@remix-run/react";
 import { formatDateTime, formatDuration, formatInteger, formatMetric } from "../display.js";
+import type { ModelCard as ModelCardRecord } from "../ui-queries.server.js";
+import { Panel } from "./Panel.js";
+import { linkClass } from "./styles.js";
 
 /** The production version as the store page shows it (dates may arrive as strings). */
-export interface ModelCardData {
-  name: string;
-  version: number;
-  versions: number;
+export type ModelCardData = Omit<ModelCardRecord, "trainedAt" | "promotedAt"> & {
   trainedAt: Date | string;
   promotedAt: Date | string | null;
-  trainStart: string;
-  trainEnd: string;
-  trainRows: number;
-  durationMs: number;
-  folds: number | null;
-  cv: { rmspe: number | null; rmse: number | null; mape: number | null; mae: number | null; mdae: number | null };
-}
+};
 
 const dt = "text-slate-500 dark:text-slate-400";
 
 export function ModelCard({ card, store, product }: { card: ModelCardData | null; store: number; product: string }) {
   return (
-    <section
-      aria-labelledby="model-card-heading"
-      data-testid="model-card"
-      className="space-y-3 rounded-lg border border-slate-200 bg-white p-4 dark:border-slate-800 dark:bg-slate-900"
-    >
-      <h2 id="model-card-heading" className="text-lg font-semibold">
-        Model in production
-      </h2>
+    <Panel id="model-card-heading" title="Model in production" data-testid="model-card">
       {card ? (
         <>
           <dl className="grid grid-cols-[auto_1fr] gap-x-4 gap-y-1.5 text-sm">
@@ -78,13 +65,10 @@ export function ModelCard({ card, store, product }: { card: ModelCardData | null
         </p>
       )}
       <p className="text-sm">
-        <Link
-          to={`/models/${store}/${encodeURIComponent(product)}`}
-          className="text-blue-700 underline-offset-2 hover:underline dark:text-blue-400"
-        >
+        <Link to={`/models/${store}/${encodeURIComponent(product)}`} className={linkClass}>
           All versions of this model
         </Link>
       </p>
-    </section>
+    </Panel>
   );
 }

@@ -6,6 +6,7 @@
  */
 import { useFetcher, useRevalidator } from "@remix-run/react";
 import { type JobSnapshot, useJobEvents } from "../job-events.js";
+import { Panel } from "./Panel.js";
 
 export interface RetrainJobView {
   id: string;
@@ -80,13 +81,7 @@ export function RetrainPanel({
   const progress = job?.progress && job.progress.total > 1 ? job.progress : null;
 
   return (
-    <section
-      aria-labelledby="retrain-heading"
-      className="space-y-3 rounded-lg border border-slate-200 bg-white p-4 dark:border-slate-800 dark:bg-slate-900"
-    >
-      <h2 id="retrain-heading" className="text-lg font-semibold">
-        Retrain
-      </h2>
+    <Panel id="retrain-heading" title="Retrain">
       <p className="text-sm text-slate-600 dark:text-slate-300">
         Fits a new model on this series' latest sales, validates it, puts it in production and rewrites the weekly
         forecast.
@@ -137,6 +132,6 @@ export function RetrainPanel({
           </a>
         </noscript>
       ) : null}
-    </section>
+    </Panel>
   );
 }

@@ -36,7 +36,7 @@ import type {
   JobStatus,
   QueueDepth,
 } from "./port.js";
-import { ABORT_CANCELLED, ABORT_SHUTDOWN, abortedForShutdown, JOB_KINDS } from "./port.js";
+import { ABORT_CANCELLED, ABORT_SHUTDOWN, abortedForShutdown, handlersSettle, JOB_KINDS } from "./port.js";
 import { isPermanentFailure, type RetryOverrides, retryPolicy } from "./retries.js";
 
 export interface BullmqQueueOptions extends RetryOverrides {
@@ -370,11 +370,7 @@ export async function createBullmqQueue(opts: BullmqQueueOptions): Promise<JobQu
           // Take no new jobs; give the running ones `timeoutMs`.
           workerClosing = true;
           await w.pause(true).catch(() => {});
-          const settled = (ms: number) =>
-            Promise.race([
-              Promise.allSettled([...inFlight]).then(() => true),
-              new Promise<boolean>((r) => setTimeout(() => r(false), ms).unref()),
-            ]);
+          const settled = (ms: number) => handlersSettle(inFlight, ms);
           if (await settled(timeoutMs)) {
             // Nothing runs a handler any more: this only records the last results.
             await Promise.race([w.close(), new Promise((r) => setTimeout(r, 5_000).unref())]);

@@ -21,7 +21,7 @@ import type {
   QueueDepth,
   Schedule,
 } from "./port.js";
-import { ABORT_CANCELLED, ABORT_SHUTDOWN } from "./port.js";
+import { ABORT_CANCELLED, ABORT_SHUTDOWN, handlersSettle } from "./port.js";
 import { isPermanentFailure, type RetryOverrides, retryDelay, retryPolicy } from "./retries.js";
 
 export interface InProcessQueueOptions extends RetryOverrides {
@@ -280,11 +280,7 @@ export function createInProcessQueue(opts: InProcessQueueOptions = {}): JobQueue
           if (entry.retryTimer) clearTimeout(entry.retryTimer);
         }
         const inFlight = () => [...jobs.values()].flatMap((e) => (e.running ? [e.running] : []));
-        const settled = (ms: number) =>
-          Promise.race([
-            Promise.allSettled(inFlight()).then(() => true),
-            new Promise<boolean>((r) => setTimeout(() => r(false), ms).unref()),
-          ]);
+        const settled = (ms: number) => handlersSettle(inFlight(), ms);
         if (await settled(timeoutMs)) return;
         // Past the timeout: nothing can take the jobs over in-process, so they are stopped.
         for (const entry of jobs.values()) entry.controller?.abort(ABORT_SHUTDOWN);

@@ -55,6 +55,16 @@ export function abortedForShutdown(signal: AbortSignal): boolean {
   return signal.aborted && signal.reason === ABORT_SHUTDOWN;
 }
 
+/**
+ * For close(): whether the running handlers all return within `ms`. False on timeout; never rejects.
+ */
+export function handlersSettle(inFlight: Iterable<Promise<unknown>>, ms: number): Promise<boolean> {
+  return Promise.race([
+    Promise.allSettled(inFlight).then(() => true),
+    new Promise<boolean>((r) => setTimeout(() => r(false), ms).unref()),
+  ]);
+}
+
 /** Pushed to subscribers whenever a job's status or progress changes. */
 export interface JobEvent {
   id: string;

@@ -1,6 +1,9 @@
 import { type LoaderFunctionArgs, type MetaFunction, redirect } from "@remix-run/node";
 import { Form, Link, useLoaderData } from "@remix-run/react";
+import { Field } from "../components/Field.js";
+import { Panel } from "../components/Panel.js";
 import { Stat } from "../components/Stat.js";
+import { linkClass } from "../components/styles.js";
 import { useAutoRevalidate } from "../components/useAutoRevalidate.js";
 import { formatDay, todayDay } from "../days.js";
 import { formatDateTime, formatDuration, formatInteger, formatMetric } from "../display.js";
@@ -52,10 +55,7 @@ export default function Overview() {
             Overview
           </h1>
           <Form method="get" action="/stores" role="search" className="flex flex-wrap items-end gap-2">
-            <div className="flex flex-col">
-              <label htmlFor="store-search" className="text-sm font-medium">
-                Find a store
-              </label>
+            <Field id="store-search" label="Find a store">
               <input
                 id="store-search"
                 name="q"
@@ -69,7 +69,7 @@ export default function Overview() {
               <span id="store-search-hint" className="sr-only">
                 A store number, or the first digits of one
               </span>
-            </div>
+            </Field>
             <button
               type="submit"
               className="rounded-md bg-blue-700 px-4 py-2 font-medium text-white hover:bg-blue-800 focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-blue-600"
@@ -106,13 +106,7 @@ export default function Overview() {
       </section>
 
       <div className="grid gap-6 md:grid-cols-2">
-        <section
-          aria-labelledby="stream-heading"
-          className="space-y-3 rounded-lg border border-slate-200 bg-white p-4 dark:border-slate-800 dark:bg-slate-900"
-        >
-          <h2 id="stream-heading" className="text-lg font-semibold">
-            Live sales stream
-          </h2>
+        <Panel id="stream-heading" title="Live sales stream">
           <dl className="grid grid-cols-2 gap-x-4 gap-y-2 text-sm" data-testid="stream-activity">
             <dt className="text-slate-500 dark:text-slate-400">Last ingested record</dt>
             <dd className="tabular-nums">{formatSeconds(stream.lastRecordAt)}</dd>
@@ -130,15 +124,9 @@ export default function Overview() {
           <p className="text-xs text-slate-500 dark:text-slate-400">
             As of {formatSeconds(renderedAt)}; refreshes every {LIVE_MS / 1000} s while this page is open.
           </p>
-        </section>
+        </Panel>
 
-        <section
-          aria-labelledby="run-heading"
-          className="space-y-3 rounded-lg border border-slate-200 bg-white p-4 dark:border-slate-800 dark:bg-slate-900"
-        >
-          <h2 id="run-heading" className="text-lg font-semibold">
-            Latest weekly training run
-          </h2>
+        <Panel id="run-heading" title="Latest weekly training run">
           {run ? (
             <>
               <dl className="grid grid-cols-2 gap-x-4 gap-y-2 text-sm" data-testid="latest-run">
@@ -175,11 +163,11 @@ export default function Overview() {
             <p className="text-sm text-slate-600 dark:text-slate-300">No training run yet.</p>
           )}
           <p className="text-sm">
-            <Link to="/pipelines" className="text-blue-700 underline-offset-2 hover:underline dark:text-blue-400">
+            <Link to="/pipelines" className={linkClass}>
               All pipeline runs
             </Link>
           </p>
-        </section>
+        </Panel>
       </div>
     </div>
   );

@@ -20,7 +20,8 @@ function advances(last: Snapshot | null, next: Snapshot): boolean {
   return b.done > a.done || b.total !== a.total;
 }
 
-const snapshotOf = (job: JobInfo): Snapshot => ({
+/** The state a client is sent, from a job read or an event (both carry these fields). */
+const snapshotOf = (job: JobEvent | JobInfo): Snapshot => ({
   id: job.id,
   status: job.status,
   progress: job.progress,
@@ -62,13 +63,7 @@ export function loader({ request, params, context }: LoaderFunctionArgs) {
           if (FINAL_STATUSES.has(s.status)) close();
         };
         const onEvent = (e: JobEvent) => {
-          const s: Snapshot = {
-            id: e.id,
-            status: e.status,
-            progress: e.progress,
-            error: e.error,
-            ...(e.status === "SUCCEEDED" ? { result: e.result ?? null } : {}),
-          };
+          const s = snapshotOf(e);
           if (buffered) buffered.push(s);
           else send(s);
         };

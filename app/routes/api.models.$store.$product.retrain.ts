@@ -8,6 +8,7 @@ import {
   methodNotAllowed,
   seriesParams,
 } from "../api.server.js";
+import { dedupeKeyOf } from "../jobs/handlers.server.js";
 
 /**
  * POST /api/models/:store/:product/retrain: enqueues a `train-one` job (202). While one for the same
@@ -19,7 +20,7 @@ export function action({ request, params, context }: ActionFunctionArgs) {
     const key = seriesParams(params);
     const jobs = jobQueue(context);
     await assertSeries(context.db, key.store, key.productname);
-    const enqueued = await jobs.enqueue("train-one", key, { dedupeKey: `train-one:${key.store}:${key.productname}` });
+    const enqueued = await jobs.enqueue("train-one", key, { dedupeKey: dedupeKeyOf("train-one", key) });
     return acceptedJob(jobs, enqueued);
   });
 }

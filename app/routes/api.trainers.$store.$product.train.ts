@@ -9,6 +9,7 @@ import {
   parseStore,
   readBodyText,
 } from "../api.server.js";
+import { dedupeKeyOf } from "../jobs/handlers.server.js";
 
 /** Reference-compatible: POST /api/trainers/{store_id}/{product_name}/train retrains one series. */
 export function action({ request, params, context }: ActionFunctionArgs) {
@@ -19,11 +20,8 @@ export function action({ request, params, context }: ActionFunctionArgs) {
     await readBodyText(request);
     const jobs = jobQueue(context);
     await assertSeries(context.db, store, productname);
-    const { id } = await jobs.enqueue(
-      "train-one",
-      { store, productname },
-      { dedupeKey: `train-one:${store}:${productname}` },
-    );
+    const key = { store, productname };
+    const { id } = await jobs.enqueue("train-one", key, { dedupeKey: dedupeKeyOf("train-one", key) });
     return Response.json({ train_job_id: id, status: "SUBMITTED" });
   });
 }

@@ -2,6 +2,9 @@ import { type ActionFunctionArgs, data, type LoaderFunctionArgs, type MetaFuncti
 import { Form, Link, useActionData, useLoaderData, useNavigate, useNavigation } from "@remix-run/react";
 import { useEffect, useRef } from "react";
 import { parseProduct, parseStore } from "../api.server.js";
+import { Badge } from "../components/Badge.js";
+import { linkClass } from "../components/styles.js";
+import { TableFrame, TableHead } from "../components/Table.js";
 import { formatDateTime, formatDuration, formatInteger, formatMetric } from "../display.js";
 import { assertSeriesExists } from "../forecast.server.js";
 import { readForm } from "../forms.server.js";
@@ -93,23 +96,11 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
   return redirect(`/models/${store}/${encodeURIComponent(productname)}?promoted=${version}`, 303);
 }
 
-const linkClass = "text-blue-700 underline-offset-2 hover:underline dark:text-blue-400";
 const buttonClass =
   "rounded-md px-3 py-1.5 text-sm font-medium focus-visible:outline-2 focus-visible:outline-offset-2 disabled:opacity-60";
 
 function StageBadge({ stage }: { stage: string }) {
-  const production = stage === "production";
-  return (
-    <span
-      className={`inline-block rounded-full px-2 py-0.5 text-xs font-medium ${
-        production
-          ? "bg-emerald-100 text-emerald-800 dark:bg-emerald-900 dark:text-emerald-200"
-          : "bg-slate-100 text-slate-700 dark:bg-slate-800 dark:text-slate-300"
-      }`}
-    >
-      {stage}
-    </span>
-  );
+  return <Badge tone={stage === "production" ? "green" : "grey"}>{stage}</Badge>;
 }
 
 type Version = ReturnType<typeof useLoaderData<typeof loader>>["versions"][number];
@@ -278,100 +269,76 @@ export default function ModelVersions() {
           page.
         </p>
       ) : (
-        <div className="relative overflow-x-auto rounded-lg border border-slate-200 bg-white dark:border-slate-800 dark:bg-slate-900">
-          <table className="w-full text-left text-sm">
-            <caption className="px-3 py-2 text-left text-slate-600 dark:text-slate-400">
-              Every version of this model, newest first, with its cross-validation metrics (means over the folds).
-            </caption>
-            <thead className="bg-slate-100 text-slate-600 dark:bg-slate-800 dark:text-slate-300">
-              <tr>
-                <th scope="col" className="px-3 py-2 text-right">
-                  Version
+        <TableFrame>
+          <caption className="px-3 py-2 text-left text-slate-600 dark:text-slate-400">
+            Every version of this model, newest first, with its cross-validation metrics (means over the folds).
+          </caption>
+          <TableHead
+            columns={[
+              { label: "Version", numeric: true },
+              { label: "Stage" },
+              { label: "CV RMSPE", numeric: true },
+              { label: "CV RMSE", numeric: true, showFrom: "sm" },
+              { label: "CV MAPE", numeric: true, showFrom: "md" },
+              { label: "CV MAE", numeric: true, showFrom: "md" },
+              { label: "Training window" },
+              { label: "Rows", numeric: true, showFrom: "lg" },
+              { label: "Trained", showFrom: "lg" },
+              { label: "Fit time", numeric: true, showFrom: "lg" },
+              { key: "action", label: <span className="sr-only">Action</span> },
+            ]}
+          />
+          <tbody data-testid="version-rows">
+            {versions.map((v) => (
+              <tr key={v.version} className="border-t border-slate-100 dark:border-slate-800">
+                <th scope="row" className="px-3 py-1.5 text-right font-medium tabular-nums">
+                  {v.version}
                 </th>
-                <th scope="col" className="px-3 py-2">
-                  Stage
-                </th>
-                <th scope="col" className="px-3 py-2 text-right">
-                  CV RMSPE
-                </th>
-                <th scope="col" className="hidden px-3 py-2 text-right sm:table-cell">
-                  CV RMSE
-                </th>
-                <th scope="col" className="hidden px-3 py-2 text-right md:table-cell">
-                  CV MAPE
-                </th>
-                <th scope="col" className="hidden px-3 py-2 text-right md:table-cell">
-                  CV MAE
-                </th>
-                <th scope="col" className="px-3 py-2">
-                  Training window
-                </th>
-                <th scope="col" className="hidden px-3 py-2 text-right lg:table-cell">
-                  Rows
-                </th>
-                <th scope="col" className="hidden px-3 py-2 lg:table-cell">
-                  Trained
-                </th>
-                <th scope="col" className="hidden px-3 py-2 text-right lg:table-cell">
-                  Fit time
-                </th>
-                <th scope="col" className="px-3 py-2">
-                  <span className="sr-only">Action</span>
-                </th>
+                <td className="px-3 py-1.5">
+                  <StageBadge stage={v.stage} />
+                </td>
+                <td className="px-3 py-1.5 text-right tabular-nums">{formatMetric(v.cvRmspe, "ratio")}</td>
+                <td className="hidden px-3 py-1.5 text-right tabular-nums sm:table-cell">
+                  {formatMetric(v.cvRmse, "sales")}
+                </td>
+                <td className="hidden px-3 py-1.5 text-right tabular-nums md:table-cell">
+                  {formatMetric(v.cvMape, "ratio")}
+                </td>
+                <td className="hidden px-3 py-1.5 text-right tabular-nums md:table-cell">
+                  {formatMetric(v.cvMae, "sales")}
+                </td>
+                <td className="px-3 py-1.5 whitespace-nowrap tabular-nums">
+                  {v.trainStart} to {v.trainEnd}
+                </td>
+                <td className="hidden px-3 py-1.5 text-right tabular-nums lg:table-cell">
+                  {formatInteger(v.trainRows)}
+                </td>
+                <td className="hidden px-3 py-1.5 whitespace-nowrap tabular-nums lg:table-cell">
+                  {formatDateTime(v.createdAt)}
+                </td>
+                <td className="hidden px-3 py-1.5 text-right whitespace-nowrap tabular-nums lg:table-cell">
+                  {formatDuration(v.durationMs)}
+                </td>
+                <td className="px-3 py-1.5">
+                  {v.stage === "production" ? (
+                    <span className="text-sm text-slate-500 dark:text-slate-400">serving</span>
+                  ) : (
+                    // A GET to the confirm step: nothing changes until "Confirm" is pressed.
+                    <Form method="get" preventScrollReset>
+                      <input type="hidden" name="confirm" value={v.version} />
+                      <button
+                        type="submit"
+                        className={`${buttonClass} border border-blue-700 text-blue-700 whitespace-nowrap hover:bg-blue-50 dark:border-blue-400 dark:text-blue-300 dark:hover:bg-slate-800`}
+                      >
+                        Promote version {v.version}
+                      </button>
+                    </Form>
+                  )}
+                </td>
               </tr>
-            </thead>
-            <tbody data-testid="version-rows">
-              {versions.map((v) => (
-                <tr key={v.version} className="border-t border-slate-100 dark:border-slate-800">
-                  <th scope="row" className="px-3 py-1.5 text-right font-medium tabular-nums">
-                    {v.version}
-                  </th>
-                  <td className="px-3 py-1.5">
-                    <StageBadge stage={v.stage} />
-                  </td>
-                  <td className="px-3 py-1.5 text-right tabular-nums">{formatMetric(v.cvRmspe, "ratio")}</td>
-                  <td className="hidden px-3 py-1.5 text-right tabular-nums sm:table-cell">
-                    {formatMetric(v.cvRmse, "sales")}
-                  </td>
-                  <td className="hidden px-3 py-1.5 text-right tabular-nums md:table-cell">
-                    {formatMetric(v.cvMape, "ratio")}
-                  </td>
-                  <td className="hidden px-3 py-1.5 text-right tabular-nums md:table-cell">
-                    {formatMetric(v.cvMae, "sales")}
-                  </td>
-                  <td className="px-3 py-1.5 whitespace-nowrap tabular-nums">
-                    {v.trainStart} to {v.trainEnd}
-                  </td>
-                  <td className="hidden px-3 py-1.5 text-right tabular-nums lg:table-cell">
-                    {formatInteger(v.trainRows)}
-                  </td>
-                  <td className="hidden px-3 py-1.5 whitespace-nowrap tabular-nums lg:table-cell">
-                    {formatDateTime(v.createdAt)}
-                  </td>
-                  <td className="hidden px-3 py-1.5 text-right whitespace-nowrap tabular-nums lg:table-cell">
-                    {formatDuration(v.durationMs)}
-                  </td>
-                  <td className="px-3 py-1.5">
-                    {v.stage === "production" ? (
-                      <span className="text-sm text-slate-500 dark:text-slate-400">serving</span>
-                    ) : (
-                      // A GET to the confirm step: nothing changes until "Confirm" is pressed.
-                      <Form method="get" preventScrollReset>
-                        <input type="hidden" name="confirm" value={v.version} />
-                        <button
-                          type="submit"
-                          className={`${buttonClass} border border-blue-700 text-blue-700 whitespace-nowrap hover:bg-blue-50 dark:border-blue-400 dark:text-blue-300 dark:hover:bg-slate-800`}
-                        >
-                          Promote version {v.version}
-                        </button>
-                      </Form>
-                    )}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+            ))}
+          </tbody>
+        </TableFrame>
       )}
     </div>
   );

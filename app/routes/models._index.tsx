@@ -1,20 +1,19 @@
 import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { Form, Link, useLoaderData, useNavigation } from "@remix-run/react";
+import { Field } from "../components/Field.js";
+import { inputClass, linkClass } from "../components/styles.js";
+import { TableFrame, TableHead } from "../components/Table.js";
 import { useSynced } from "../components/useSynced.js";
 import { formatDateTime, formatInteger, formatMetric } from "../display.js";
 import { listRuns } from "../pipeline-runs.server.js";
 import { countProductionVersions, listProductionVersions } from "../registry.server.js";
+import { parsePage } from "../store-list.js";
 
 export const meta: MetaFunction = () => [{ title: "storecast: models" }];
 
 const PAGE_SIZE = 50;
 const SORTS = ["store", "rmspe"] as const;
 type Sort = (typeof SORTS)[number];
-
-/** `?page=`: a positive integer, anything else is page 1 (a hand-edited URL should not break the page). */
-function pageOf(value: string | null): number {
-  return Math.max(1, /^\d{1,6}$/.test(value ?? "") ? Number(value) : 1);
-}
 
 export async function loader({ request, context }: LoaderFunctionArgs) {
   const params = new URL(request.url).searchParams;
@@ -26,7 +25,7 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
     : "store";
   const total = await countProductionVersions(context.db, { storePrefix });
   const pages = Math.max(1, Math.ceil(total / PAGE_SIZE));
-  const page = Math.min(pageOf(params.get("page")), pages);
+  const page = Math.min(parsePage(params.get("page")), pages);
   const [versions, [training]] = await Promise.all([
     listProductionVersions(context.db, { storePrefix, sort, limit: PAGE_SIZE, offset: (page - 1) * PAGE_SIZE }),
     listRuns(context.db, { kind: "train-all", limit: 1 }),
@@ -52,10 +51,6 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
     })),
   };
 }
-
-const inputClass =
-  "mt-1 rounded-md border border-slate-300 bg-white px-3 py-2 dark:border-slate-700 dark:bg-slate-900 dark:text-slate-100";
-const linkClass = "text-blue-700 underline-offset-2 hover:underline dark:text-blue-400";
 
 function pageHref(q: string, sort: Sort, page: number): string {
   const p = new URLSearchParams();
@@ -90,10 +85,7 @@ export default function Models() {
       </section>
 
       <Form method="get" role="search" className="flex flex-wrap items-end gap-3">
-        <div className="flex flex-col">
-          <label htmlFor="models-q" className="text-sm font-medium">
-            Find a model by store number
-          </label>
+        <Field id="models-q" label="Find a model by store number">
           <input
             id="models-q"
             name="q"
@@ -105,11 +97,8 @@ export default function Models() {
             aria-describedby={invalidQuery ? "models-q-error" : undefined}
             className={`${inputClass} w-44`}
           />
-        </div>
-        <div className="flex flex-col">
-          <label htmlFor="models-sort" className="text-sm font-medium">
-            Sort by
-          </label>
+        </Field>
+        <Field id="models-sort" label="Sort by">
           <select
             id="models-sort"
             name="sort"
@@ -120,7 +109,7 @@ export default function Models() {
             <option value="store">Store number</option>
             <option value="rmspe">Worst CV RMSPE first</option>
           </select>
-        </div>
+        </Field>
         <button
           type="submit"
           className="rounded-md bg-blue-700 px-4 py-2 font-medium text-white hover:bg-blue-800 focus-visible:outline-2 focus-visible:outline-offset-2"
@@ -145,65 +134,49 @@ export default function Models() {
       </p>
 
       {models.length > 0 ? (
-        <div className="relative overflow-x-auto rounded-lg border border-slate-200 bg-white dark:border-slate-800 dark:bg-slate-900">
-          <table className="w-full text-left text-sm">
-            <caption className="sr-only">Models in production, with their cross-validation error</caption>
-            <thead className="bg-slate-100 text-slate-600 dark:bg-slate-800 dark:text-slate-300">
-              <tr>
-                <th scope="col" className="px-3 py-2">
-                  Store
+        <TableFrame>
+          <caption className="sr-only">Models in production, with their cross-validation error</caption>
+          <TableHead
+            columns={[
+              { label: "Store" },
+              { label: "Product" },
+              { label: "Production version", numeric: true },
+              { label: "CV RMSPE", numeric: true },
+              { label: "CV RMSE", numeric: true, showFrom: "sm" },
+              { label: "Training window", showFrom: "md" },
+              { label: "Trained", showFrom: "md" },
+            ]}
+          />
+          <tbody data-testid="model-rows">
+            {models.map((m) => (
+              <tr key={`${m.store}-${m.productname}`} className="border-t border-slate-100 dark:border-slate-800">
+                <th scope="row" className="px-3 py-1.5 font-medium tabular-nums">
+                  <Link to={seriesHref(m)} className={linkClass}>
+                    {m.store}
+                  </Link>
                 </th>
-                <th scope="col" className="px-3 py-2">
-                  Product
-                </th>
-                <th scope="col" className="px-3 py-2 text-right">
-                  Production version
-                </th>
-                <th scope="col" className="px-3 py-2 text-right">
-                  CV RMSPE
-                </th>
-                <th scope="col" className="hidden px-3 py-2 text-right sm:table-cell">
-                  CV RMSE
-                </th>
-                <th scope="col" className="hidden px-3 py-2 md:table-cell">
-                  Training window
-                </th>
-                <th scope="col" className="hidden px-3 py-2 md:table-cell">
-                  Trained
-                </th>
+                <td className="px-3 py-1.5">
+                  <Link
+                    to={seriesHref(m)}
+                    className={linkClass}
+                    aria-label={`Versions of store ${m.store} ${m.productname}`}
+                  >
+                    {m.productname}
+                  </Link>
+                </td>
+                <td className="px-3 py-1.5 text-right tabular-nums">{m.version}</td>
+                <td className="px-3 py-1.5 text-right tabular-nums">{formatMetric(m.cvRmspe, "ratio")}</td>
+                <td className="hidden px-3 py-1.5 text-right tabular-nums sm:table-cell">
+                  {formatMetric(m.cvRmse, "sales")}
+                </td>
+                <td className="hidden px-3 py-1.5 tabular-nums md:table-cell">
+                  {m.trainStart} to {m.trainEnd}
+                </td>
+                <td className="hidden px-3 py-1.5 tabular-nums md:table-cell">{formatDateTime(m.createdAt)}</td>
               </tr>
-            </thead>
-            <tbody data-testid="model-rows">
-              {models.map((m) => (
-                <tr key={`${m.store}-${m.productname}`} className="border-t border-slate-100 dark:border-slate-800">
-                  <th scope="row" className="px-3 py-1.5 font-medium tabular-nums">
-                    <Link to={seriesHref(m)} className={linkClass}>
-                      {m.store}
-                    </Link>
-                  </th>
-                  <td className="px-3 py-1.5">
-                    <Link
-                      to={seriesHref(m)}
-                      className={linkClass}
-                      aria-label={`Versions of store ${m.store} ${m.productname}`}
-                    >
-                      {m.productname}
-                    </Link>
-                  </td>
-                  <td className="px-3 py-1.5 text-right tabular-nums">{m.version}</td>
-                  <td className="px-3 py-1.5 text-right tabular-nums">{formatMetric(m.cvRmspe, "ratio")}</td>
-                  <td className="hidden px-3 py-1.5 text-right tabular-nums sm:table-cell">
-                    {formatMetric(m.cvRmse, "sales")}
-                  </td>
-                  <td className="hidden px-3 py-1.5 tabular-nums md:table-cell">
-                    {m.trainStart} to {m.trainEnd}
-                  </td>
-                  <td className="hidden px-3 py-1.5 tabular-nums md:table-cell">{formatDateTime(m.createdAt)}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+            ))}
+          </tbody>
+        </TableFrame>
       ) : null}
 
       {pages > 1 ? (

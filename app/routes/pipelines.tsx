@@ -1,6 +1,11 @@
 import { type ActionFunctionArgs, data, type LoaderFunctionArgs, type MetaFunction, redirect } from "@remix-run/node";
 import { Form, Link, useActionData, useLoaderData, useLocation, useNavigation, useRevalidator } from "@remix-run/react";
 import { runDurationSpec } from "../charts/pipelines.js";
+import { Badge, type BadgeTone } from "../components/Badge.js";
+import { Field } from "../components/Field.js";
+import { Panel } from "../components/Panel.js";
+import { inputClass, linkClass } from "../components/styles.js";
+import { TableFrame, TableHead } from "../components/Table.js";
 import { useAutoRevalidate } from "../components/useAutoRevalidate.js";
 import { useSynced } from "../components/useSynced.js";
 import { VegaChart } from "../components/VegaChart.js";
@@ -9,6 +14,7 @@ import { jobOrNull, readForm } from "../forms.server.js";
 import { FINAL_JOB_STATUSES, type JobSnapshot, useJobEvents } from "../job-events.js";
 import type { JobInfo, JobQueue } from "../jobs/port.js";
 import { countRuns, listRuns, type PipelineRunRecord } from "../pipeline-runs.server.js";
+import { parsePage } from "../store-list.js";
 
 export const meta: MetaFunction = () => [{ title: "storecast: pipelines" }];
 
@@ -16,10 +22,6 @@ const PAGE_SIZE = 25;
 /** How many of the newest finished runs the durations chart shows. */
 const CHART_RUNS = 200;
 const KINDS = ["train-all", "train-weekly", "retrain", "batch-forecast", "ingest-daily", "history-load"] as const;
-
-function pageOf(value: string | null): number {
-  return Math.max(1, /^\d{1,6}$/.test(value ?? "") ? Number(value) : 1);
-}
 
 /** The load context's queue; undefined where none is wired (the page still lists runs). */
 function queueOf(context: LoaderFunctionArgs["context"]): JobQueue | undefined {
@@ -55,7 +57,7 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
   const kind = (KINDS as readonly string[]).includes(kindParam) ? kindParam : undefined;
   const total = await countRuns(context.db, { kind });
   const pages = Math.max(1, Math.ceil(total / PAGE_SIZE));
-  const page = Math.min(pageOf(params.get("page")), pages);
+  const page = Math.min(parsePage(params.get("page")), pages);
   const [runs, chartRuns, [latestTrainAll], [latestWeekly]] = await Promise.all([
     listRuns(context.db, { kind, limit: PAGE_SIZE, offset: (page - 1) * PAGE_SIZE }),
     listRuns(context.db, { kind, limit: CHART_RUNS }),
@@ -127,24 +129,16 @@ export async function action({ request, context }: ActionFunctionArgs) {
   return redirect(`/pipelines?${search}`, 303);
 }
 
-const linkClass = "text-blue-700 underline-offset-2 hover:underline dark:text-blue-400";
-
-const STATUS_STYLE: Record<string, string> = {
-  SUCCEEDED: "bg-emerald-100 text-emerald-800 dark:bg-emerald-900 dark:text-emerald-200",
-  RUNNING: "bg-blue-100 text-blue-800 dark:bg-blue-900 dark:text-blue-200",
-  PENDING: "bg-slate-100 text-slate-700 dark:bg-slate-800 dark:text-slate-300",
-  FAILED: "bg-red-100 text-red-800 dark:bg-red-900 dark:text-red-200",
-  STOPPED: "bg-amber-100 text-amber-800 dark:bg-amber-900 dark:text-amber-200",
+const STATUS_TONE: Record<string, BadgeTone> = {
+  SUCCEEDED: "green",
+  RUNNING: "blue",
+  PENDING: "grey",
+  FAILED: "red",
+  STOPPED: "amber",
 };
 
 function StatusBadge({ status }: { status: string }) {
-  return (
-    <span
-      className={`inline-block rounded-full px-2 py-0.5 text-xs font-medium ${STATUS_STYLE[status] ?? STATUS_STYLE.PENDING}`}
-    >
-      {status}
-    </span>
-  );
+  return <Badge tone={STATUS_TONE[status] ?? "grey"}>{status}</Badge>;
 }
 
 /** What a finished train-all job says about itself, in one sentence. */
@@ -206,11 +200,10 @@ function TrainAllStatus({
       : null);
   const { snapshot: live, lost } = useJobEvents(jobId, initial, () => revalidator.revalidate());
   // No job to listen to (a run started by `npm run train`), or its stream gave up: poll the run.
-  const stillActive = live ? !FINAL_JOB_STATUSES.has(live.status) : running !== null;
-  useAutoRevalidate(2000, stillActive && (jobId === null || lost));
-
   const current = live ?? null;
   const active = current ? !FINAL_JOB_STATUSES.has(current.status) : running !== null;
+  useAutoRevalidate(2000, active && (jobId === null || lost));
+
   const done = current?.progress?.done ?? running?.done ?? 0;
   const total = current?.progress?.total ?? running?.total ?? 0;
   return (
@@ -272,13 +265,7 @@ export default function Pipelines() {
         </p>
       </section>
 
-      <section
-        aria-labelledby="train-all-heading"
-        className="space-y-3 rounded-lg border border-slate-200 bg-white p-4 dark:border-slate-800 dark:bg-slate-900"
-      >
-        <h2 id="train-all-heading" className="text-lg font-semibold">
-          Train every store
-        </h2>
+      <Panel id="train-all-heading" title="Train every store">
         <p className="text-sm text-slate-600 dark:text-slate-300">
           Fits a new model version for every store and product on its latest 120 days, cross-validates it, puts it in
           production and writes the next 7 days' forecast. It runs in the background; this page shows its progress.
@@ -306,7 +293,7 @@ export default function Pipelines() {
           </p>
         ) : null}
         <TrainAllStatus key={job?.id ?? running?.runId ?? "none"} job={job} running={running} joined={joined} />
-      </section>
+      </Panel>
 
       <section aria-labelledby="durations-heading" className="space-y-2">
         <h2 id="durations-heading" className="sr-only">
@@ -336,16 +323,13 @@ export default function Pipelines() {
             Runs
           </h2>
           <Form method="get" className="flex flex-wrap items-end gap-2">
-            <div className="flex flex-col">
-              <label htmlFor="runs-kind" className="text-sm font-medium">
-                Kind
-              </label>
+            <Field id="runs-kind" label="Kind">
               <select
                 id="runs-kind"
                 name="kind"
                 value={kindChoice}
                 onChange={(e) => setKindChoice(e.target.value)}
-                className="mt-1 rounded-md border border-slate-300 bg-white px-3 py-2 dark:border-slate-700 dark:bg-slate-900 dark:text-slate-100"
+                className={inputClass}
               >
                 <option value="">All kinds</option>
                 {KINDS.map((k) => (
@@ -354,7 +338,7 @@ export default function Pipelines() {
                   </option>
                 ))}
               </select>
-            </div>
+            </Field>
             <button
               type="submit"
               className="rounded-md border border-slate-300 px-3 py-2 font-medium hover:bg-slate-100 focus-visible:outline-2 focus-visible:outline-offset-2 dark:border-slate-700 dark:hover:bg-slate-800"
@@ -366,80 +350,64 @@ export default function Pipelines() {
         {runs.length === 0 ? (
           <p className="text-slate-600 dark:text-slate-300">No {kind ? `${kind} ` : ""}run yet.</p>
         ) : (
-          <div className="relative overflow-x-auto rounded-lg border border-slate-200 bg-white dark:border-slate-800 dark:bg-slate-900">
-            <table className="w-full text-left text-sm">
-              <caption className="sr-only">
-                Pipeline runs, newest first: kind, status, start, duration, counts and error
-              </caption>
-              <thead className="bg-slate-100 text-slate-600 dark:bg-slate-800 dark:text-slate-300">
-                <tr>
-                  <th scope="col" className="px-3 py-2 text-right">
-                    Run
+          <TableFrame>
+            <caption className="sr-only">
+              Pipeline runs, newest first: kind, status, start, duration, counts and error
+            </caption>
+            <TableHead
+              columns={[
+                { label: "Run", numeric: true },
+                { label: "Kind" },
+                { label: "Status" },
+                { label: "Started" },
+                { label: "Duration", numeric: true },
+                { label: "Counts" },
+                { label: "Error" },
+              ]}
+            />
+            <tbody data-testid="run-rows">
+              {runs.map((r) => (
+                <tr key={r.id} className="border-t border-slate-100 align-top dark:border-slate-800">
+                  <th scope="row" className="px-3 py-1.5 text-right font-medium tabular-nums">
+                    {r.id}
                   </th>
-                  <th scope="col" className="px-3 py-2">
-                    Kind
-                  </th>
-                  <th scope="col" className="px-3 py-2">
-                    Status
-                  </th>
-                  <th scope="col" className="px-3 py-2">
-                    Started
-                  </th>
-                  <th scope="col" className="px-3 py-2 text-right">
-                    Duration
-                  </th>
-                  <th scope="col" className="px-3 py-2">
-                    Counts
-                  </th>
-                  <th scope="col" className="px-3 py-2">
-                    Error
-                  </th>
+                  <td className="px-3 py-1.5 whitespace-nowrap">{r.kind}</td>
+                  <td className="px-3 py-1.5">
+                    <StatusBadge status={r.status} />
+                  </td>
+                  <td className="px-3 py-1.5 whitespace-nowrap tabular-nums">{formatDateTime(r.startedAt)}</td>
+                  <td className="px-3 py-1.5 text-right whitespace-nowrap tabular-nums">
+                    {r.status === "RUNNING"
+                      ? r.progressTotal > 0
+                        ? `running, ${r.progressDone}/${r.progressTotal}`
+                        : "running"
+                      : formatDuration(r.durationMs)}
+                  </td>
+                  <td className="min-w-48 px-3 py-1.5 text-slate-700 dark:text-slate-300">
+                    {r.counts.length > 0 ? r.counts.join(", ") : "–"}
+                  </td>
+                  <td className="min-w-48 px-3 py-1.5">
+                    {r.error ? <span className="text-red-700 break-words dark:text-red-400">{r.error}</span> : null}
+                    {r.failures.length > 0 ? (
+                      <details className="text-slate-700 dark:text-slate-300">
+                        <summary className="cursor-pointer">
+                          {r.failures.length} series not trained{r.error ? "" : " (see why)"}
+                        </summary>
+                        <ul className="mt-1 list-disc pl-5">
+                          {r.failures.map((f) => (
+                            <li key={`${f.series}-${f.reason}`}>
+                              {f.series}: {f.reason}
+                            </li>
+                          ))}
+                        </ul>
+                      </details>
+                    ) : null}
+                    {!r.error && r.failures.length === 0 ? "–" : null}
+                  </td>
                 </tr>
-              </thead>
-              <tbody data-testid="run-rows">
-                {runs.map((r) => (
-                  <tr key={r.id} className="border-t border-slate-100 align-top dark:border-slate-800">
-                    <th scope="row" className="px-3 py-1.5 text-right font-medium tabular-nums">
-                      {r.id}
-                    </th>
-                    <td className="px-3 py-1.5 whitespace-nowrap">{r.kind}</td>
-                    <td className="px-3 py-1.5">
-                      <StatusBadge status={r.status} />
-                    </td>
-                    <td className="px-3 py-1.5 whitespace-nowrap tabular-nums">{formatDateTime(r.startedAt)}</td>
-                    <td className="px-3 py-1.5 text-right whitespace-nowrap tabular-nums">
-                      {r.status === "RUNNING"
-                        ? r.progressTotal > 0
-                          ? `running, ${r.progressDone}/${r.progressTotal}`
-                          : "running"
-                        : formatDuration(r.durationMs)}
-                    </td>
-                    <td className="min-w-48 px-3 py-1.5 text-slate-700 dark:text-slate-300">
-                      {r.counts.length > 0 ? r.counts.join(", ") : "–"}
-                    </td>
-                    <td className="min-w-48 px-3 py-1.5">
-                      {r.error ? <span className="text-red-700 break-words dark:text-red-400">{r.error}</span> : null}
-                      {r.failures.length > 0 ? (
-                        <details className="text-slate-700 dark:text-slate-300">
-                          <summary className="cursor-pointer">
-                            {r.failures.length} series not trained{r.error ? "" : " (see why)"}
-                          </summary>
-                          <ul className="mt-1 list-disc pl-5">
-                            {r.failures.map((f) => (
-                              <li key={`${f.series}-${f.reason}`}>
-                                {f.series}: {f.reason}
-                              </li>
-                            ))}
-                          </ul>
-                        </details>
-                      ) : null}
-                      {!r.error && r.failures.length === 0 ? "–" : null}
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
+              ))}
+            </tbody>
+          </TableFrame>
         )}
         {pages > 1 ? (
           <nav aria-label="Pages" className="flex items-center gap-4 text-sm">

@@ -2,9 +2,11 @@ import { type ActionFunctionArgs, data, type LoaderFunctionArgs, type MetaFuncti
 import { Form, Link, useActionData, useFetcher, useLoaderData, useSubmit } from "@remix-run/react";
 import { useMemo } from "react";
 import { AdhocForm } from "../components/AdhocForm.js";
+import { Field } from "../components/Field.js";
 import { ForecastChart } from "../components/ForecastChart.js";
 import { ModelCard } from "../components/ModelCard.js";
 import { RetrainPanel } from "../components/RetrainPanel.js";
+import { linkClass } from "../components/styles.js";
 import { useSynced } from "../components/useSynced.js";
 import { jobOrNull, readForm } from "../forms.server.js";
 import { dedupeKeyOf } from "../jobs/handlers.server.js";
@@ -104,7 +106,7 @@ export default function StorePage() {
       <nav aria-label="Breadcrumb" className="text-sm text-slate-600 dark:text-slate-300">
         <ol className="flex gap-2">
           <li>
-            <Link to="/stores" className="text-blue-700 underline-offset-2 hover:underline dark:text-blue-400">
+            <Link to="/stores" className={linkClass}>
               Stores
             </Link>
           </li>
@@ -126,10 +128,7 @@ export default function StorePage() {
           className="flex items-end gap-2"
           onChange={(event) => submit(event.currentTarget, { preventScrollReset: true })}
         >
-          <div className="flex flex-col">
-            <label htmlFor="product" className="text-sm font-medium">
-              Product
-            </label>
+          <Field id="product" label="Product">
             <select
               id="product"
               name="product"
@@ -143,7 +142,7 @@ export default function StorePage() {
                 </option>
               ))}
             </select>
-          </div>
+          </Field>
           <noscript>
             <button type="submit" className="rounded-md border border-slate-300 px-3 py-2 dark:border-slate-700">
               Show
@@ -155,11 +154,7 @@ export default function StorePage() {
       <section className="space-y-3 rounded-lg border border-slate-200 bg-white p-4 dark:border-slate-800 dark:bg-slate-900">
         <ForecastChart input={input} />
         <p className="text-sm">
-          <a
-            href={`${base}/forecast.csv?${csvParams}`}
-            download
-            className="text-blue-700 underline-offset-2 hover:underline dark:text-blue-400"
-          >
+          <a href={`${base}/forecast.csv?${csvParams}`} download className={linkClass}>
             Download CSV
           </a>
           <span className="text-slate-500 dark:text-slate-400"> of the data on the chart</span>

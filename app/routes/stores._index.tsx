@@ -1,6 +1,8 @@
 import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { Form, Link, useLoaderData, useNavigate, useNavigation } from "@remix-run/react";
 import { type FormEvent, useEffect, useRef } from "react";
+import { Field } from "../components/Field.js";
+import { inputClass, linkClass } from "../components/styles.js";
 import { useSynced } from "../components/useSynced.js";
 import { formatInteger, formatMetric } from "../display.js";
 import {
@@ -41,9 +43,6 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
 
 type ListState = { q: string; type: string | null; sort: StoreSort; dir: SortDir; page: number };
 
-const inputClass =
-  "mt-1 rounded-md border border-slate-300 bg-white px-3 py-2 dark:border-slate-700 dark:bg-slate-900 dark:text-slate-100";
-const linkClass = "text-blue-700 underline-offset-2 hover:underline dark:text-blue-400";
 const number = new Intl.NumberFormat("en-US", { maximumFractionDigits: 0 });
 
 /** On a phone the list keeps store, type and the two sortable figures; the rest shows from `sm` up. */
@@ -107,10 +106,7 @@ export default function StoresList() {
         onChange={onChange}
         className="flex flex-wrap items-end gap-3"
       >
-        <div className="flex flex-col">
-          <label htmlFor="q" className="text-sm font-medium">
-            Find a store
-          </label>
+        <Field id="q" label="Find a store">
           <input
             id="q"
             name="q"
@@ -123,11 +119,8 @@ export default function StoresList() {
             aria-describedby={data.qError ? "q-error" : undefined}
             className={`${inputClass} w-44`}
           />
-        </div>
-        <div className="flex flex-col">
-          <label htmlFor="type" className="text-sm font-medium">
-            Store type
-          </label>
+        </Field>
+        <Field id="type" label="Store type">
           <select id="type" name="type" value={type} onChange={(e) => setType(e.target.value)} className={inputClass}>
             <option value="">All types</option>
             {STORE_TYPES.map((t) => (
@@ -136,26 +129,20 @@ export default function StoresList() {
               </option>
             ))}
           </select>
-        </div>
-        <div className="flex flex-col">
-          <label htmlFor="sort" className="text-sm font-medium">
-            Sort by
-          </label>
+        </Field>
+        <Field id="sort" label="Sort by">
           <select id="sort" name="sort" value={sort} onChange={(e) => setSort(e.target.value)} className={inputClass}>
             <option value="id">Store number</option>
             <option value="sales">Sales</option>
             <option value="error">CV error</option>
           </select>
-        </div>
-        <div className="flex flex-col">
-          <label htmlFor="dir" className="text-sm font-medium">
-            Order
-          </label>
+        </Field>
+        <Field id="dir" label="Order">
           <select id="dir" name="dir" value={dir} onChange={(e) => setDir(e.target.value)} className={inputClass}>
             <option value="asc">Ascending</option>
             <option value="desc">Descending</option>
           </select>
-        </div>
+        </Field>
         <button
           type="submit"
           className="rounded-md bg-blue-700 px-4 py-2 font-medium text-white hover:bg-blue-800 focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-blue-600"

@@ -1,8 +1,8 @@
-import { createHash } from "node:crypto";
+import { randomBytes } from "node:crypto";
 import { Queue } from "bullmq";
-import pg from "pg";
 import { afterAll, beforeAll, describe } from "vitest";
 import { defineApiCases, waitForInitialTraining } from "../support/api-cases.js";
+import { createScratchDatabase } from "../support/databases.js";
 import { type RunningServer, startServer, tempDir } from "../support/processes.js";
 
 // The HTTP API against the production server process (`tsx server.ts` on the Remix build; run
@@ -25,18 +25,14 @@ describe("HTTP API on PGlite and the in-process queue", () => {
 });
 
 describe.runIf(process.env.DATABASE_URL && process.env.REDIS_URL)("HTTP API on Postgres and BullMQ (Redis)", () => {
-  const admin = new pg.Client({ connectionString: process.env.DATABASE_URL });
-  const suffix = createHash("sha1").update(String(Math.random())).digest("hex").slice(0, 8);
-  const dbName = `storecast_api_${suffix}`;
+  const suffix = randomBytes(4).toString("hex");
+  let scratch: Awaited<ReturnType<typeof createScratchDatabase>>;
   let server: RunningServer;
 
   beforeAll(async () => {
-    await admin.connect();
-    await admin.query(`CREATE DATABASE ${dbName}`);
-    const url = new URL(process.env.DATABASE_URL as string);
-    url.pathname = `/${dbName}`;
+    scratch = await createScratchDatabase(process.env.DATABASE_URL as string, "storecast_api");
     server = await startServer({
-      DATABASE_URL: url.toString(),
+      DATABASE_URL: scratch.url,
       REDIS_URL: process.env.REDIS_URL as string,
       // A queue of its own: nothing left in Redis by other runs is seen, nothing of this one leaks.
       JOB_QUEUE: `storecast-api-test-${suffix}`,
@@ -47,8 +43,7 @@ describe.runIf(process.env.DATABASE_URL && process.env.REDIS_URL)("HTTP API on P
   });
   afterAll(async () => {
     await server?.stop("SIGTERM");
-    await admin.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
-    await admin.end();
+    await scratch?.drop();
     const queue = new Queue(`storecast-api-test-${suffix}`, { connection: { url: process.env.REDIS_URL as string } });
     await queue.obliterate({ force: true });
     await queue.close();

@@ -1,6 +1,5 @@
-import { createHash } from "node:crypto";
-import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createScratchDatabase } from "../support/databases.js";
 import { type RunningServer, spawnServer, startServer, tempDir } from "../support/processes.js";
 
 // The production server as a user runs it: `tsx server.ts` on the Remix build (CI builds first).
@@ -107,22 +106,17 @@ describe("server start-up failures", () => {
 });
 
 describe.runIf(process.env.DATABASE_URL)("server on Postgres", () => {
-  const admin = new pg.Client({ connectionString: process.env.DATABASE_URL });
-  const dbName = `storecast_server_${createHash("sha1").update(String(Math.random())).digest("hex").slice(0, 8)}`;
+  let scratch: Awaited<ReturnType<typeof createScratchDatabase>>;
   let server: RunningServer;
 
   beforeAll(async () => {
-    await admin.connect();
-    await admin.query(`CREATE DATABASE ${dbName}`);
-    const url = new URL(process.env.DATABASE_URL as string);
-    url.pathname = `/${dbName}`;
+    scratch = await createScratchDatabase(process.env.DATABASE_URL as string, "storecast_server");
     const dataDir = tempDir("server-pg");
-    server = await startServer({ DATABASE_URL: url.toString(), DATA_DIR: dataDir, ...SMALL_DATA });
+    server = await startServer({ DATABASE_URL: scratch.url, DATA_DIR: dataDir, ...SMALL_DATA });
   });
   afterAll(async () => {
     await server?.stop("SIGTERM");
-    await admin.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
-    await admin.end();
+    await scratch?.drop();
   });
 
   it("migrates, loads history and serves the store list", async () => {

@@ -4,6 +4,13 @@ import { openDatabase } from "../../app/db.server.js";
 /** What scripts/start-postgres.sh creates; the integration suite uses DATABASE_URL when set. */
 export const DEFAULT_TEST_DATABASE_URL = "postgresql://storecast:storecast@127.0.0.1:5432/storecast_test";
 
+/** `url` with its sessions' search_path set to `schema` (a scratch schema in a shared database). */
+export function withSearchPath(url: string, schema: string): string {
+  const u = new URL(url);
+  u.searchParams.set("options", `-c search_path=${schema}`);
+  return u.toString();
+}
+
 /**
  * A new, empty Postgres database next to the one `baseUrl` names, dropped by dispose(). The
  * role in `baseUrl` needs CREATEDB.

@@ -2,14 +2,11 @@
  * Contract suite for the forecasting pipeline (train-all, train-one, ad-hoc and weekly
  * forecasts): the same cases run on in-memory PGlite (unit) and on Postgres (integration).
  */
-import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { writeGeneratedData } from "../../app/datagen.server.js";
 import { formatDay, isoWeekday, parseDay, todayDay } from "../../app/days.js";
 import type { Database } from "../../app/db.server.js";
 import { ValidationError } from "../../app/errors.js";
 import { adhocForecast, batchForecast, latestForecast, trainAll, trainOne } from "../../app/forecast.server.js";
-import { loadHistory } from "../../app/history.server.js";
 import { type PlanDay, predict, type StoredModel } from "../../app/model.js";
 import { createModelPool, type ModelPool } from "../../app/model-pool.server.js";
 import { getRun } from "../../app/pipeline-runs.server.js";
@@ -20,7 +17,7 @@ import {
   productionVersion,
   promoteVersion,
 } from "../../app/registry.server.js";
-import { tempDir } from "./processes.js";
+import { loadGeneratedHistory } from "./generated-history.js";
 
 const STORES = 5;
 const SHORT_STORE = 9001; // a store with too little history to train
@@ -39,17 +36,7 @@ export function describeForecasting(name: string, openDb: () => Promise<Database
     beforeAll(async () => {
       db = await openDb();
       pool = createModelPool({ threads: 2 });
-      const dir = tempDir("forecast");
-      const files = await writeGeneratedData({
-        stores: STORES,
-        products: 1,
-        days: 160,
-        // The newest 10 days are held out for the stream: end 9 days ahead so history ends yesterday.
-        endDate: formatDay(todayDay() + 9),
-        seed: 11,
-        outDir: path.join(dir, "data"),
-      });
-      await loadHistory(db, { csv: files.historyCsv, calendarCsv: files.calendarCsv, storesCsv: files.storesCsv });
+      await loadGeneratedHistory(db, { stores: STORES, seed: 11, tempPrefix: "forecast" });
       // Ten open days only, ending yesterday: inside the window, too short to fit.
       const y = todayDay() - 1;
       await db.sql.query(

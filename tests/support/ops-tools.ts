@@ -93,6 +93,34 @@ async function waitReady(
   }
 }
 
+/**
+ * Spawns `bin` in `dir` listening on `port`, waits until `readyPath` answers, and returns it;
+ * stop() sends `stopSignal` and waits for the exit.
+ */
+async function startLogged(
+  what: string,
+  bin: string,
+  args: string[],
+  dir: string,
+  port: number,
+  readyPath: string,
+  stopSignal: NodeJS.Signals,
+): Promise<RunningProcess> {
+  const { child, output, exited } = spawnLogged(bin, args, dir);
+  const url = `http://127.0.0.1:${port}`;
+  await waitReady(what, `${url}${readyPath}`, exited, output);
+  return {
+    url,
+    dir,
+    child,
+    output,
+    async stop() {
+      if (child.exitCode === null) child.kill(stopSignal);
+      await exited;
+    },
+  };
+}
+
 /** Replaces `from` by `to` in `text`, which must contain it exactly once (the file's shape is checked). */
 export function replaceOnce(text: string, from: string, to: string, file: string): string {
   const n = text.split(from).length - 1;
@@ -123,20 +151,8 @@ export async function startNginx(upstream: string): Promise<RunningProcess> {
   const args = ["-p", `${dir}/`, "-c", conf, "-g", `daemon off; pid ${dir}/nginx.pid;`];
   // Fails with nginx's own message on a bad configuration.
   await run(nginx, ["-t", ...args.slice(0, 4), "-g", `pid ${dir}/nginx.pid;`]);
-  const { child, output, exited } = spawnLogged(nginx, args, dir);
-  const url = `http://127.0.0.1:${port}`;
-  await waitReady("nginx", `${url}/healthz`, exited, output);
-  return {
-    url,
-    dir,
-    child,
-    output,
-    async stop() {
-      // SIGQUIT: graceful (workers finish open requests); nginx's master then exits.
-      if (child.exitCode === null) child.kill("SIGQUIT");
-      await exited;
-    },
-  };
+  // Stopped by SIGQUIT: graceful (workers finish open requests); nginx's master then exits.
+  return startLogged("nginx", nginx, args, dir, port, "/healthz", "SIGQUIT");
 }
 
 /**
@@ -169,28 +185,13 @@ export async function startPrometheus(target: string): Promise<RunningProcess> {
   const port = await freePort();
   const config = path.join(dir, "prometheus.yml");
   writeFileSync(config, renderPrometheusConfig(target));
-  const { child, output, exited } = spawnLogged(
-    prometheus,
-    [
-      `--config.file=${config}`,
-      `--storage.tsdb.path=${dir}/data`,
-      `--web.listen-address=127.0.0.1:${port}`,
-      "--log.level=warn",
-    ],
-    dir,
-  );
-  const url = `http://127.0.0.1:${port}`;
-  await waitReady("prometheus", `${url}/-/ready`, exited, output);
-  return {
-    url,
-    dir,
-    child,
-    output,
-    async stop() {
-      if (child.exitCode === null) child.kill("SIGTERM");
-      await exited;
-    },
-  };
+  const args = [
+    `--config.file=${config}`,
+    `--storage.tsdb.path=${dir}/data`,
+    `--web.listen-address=127.0.0.1:${port}`,
+    "--log.level=warn",
+  ];
+  return startLogged("prometheus", prometheus, args, dir, port, "/-/ready", "SIGTERM");
 }
 
 export interface PromSample {

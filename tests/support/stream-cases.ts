@@ -79,14 +79,8 @@ export async function waitFor(what: string, check: () => boolean | Promise<boole
   }
 }
 
-export interface SalesRecordRow {
-  store: number;
-  productname: string;
-  date: string;
-  dayofweek: number;
-  sales: number;
-  customers: number;
-}
+/** The columns streamSales reads back of each stored record. */
+export type SalesRecordRow = Pick<SalesRecord, "store" | "productname" | "date" | "dayofweek" | "sales" | "customers">;
 
 export function streamSales(db: Database): Promise<SalesRecordRow[]> {
   return db.sql.query<SalesRecordRow>(

@@ -4,15 +4,12 @@
  * (unit) and on Postgres (integration). Real model threads, real data; "exactly once" is read
  * from the registry (one version per series carrying the run's id).
  */
-import path from "node:path";
 import type { AppLoadContext } from "@remix-run/node";
 import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { writeGeneratedData } from "../../app/datagen.server.js";
 import { formatDay, todayDay } from "../../app/days.js";
 import type { Database } from "../../app/db.server.js";
-import { trainAll, trainRunSeries, unfinishedTrainRuns } from "../../app/forecast.server.js";
-import { loadHistory } from "../../app/history.server.js";
+import { type TrainAllOptions, trainAll, trainRunSeries, unfinishedTrainRuns } from "../../app/forecast.server.js";
 import { createInProcessQueue } from "../../app/jobs/in-process.js";
 import { ABORT_CANCELLED, ABORT_SHUTDOWN } from "../../app/jobs/port.js";
 import { createModelPool, type ModelPool } from "../../app/model-pool.server.js";
@@ -21,7 +18,7 @@ import { registerVersion } from "../../app/registry.server.js";
 import { action as jobAction } from "../../app/routes/api.jobs.$id.js";
 import { claimSeries, planSeries, releaseClaims, summarizeRun } from "../../app/train-claims.server.js";
 import { resumeInterruptedRun } from "../../workers/initial-training.js";
-import { tempDir } from "./processes.js";
+import { loadGeneratedHistory } from "./generated-history.js";
 
 const STORES = 12;
 
@@ -87,6 +84,29 @@ async function failAlways(db: Database, name: string, table: string, event: stri
 
 const everyOnce = (counts: Map<string, number>) => [...counts.values()].every((n) => n === 1);
 
+/**
+ * A train-all aborted with `reason` once `at` series are done: a shutdown (the run waits PENDING)
+ * or a cancel (it ends STOPPED) at a chosen point. Batches of `at` unless `opts` say otherwise.
+ */
+function trainAllAbortedAt(
+  db: Database,
+  pool: ModelPool,
+  at: number,
+  reason: typeof ABORT_SHUTDOWN | typeof ABORT_CANCELLED,
+  opts: Omit<TrainAllOptions, "signal" | "interrupted" | "onProgress"> = {},
+) {
+  const stop = new AbortController();
+  return trainAll(db, pool, {
+    batchSize: at,
+    ...opts,
+    signal: stop.signal,
+    interrupted: () => stop.signal.reason === ABORT_SHUTDOWN,
+    onProgress: (done) => {
+      if (done >= at) stop.abort(reason);
+    },
+  });
+}
+
 export function describeSharedTraining(name: string, openDb: () => Promise<Database>): void {
   describe(`a train-all shared and resumed, on ${name}`, () => {
     let db: Database;
@@ -95,15 +115,7 @@ export function describeSharedTraining(name: string, openDb: () => Promise<Datab
     beforeAll(async () => {
       db = await openDb();
       pool = createModelPool({ threads: 2 });
-      const files = await writeGeneratedData({
-        stores: STORES,
-        products: 1,
-        days: 160,
-        endDate: formatDay(todayDay() + 9),
-        seed: 23,
-        outDir: path.join(tempDir("train-share"), "data"),
-      });
-      await loadHistory(db, { csv: files.historyCsv, calendarCsv: files.calendarCsv, storesCsv: files.storesCsv });
+      await loadGeneratedHistory(db, { stores: STORES, seed: 23, tempPrefix: "train-share" });
     });
     afterAll(async () => {
       await pool?.close();
@@ -140,16 +152,7 @@ export function describeSharedTraining(name: string, openDb: () => Promise<Datab
     });
 
     it("interrupted by a shutdown, the run waits PENDING and resumes with the rest: every series once", async () => {
-      const stop = new AbortController();
-      const first = await trainAll(db, pool, {
-        worker: "replica-a#first",
-        batchSize: 3,
-        signal: stop.signal,
-        interrupted: () => stop.signal.reason === ABORT_SHUTDOWN,
-        onProgress: (done) => {
-          if (done >= 3) stop.abort(ABORT_SHUTDOWN);
-        },
-      });
+      const first = await trainAllAbortedAt(db, pool, 3, ABORT_SHUTDOWN, { worker: "replica-a#first" });
       expect(first.status).toBe("PENDING");
       expect(first.trained).toBeGreaterThanOrEqual(3);
       expect(first.trained).toBeLessThan(STORES);
@@ -173,16 +176,7 @@ export function describeSharedTraining(name: string, openDb: () => Promise<Datab
     });
 
     it("a resumed run finishes what a crashed worker left: an expired claim, a version without its forecast", async () => {
-      const stop = new AbortController();
-      const first = await trainAll(db, pool, {
-        worker: "crashed#1",
-        batchSize: 2,
-        signal: stop.signal,
-        interrupted: () => true,
-        onProgress: (done) => {
-          if (done >= 2) stop.abort(ABORT_SHUTDOWN);
-        },
-      });
+      const first = await trainAllAbortedAt(db, pool, 2, ABORT_SHUTDOWN, { worker: "crashed#1" });
       expect(first.status).toBe("PENDING");
       // A worker that died holding claims (its lease runs out: 1 ms here)...
       const held = await claimSeries(db, first.runId, "crashed#2", 2, 1);
@@ -219,15 +213,7 @@ export function describeSharedTraining(name: string, openDb: () => Promise<Datab
     });
 
     it("a cancelled run ends STOPPED; its helpers find nothing to claim", async () => {
-      const stop = new AbortController();
-      const result = await trainAll(db, pool, {
-        batchSize: 2,
-        signal: stop.signal,
-        interrupted: () => stop.signal.reason === ABORT_SHUTDOWN,
-        onProgress: (done) => {
-          if (done >= 2) stop.abort(ABORT_CANCELLED);
-        },
-      });
+      const result = await trainAllAbortedAt(db, pool, 2, ABORT_CANCELLED);
       expect(result.status).toBe("STOPPED");
       expect(result.trained).toBeLessThan(STORES);
       expect(await getRun(db, result.runId)).toMatchObject({ status: "STOPPED" });
@@ -315,16 +301,9 @@ export function describeSharedTraining(name: string, openDb: () => Promise<Datab
       const jobs = createInProcessQueue();
       const ctx = { db, log: pino({ level: "silent" }) } as Parameters<typeof resumeInterruptedRun>[0];
       const interrupt = async (jobId: string) => {
-        const stop = new AbortController();
-        const run = await trainAll(db, pool, {
+        const run = await trainAllAbortedAt(db, pool, 2, ABORT_SHUTDOWN, {
           jobId,
           worker: `replica-a#${jobId.slice(0, 8)}`,
-          batchSize: 2,
-          signal: stop.signal,
-          interrupted: () => true,
-          onProgress: (done) => {
-            if (done >= 2) stop.abort(ABORT_SHUTDOWN);
-          },
         });
         expect(run.status).toBe("PENDING");
         return run.runId;

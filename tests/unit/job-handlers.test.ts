@@ -1,18 +1,15 @@
-import path from "node:path";
 import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { writeGeneratedData } from "../../app/datagen.server.js";
 import { formatDay, todayDay } from "../../app/days.js";
 import { type Database, openDatabase } from "../../app/db.server.js";
 import { ValidationError } from "../../app/errors.js";
-import { loadHistory } from "../../app/history.server.js";
 import { jobHandlers, retryPipelineRun } from "../../app/jobs/handlers.server.js";
 import { createInProcessQueue } from "../../app/jobs/in-process.js";
 import type { JobEvent, JobInfo, JobQueue, JobStatus } from "../../app/jobs/port.js";
 import { createModelPool, type ModelPool } from "../../app/model-pool.server.js";
 import { getRun, listRuns, PipelineRun } from "../../app/pipeline-runs.server.js";
 import { NotFoundError, productionVersion } from "../../app/registry.server.js";
-import { tempDir } from "../support/processes.js";
+import { loadGeneratedHistory } from "../support/generated-history.js";
 import { waitFor } from "../support/stream-cases.js";
 
 const STORES = 3;
@@ -47,15 +44,7 @@ describe("job handlers on PGlite with real model threads", () => {
   beforeAll(async () => {
     db = await openDatabase({ pgliteDir: "memory://" });
     models = createModelPool({ threads: 2 });
-    const files = await writeGeneratedData({
-      stores: STORES,
-      products: 1,
-      days: 160,
-      endDate: formatDay(todayDay() + 9),
-      seed: 5,
-      outDir: path.join(tempDir("jobs"), "data"),
-    });
-    await loadHistory(db, { csv: files.historyCsv, calendarCsv: files.calendarCsv, storesCsv: files.storesCsv });
+    await loadGeneratedHistory(db, { stores: STORES, seed: 5, tempPrefix: "jobs" });
     queue = createInProcessQueue({ retryDelayScale: 0.001 });
     await queue.startWorkers(jobHandlers({ db, models, stream, config: { KAFKA_GROUP_ID: "storecast-ingest" }, log }));
   });
