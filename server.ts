@@ -6,24 +6,24 @@ import { pathToFileURL } from "node:url";
 import { createRequestHandler } from "@remix-run/express";
 import type { ServerBuild } from "@remix-run/node";
 import express from "express";
-import { MAX_BODY_BYTES } from "./app/api.server.js";
-import { ConfigError, loadConfig, runsStreamProducer } from "./app/config.server.js";
-import { DatabaseUnreachableError } from "./app/db.server.js";
+import { openJobQueue, QueueUnavailableError } from "./app/jobs/open.server.js";
+import { createModelPool } from "./app/model/pool.server.js";
+import { ConfigError, loadConfig, runsStreamProducer } from "./app/platform/config.server.js";
+import { DatabaseUnreachableError } from "./app/platform/db.server.js";
+import { createLogger } from "./app/platform/log.server.js";
+import { setMetricSources } from "./app/platform/metrics.server.js";
+import { MigrationError } from "./app/platform/migrate.server.js";
+import { MAX_BODY_BYTES } from "./app/server/api.server.js";
 import {
   httpMetricsMiddleware,
   labelRoute,
   metricsEndpoint,
   routePatterns,
   STATIC_ROUTE,
-} from "./app/http-metrics.server.js";
-import { jobHandlers } from "./app/jobs/handlers.server.js";
-import { openJobQueue, QueueUnavailableError } from "./app/jobs/open.js";
-import { createLogger } from "./app/log.server.js";
-import { setMetricSources } from "./app/metrics.server.js";
-import { MigrationError } from "./app/migrate.server.js";
-import { createModelPool } from "./app/model-pool.server.js";
-import { loadHistoryIfEmpty, openConfiguredDatabase } from "./app/startup.server.js";
-import { openSalesStream } from "./app/stream/open.js";
+} from "./app/server/http-metrics.server.js";
+import { jobHandlers } from "./app/server/job-handlers.server.js";
+import { loadHistoryIfEmpty, openConfiguredDatabase } from "./app/server/startup.server.js";
+import { openSalesStream } from "./app/stream/open.server.js";
 import { StreamUnavailableError } from "./app/stream/port.js";
 import { type BackgroundService, startWorkers } from "./workers/index.js";
 import { ingestConsumer } from "./workers/ingest-consumer.js";
@@ -86,7 +86,7 @@ async function main(): Promise<void> {
     next();
   });
   // JSON API bodies are at most 1 MB: a larger declared Content-Length is refused before it is read
-  // (app/api.server.ts also counts chunked bodies as they arrive).
+  // (app/server/api.server.ts also counts chunked bodies as they arrive).
   app.use("/api", (req, res, next) => {
     if (Number(req.headers["content-length"] ?? 0) <= MAX_BODY_BYTES) return next();
     req.resume(); // discard the body so the client reads the answer instead of a reset connection

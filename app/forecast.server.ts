@@ -1,9 +1,8 @@
 import { randomUUID } from "node:crypto";
 import { LRUCache } from "lru-cache";
 import { formatDay, parseDay } from "./days.js";
-import type { Database } from "./db.server.js";
 import { ValidationError } from "./errors.js";
-import { recordSeries, timeAdhocForecast } from "./metrics.server.js";
+import type { ModelPool } from "./model/pool.server.js";
 import {
   type ForecastPoint,
   type HistoryDay,
@@ -15,9 +14,10 @@ import {
   type StoredModel,
   type TrainResult,
   weekdayOpenShares,
-} from "./model.js";
-import type { ModelPool } from "./model-pool.server.js";
-import { PipelineRun, type RunKind } from "./pipeline-runs.server.js";
+} from "./model/prophet.server.js";
+import { PipelineRun, type RunKind } from "./pipelines/runs.server.js";
+import type { Database } from "./platform/db.server.js";
+import { recordSeries, timeAdhocForecast } from "./platform/metrics.server.js";
 import {
   AlreadyInRunError,
   listProductionVersions,
@@ -25,7 +25,7 @@ import {
   registerVersion,
   type VersionSummary,
   versionParams,
-} from "./registry.server.js";
+} from "./registry/versions.server.js";
 import type { StateHoliday } from "./rossmann.js";
 import {
   CLAIM_LEASE_MS,
@@ -41,7 +41,7 @@ import {
   type TrainedInRun,
   trainedInRun,
   workerName,
-} from "./train-claims.server.js";
+} from "./training/claims.server.js";
 
 /** The weekly forecast covers this many days after the newest sales day. */
 export const BATCH_HORIZON_DAYS = 7;

@@ -9,8 +9,8 @@ import { type ChartRow, chartRows, type ForecastSeries } from "./charts/forecast
 import { formatDay, todayDay } from "./days.js";
 import { ValidationError } from "./errors.js";
 import { adhocForecast, latestForecast, MAX_ADHOC_DAYS, validateRange } from "./forecast.server.js";
-import { NotFoundError } from "./registry.server.js";
-import { type ActualSale, recentSales, type StoreInfo, storeInfo } from "./ui-queries.server.js";
+import { NotFoundError } from "./registry/versions.server.js";
+import { type ActualSale, recentSales, type StoreInfo, storeInfo } from "./stores/queries.server.js";
 
 const MAX_INT32 = 2_147_483_647;
 const MAX_PRODUCT_LENGTH = 100;

@@ -16,9 +16,9 @@ import os from "node:os";
 import path from "node:path";
 import { Command } from "commander";
 import pg from "pg";
-import { STREAM_DAYS, writeGeneratedData } from "../app/datagen.server.js";
-import { type Database, openDatabase } from "../app/db.server.js";
-import { type LoadReport, loadHistory } from "../app/history.server.js";
+import { type Database, openDatabase } from "../app/platform/db.server.js";
+import { STREAM_DAYS, writeGeneratedData } from "../app/sales/generator.server.js";
+import { type LoadReport, loadHistory } from "../app/sales/history.server.js";
 import { withSearchPath } from "../tests/support/databases.js";
 import { integerOption } from "./cli-options.js";
 

@@ -8,12 +8,12 @@
  *
  * Exit code 1 on a start-up error (one line on stderr).
  */
-import { ConfigError, loadConfig } from "../app/config.server.js";
-import { DatabaseUnreachableError } from "../app/db.server.js";
-import { createLogger } from "../app/log.server.js";
-import { MigrationError } from "../app/migrate.server.js";
-import { openConfiguredDatabase } from "../app/startup.server.js";
-import { openSalesStream } from "../app/stream/open.js";
+import { ConfigError, loadConfig } from "../app/platform/config.server.js";
+import { DatabaseUnreachableError } from "../app/platform/db.server.js";
+import { createLogger } from "../app/platform/log.server.js";
+import { MigrationError } from "../app/platform/migrate.server.js";
+import { openConfiguredDatabase } from "../app/server/startup.server.js";
+import { openSalesStream } from "../app/stream/open.server.js";
 import { StreamUnavailableError } from "../app/stream/port.js";
 import { startWorkers } from "../workers/index.js";
 import { ingestConsumer } from "../workers/ingest-consumer.js";

@@ -8,8 +8,8 @@
 import { stat } from "node:fs/promises";
 import path from "node:path";
 import { Command, InvalidArgumentError } from "commander";
-import { OPTION_LIMITS, productName, writeGeneratedData } from "../app/datagen.server.js";
 import { parseDay } from "../app/days.js";
+import { OPTION_LIMITS, productName, writeGeneratedData } from "../app/sales/generator.server.js";
 import { integerOption } from "./cli-options.js";
 
 function date(value: string): string {

@@ -3,9 +3,9 @@
  * is unset, to the PGlite database in PGLITE_DIR, the same way the app does at start-up.
  * Exit code 0 when the database is up to date, 1 on any error (one line on stderr).
  */
-import { ConfigError, loadConfig } from "../app/config.server.js";
-import { type Database, DatabaseUnreachableError, openDatabase } from "../app/db.server.js";
-import { MigrationError } from "../app/migrate.server.js";
+import { ConfigError, loadConfig } from "../app/platform/config.server.js";
+import { type Database, DatabaseUnreachableError, openDatabase } from "../app/platform/db.server.js";
+import { MigrationError } from "../app/platform/migrate.server.js";
 
 const oneLine = (s: string) => s.replace(/\s*\n\s*/g, " ").trim();
 

@@ -19,16 +19,16 @@
 import { existsSync } from "node:fs";
 import { writeFile } from "node:fs/promises";
 import { Command, InvalidArgumentError } from "commander";
-import { ConfigError, loadConfig } from "../app/config.server.js";
 import { formatDay, todayDay } from "../app/days.js";
-import { DatabaseUnreachableError } from "../app/db.server.js";
-import { createLogger } from "../app/log.server.js";
-import { MigrationError } from "../app/migrate.server.js";
-import { loadHistoryIfEmpty, openConfiguredDatabase, writeConfiguredData } from "../app/startup.server.js";
-import { openSalesStream } from "../app/stream/open.js";
+import { ConfigError, loadConfig } from "../app/platform/config.server.js";
+import { DatabaseUnreachableError } from "../app/platform/db.server.js";
+import { createLogger } from "../app/platform/log.server.js";
+import { MigrationError } from "../app/platform/migrate.server.js";
+import { produceTodayRecords } from "../app/sales/producer.server.js";
+import { readStreamSource, StreamSourceError, streamSourceFile } from "../app/sales/stream-source.server.js";
+import { loadHistoryIfEmpty, openConfiguredDatabase, writeConfiguredData } from "../app/server/startup.server.js";
+import { openSalesStream } from "../app/stream/open.server.js";
 import { StreamUnavailableError } from "../app/stream/port.js";
-import { produceTodayRecords } from "../app/stream/producer.server.js";
-import { readStreamSource, StreamSourceError, streamSourceFile } from "../app/stream/source.server.js";
 import { integerOption } from "./cli-options.js";
 
 interface CliOptions {

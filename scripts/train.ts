@@ -8,14 +8,14 @@
  * 1 on an error, printed as one line.
  */
 import { Command, InvalidArgumentError, Option } from "commander";
-import { ConfigError, loadConfig } from "../app/config.server.js";
-import { DatabaseUnreachableError, openDatabase } from "../app/db.server.js";
 import { ValidationError } from "../app/errors.js";
 import { trainAll, trainOne } from "../app/forecast.server.js";
-import { MigrationError } from "../app/migrate.server.js";
-import type { ModelKind } from "../app/model.js";
-import { createModelPool } from "../app/model-pool.server.js";
-import { NotFoundError } from "../app/registry.server.js";
+import { createModelPool } from "../app/model/pool.server.js";
+import type { ModelKind } from "../app/model/prophet.server.js";
+import { ConfigError, loadConfig } from "../app/platform/config.server.js";
+import { DatabaseUnreachableError, openDatabase } from "../app/platform/db.server.js";
+import { MigrationError } from "../app/platform/migrate.server.js";
+import { NotFoundError } from "../app/registry/versions.server.js";
 import { DEFAULT_PRODUCT } from "../app/rossmann.js";
 
 const program = new Command()

@@ -1,6 +1,6 @@
 import type { Logger } from "pino";
-import type { Config } from "../app/config.server.js";
-import type { Database } from "../app/db.server.js";
+import type { Config } from "../app/platform/config.server.js";
+import type { Database } from "../app/platform/db.server.js";
 
 /** Something that runs in the background of the process and must stop cleanly. */
 export interface BackgroundService {

@@ -1,5 +1,5 @@
-import { ingestBatch, REJECT_CLASSES } from "../app/ingest.server.js";
-import { ingestMetrics } from "../app/metrics.server.js";
+import { ingestMetrics } from "../app/platform/metrics.server.js";
+import { ingestBatch, REJECT_CLASSES } from "../app/sales/ingest.server.js";
 import type { SalesStream, StreamConsumer } from "../app/stream/port.js";
 import type { BackgroundService, WorkerContext } from "./index.js";
 

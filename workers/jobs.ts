@@ -1,5 +1,5 @@
-import type { Config } from "../app/config.server.js";
 import type { JobHandlers, JobQueue, Schedule } from "../app/jobs/port.js";
+import type { Config } from "../app/platform/config.server.js";
 import type { BackgroundService, WorkerContext } from "./index.js";
 
 /**

@@ -1,6 +1,6 @@
+import { produceTodayRecords } from "../app/sales/producer.server.js";
+import { readStreamSource, StreamSourceError, streamSourceFile } from "../app/sales/stream-source.server.js";
 import type { SalesStream } from "../app/stream/port.js";
-import { produceTodayRecords } from "../app/stream/producer.server.js";
-import { readStreamSource, StreamSourceError, streamSourceFile } from "../app/stream/source.server.js";
 import type { BackgroundService, WorkerContext } from "./index.js";
 
 /**

@@ -1,6 +1,6 @@
 import { Link } from "@remix-run/react";
-import { formatDateTime, formatDuration, formatInteger, formatMetric } from "../display.js";
-import type { ModelCard as ModelCardRecord } from "../ui-queries.server.js";
+import type { ModelCard as ModelCardRecord } from "../stores/queries.server.js";
+import { formatDateTime, formatDuration, formatInteger, formatMetric } from "./display.js";
 import { Panel } from "./Panel.js";
 import { linkClass } from "./styles.js";
 

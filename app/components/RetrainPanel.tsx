@@ -5,7 +5,7 @@
  * line, and when the job ends the page's data is reloaded in place (new version on the chart).
  */
 import { useFetcher, useRevalidator } from "@remix-run/react";
-import { type JobSnapshot, useJobEvents } from "../job-events.js";
+import { type JobSnapshot, useJobEvents } from "./job-events.js";
 import { Panel } from "./Panel.js";
 
 export interface RetrainJobView {

@@ -1,14 +1,14 @@
 import { type LoaderFunctionArgs, type MetaFunction, redirect } from "@remix-run/node";
 import { Form, Link, useLoaderData } from "@remix-run/react";
+import { formatDateTime, formatDuration, formatInteger, formatMetric } from "../components/display.js";
 import { Field } from "../components/Field.js";
 import { Panel } from "../components/Panel.js";
 import { Stat } from "../components/Stat.js";
 import { linkClass } from "../components/styles.js";
 import { useAutoRevalidate } from "../components/useAutoRevalidate.js";
 import { formatDay, todayDay } from "../days.js";
-import { formatDateTime, formatDuration, formatInteger, formatMetric } from "../display.js";
-import { streamActivity } from "../stores.server.js";
-import { latestTrainingRun, overviewStats } from "../ui-queries.server.js";
+import { latestTrainingRun, overviewStats } from "../stores/queries.server.js";
+import { streamActivity } from "../stores/stream-activity.server.js";
 
 export const meta: MetaFunction = () => [{ title: "storecast: overview" }];
 

@@ -1,5 +1,5 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
-import { errorResponse } from "../api.server.js";
+import { errorResponse } from "../server/api.server.js";
 
 /** Any /api/* path no route claims: a JSON 404 (the HTML one is for pages). */
 function notFound({ request }: { request: Request }) {

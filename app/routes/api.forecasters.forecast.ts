@@ -1,4 +1,7 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
+import { formatDay } from "../days.js";
+import { adhocForecast } from "../forecast.server.js";
+import { NotFoundError } from "../registry/versions.server.js";
 import {
   allowMethods,
   api,
@@ -10,10 +13,7 @@ import {
   seedDateString,
   seedForecastBody,
   seedRange,
-} from "../api.server.js";
-import { formatDay } from "../days.js";
-import { adhocForecast } from "../forecast.server.js";
-import { NotFoundError } from "../registry.server.js";
+} from "../server/api.server.js";
 
 /**
  * Reference-compatible: POST /api/forecasters/forecast with a JSON list of

@@ -1,5 +1,5 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
-import { methodNotAllowed } from "../api.server.js";
+import { methodNotAllowed } from "../server/api.server.js";
 
 /** Reference-compatible: GET /api/forecasters/health. */
 export function loader({ context }: LoaderFunctionArgs) {

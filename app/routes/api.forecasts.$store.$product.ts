@@ -1,7 +1,15 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
-import { adhocForecastBody, allowMethods, api, assertSeries, notFound, readJson, seriesParams } from "../api.server.js";
 import { ValidationError } from "../errors.js";
 import { adhocForecast, latestForecast } from "../forecast.server.js";
+import {
+  adhocForecastBody,
+  allowMethods,
+  api,
+  assertSeries,
+  notFound,
+  readJson,
+  seriesParams,
+} from "../server/api.server.js";
 
 const points = (ps: { date: string; value: number; lower: number; upper: number }[]) =>
   ps.map((p) => ({ date: p.date, value: p.value, lower: p.lower, upper: p.upper }));

@@ -1,6 +1,6 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
-import { api, FINAL_STATUSES, getJobOr404, jobQueue, methodNotAllowed } from "../api.server.js";
 import type { JobEvent, JobInfo } from "../jobs/port.js";
+import { api, FINAL_STATUSES, getJobOr404, jobQueue, methodNotAllowed } from "../server/api.server.js";
 
 const HEARTBEAT_MS = 15_000;
 const STATUS_RANK: Record<string, number> = { PENDING: 0, RUNNING: 1, SUCCEEDED: 2, FAILED: 2, STOPPED: 2 };

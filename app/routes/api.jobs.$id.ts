@@ -1,6 +1,6 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
-import { ApiError, allowMethods, api, FINAL_STATUSES, getJobOr404, jobJson, jobQueue } from "../api.server.js";
 import { stopTrainRunsOfJob } from "../forecast.server.js";
+import { ApiError, allowMethods, api, FINAL_STATUSES, getJobOr404, jobJson, jobQueue } from "../server/api.server.js";
 
 /** GET /api/jobs/:id: a job's status, progress, result or error. */
 export function loader({ params, context }: LoaderFunctionArgs) {

@@ -1,5 +1,5 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
-import { api, jobJson, jobQueue, jobsQuery, methodNotAllowed, parseQuery } from "../api.server.js";
+import { api, jobJson, jobQueue, jobsQuery, methodNotAllowed, parseQuery } from "../server/api.server.js";
 
 /** GET /api/jobs?kind=&limit=: recent jobs, newest first. */
 export function loader({ request, context }: LoaderFunctionArgs) {

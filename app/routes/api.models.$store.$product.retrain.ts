@@ -7,8 +7,8 @@ import {
   jobQueue,
   methodNotAllowed,
   seriesParams,
-} from "../api.server.js";
-import { dedupeKeyOf } from "../jobs/handlers.server.js";
+} from "../server/api.server.js";
+import { dedupeKeyOf } from "../server/job-handlers.server.js";
 
 /**
  * POST /api/models/:store/:product/retrain: enqueues a `train-one` job (202). While one for the same

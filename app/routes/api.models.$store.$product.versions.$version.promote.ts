@@ -1,4 +1,5 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
+import { NotFoundError, promoteVersion } from "../registry/versions.server.js";
 import {
   allowMethods,
   api,
@@ -7,8 +8,7 @@ import {
   notFound,
   parsePositiveInt,
   seriesParams,
-} from "../api.server.js";
-import { NotFoundError, promoteVersion } from "../registry.server.js";
+} from "../server/api.server.js";
 
 /**
  * POST /api/models/:store/:product/versions/:version/promote: puts that version in production

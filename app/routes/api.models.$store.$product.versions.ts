@@ -1,6 +1,6 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
-import { api, assertSeries, methodNotAllowed, notFound, seriesParams } from "../api.server.js";
-import { listVersions } from "../registry.server.js";
+import { listVersions } from "../registry/versions.server.js";
+import { api, assertSeries, methodNotAllowed, notFound, seriesParams } from "../server/api.server.js";
 
 /** GET /api/models/:store/:product/versions: every version of the series' model, newest first. */
 export function loader({ params, context }: LoaderFunctionArgs) {

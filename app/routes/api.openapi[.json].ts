@@ -1,6 +1,6 @@
 import type { ActionFunctionArgs } from "@remix-run/node";
-import { methodNotAllowed } from "../api.server.js";
-import { openapiDocument } from "../openapi.js";
+import { methodNotAllowed } from "../server/api.server.js";
+import { openapiDocument } from "../server/openapi.server.js";
 
 /** GET /api/openapi.json: the OpenAPI 3.1 document of every API route. */
 export function loader() {

@@ -1,4 +1,6 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
+import { ValidationError } from "../errors.js";
+import { getRun } from "../pipelines/runs.server.js";
 import {
   ApiError,
   acceptedJob,
@@ -8,10 +10,8 @@ import {
   methodNotAllowed,
   notFound,
   parsePositiveInt,
-} from "../api.server.js";
-import { ValidationError } from "../errors.js";
-import { retryPipelineRun } from "../jobs/handlers.server.js";
-import { getRun } from "../pipeline-runs.server.js";
+} from "../server/api.server.js";
+import { retryPipelineRun } from "../server/job-handlers.server.js";
 
 /**
  * POST /api/pipeline-runs/:id/retry: runs a failed or stopped run again as a new job (202).

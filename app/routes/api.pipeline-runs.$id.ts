@@ -1,6 +1,6 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
-import { api, methodNotAllowed, notFound, parsePositiveInt } from "../api.server.js";
-import { getRun } from "../pipeline-runs.server.js";
+import { getRun } from "../pipelines/runs.server.js";
+import { api, methodNotAllowed, notFound, parsePositiveInt } from "../server/api.server.js";
 
 /** GET /api/pipeline-runs/:id: one run with its steps, counts, progress and error. */
 export function loader({ params, context }: LoaderFunctionArgs) {

@@ -1,6 +1,6 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
-import { api, methodNotAllowed, parseQuery, runsQuery } from "../api.server.js";
-import { listRuns } from "../pipeline-runs.server.js";
+import { listRuns } from "../pipelines/runs.server.js";
+import { api, methodNotAllowed, parseQuery, runsQuery } from "../server/api.server.js";
 
 /** GET /api/pipeline-runs?kind=&limit=: pipeline runs, newest first. */
 export function loader({ request, context }: LoaderFunctionArgs) {

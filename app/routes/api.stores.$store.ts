@@ -1,5 +1,5 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
-import { api, methodNotAllowed, notFound, parseStore } from "../api.server.js";
+import { api, methodNotAllowed, notFound, parseStore } from "../server/api.server.js";
 
 /** GET /api/stores/:store: the store, each product's history summary and production model. */
 export function loader({ params, context }: LoaderFunctionArgs) {

@@ -1,5 +1,5 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
-import { api, methodNotAllowed, parseQuery, storesQuery } from "../api.server.js";
+import { api, methodNotAllowed, parseQuery, storesQuery } from "../server/api.server.js";
 
 /** The sales rows of the stores the filter matches: $1 a store-number prefix, $2 a store type (each null for any). */
 const MATCHING_SALES = `FROM rossman_sales r LEFT JOIN stores st ON st.store = r.store

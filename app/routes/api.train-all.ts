@@ -1,5 +1,5 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
-import { acceptedJob, allowMethods, api, jobQueue, methodNotAllowed } from "../api.server.js";
+import { acceptedJob, allowMethods, api, jobQueue, methodNotAllowed } from "../server/api.server.js";
 
 /** POST /api/train-all: enqueues a `train-all` job (202); one already pending or running is returned instead. */
 export function action({ request, context }: ActionFunctionArgs) {

@@ -8,8 +8,8 @@ import {
   parseProduct,
   parseStore,
   readBodyText,
-} from "../api.server.js";
-import { dedupeKeyOf } from "../jobs/handlers.server.js";
+} from "../server/api.server.js";
+import { dedupeKeyOf } from "../server/job-handlers.server.js";
 
 /** Reference-compatible: POST /api/trainers/{store_id}/{product_name}/train retrains one series. */
 export function action({ request, params, context }: ActionFunctionArgs) {

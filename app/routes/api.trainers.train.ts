@@ -1,5 +1,5 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
-import { allowMethods, api, jobQueue, methodNotAllowed, readBodyText } from "../api.server.js";
+import { allowMethods, api, jobQueue, methodNotAllowed, readBodyText } from "../server/api.server.js";
 
 /** Reference-compatible: POST /api/trainers/train retrains every series (a train-all job). */
 export function action({ request, context }: ActionFunctionArgs) {

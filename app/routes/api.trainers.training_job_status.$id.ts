@@ -1,5 +1,5 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
-import { api, getJobOr404, jobQueue, methodNotAllowed } from "../api.server.js";
+import { api, getJobOr404, jobQueue, methodNotAllowed } from "../server/api.server.js";
 
 /**
  * Reference-compatible: GET /api/trainers/training_job_status/{id} answers

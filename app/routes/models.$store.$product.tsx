@@ -1,14 +1,14 @@
 import { type ActionFunctionArgs, data, type LoaderFunctionArgs, type MetaFunction, redirect } from "@remix-run/node";
 import { Form, Link, useActionData, useLoaderData, useNavigate, useNavigation } from "@remix-run/react";
 import { useEffect, useRef } from "react";
-import { parseProduct, parseStore } from "../api.server.js";
 import { Badge } from "../components/Badge.js";
+import { formatDateTime, formatDuration, formatInteger, formatMetric } from "../components/display.js";
 import { linkClass } from "../components/styles.js";
 import { TableFrame, TableHead } from "../components/Table.js";
-import { formatDateTime, formatDuration, formatInteger, formatMetric } from "../display.js";
 import { assertSeriesExists } from "../forecast.server.js";
 import { readForm } from "../forms.server.js";
-import { listVersions, NotFoundError, promoteVersion } from "../registry.server.js";
+import { listVersions, NotFoundError, promoteVersion } from "../registry/versions.server.js";
+import { parseProduct, parseStore } from "../server/api.server.js";
 import { notFoundPage } from "../store-page.server.js";
 
 export const meta: MetaFunction<typeof loader> = ({ params }) => [

@@ -1,13 +1,13 @@
 import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { Form, Link, useLoaderData, useNavigation } from "@remix-run/react";
+import { formatDateTime, formatInteger, formatMetric } from "../components/display.js";
 import { Field } from "../components/Field.js";
 import { inputClass, linkClass } from "../components/styles.js";
 import { TableFrame, TableHead } from "../components/Table.js";
 import { useSynced } from "../components/useSynced.js";
-import { formatDateTime, formatInteger, formatMetric } from "../display.js";
-import { listRuns } from "../pipeline-runs.server.js";
-import { countProductionVersions, listProductionVersions } from "../registry.server.js";
-import { parsePage } from "../store-list.js";
+import { listRuns } from "../pipelines/runs.server.js";
+import { countProductionVersions, listProductionVersions } from "../registry/versions.server.js";
+import { parsePage } from "../stores/list-params.js";
 
 export const meta: MetaFunction = () => [{ title: "storecast: models" }];
 

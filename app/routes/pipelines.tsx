@@ -2,19 +2,19 @@ import { type ActionFunctionArgs, data, type LoaderFunctionArgs, type MetaFuncti
 import { Form, Link, useActionData, useLoaderData, useLocation, useNavigation, useRevalidator } from "@remix-run/react";
 import { runDurationSpec } from "../charts/pipelines.js";
 import { Badge, type BadgeTone } from "../components/Badge.js";
+import { describeCounts, formatDateTime, formatDuration, formatInteger, runFailures } from "../components/display.js";
 import { Field } from "../components/Field.js";
+import { FINAL_JOB_STATUSES, type JobSnapshot, useJobEvents } from "../components/job-events.js";
 import { Panel } from "../components/Panel.js";
 import { inputClass, linkClass } from "../components/styles.js";
 import { TableFrame, TableHead } from "../components/Table.js";
 import { useAutoRevalidate } from "../components/useAutoRevalidate.js";
 import { useSynced } from "../components/useSynced.js";
 import { VegaChart } from "../components/VegaChart.js";
-import { describeCounts, formatDateTime, formatDuration, formatInteger, runFailures } from "../display.js";
 import { jobOrNull, readForm } from "../forms.server.js";
-import { FINAL_JOB_STATUSES, type JobSnapshot, useJobEvents } from "../job-events.js";
 import type { JobInfo, JobQueue } from "../jobs/port.js";
-import { countRuns, listRuns, type PipelineRunRecord } from "../pipeline-runs.server.js";
-import { parsePage } from "../store-list.js";
+import { countRuns, listRuns, type PipelineRunRecord } from "../pipelines/runs.server.js";
+import { parsePage } from "../stores/list-params.js";
 
 export const meta: MetaFunction = () => [{ title: "storecast: pipelines" }];
 

@@ -1,5 +1,5 @@
 import type { LoaderFunctionArgs } from "@remix-run/node";
-import { checkReadiness } from "../readiness.server.js";
+import { checkReadiness } from "../server/readiness.server.js";
 
 /**
  * Readiness: the database answers with every migration applied; Redis and Kafka answer when

@@ -9,9 +9,9 @@ import { RetrainPanel } from "../components/RetrainPanel.js";
 import { linkClass } from "../components/styles.js";
 import { useSynced } from "../components/useSynced.js";
 import { jobOrNull, readForm } from "../forms.server.js";
-import { dedupeKeyOf } from "../jobs/handlers.server.js";
+import { dedupeKeyOf } from "../server/job-handlers.server.js";
 import { adhocFromSearch, selectSeries, seriesChartData } from "../store-page.server.js";
-import { modelCard, retrainJob } from "../ui-queries.server.js";
+import { modelCard, retrainJob } from "../stores/queries.server.js";
 
 export const meta: MetaFunction<typeof loader> = ({ data: d }) => [
   { title: d ? `storecast: store ${d.store} ${d.product}` : "storecast: store" },

@@ -1,5 +1,5 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
-import { methodNotAllowed } from "../api.server.js";
+import { methodNotAllowed } from "../server/api.server.js";
 import { adhocFromSearch, selectSeries, seriesChartData, seriesCsv } from "../store-page.server.js";
 
 /**

@@ -1,10 +1,10 @@
 import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { Form, Link, useLoaderData, useNavigate, useNavigation } from "@remix-run/react";
 import { type FormEvent, useEffect, useRef } from "react";
+import { formatInteger, formatMetric } from "../components/display.js";
 import { Field } from "../components/Field.js";
 import { inputClass, linkClass } from "../components/styles.js";
 import { useSynced } from "../components/useSynced.js";
-import { formatInteger, formatMetric } from "../display.js";
 import {
   DEFAULT_DIR,
   parseStoreListParams,
@@ -13,8 +13,8 @@ import {
   STORE_TYPES,
   type StoreSort,
   storeListHref,
-} from "../store-list.js";
-import { listStoresPage } from "../ui-queries.server.js";
+} from "../stores/list-params.js";
+import { listStoresPage } from "../stores/queries.server.js";
 
 export const meta: MetaFunction = () => [{ title: "storecast: stores" }];
 

@@ -5,7 +5,7 @@
  *
  * Delivery is at least once: a consumer commits a batch's offsets only after its handler resolved,
  * so a crash between the handler's database commit and the offset commit delivers the batch again.
- * The handler's effect must therefore be idempotent (ingest.server.ts upserts).
+ * The handler's effect must therefore be idempotent (app/sales/ingest.server.ts upserts).
  */
 
 export interface StreamMessage {

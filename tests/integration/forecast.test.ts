@@ -1,5 +1,5 @@
 import { afterAll, beforeAll } from "vitest";
-import { openDatabase } from "../../app/db.server.js";
+import { openDatabase } from "../../app/platform/db.server.js";
 import { createScratchDatabase, DEFAULT_TEST_DATABASE_URL } from "../support/databases.js";
 import { describeForecasting } from "../support/forecast-cases.js";
 

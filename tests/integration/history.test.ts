@@ -1,7 +1,7 @@
 import { rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { openDatabase } from "../../app/db.server.js";
+import { openDatabase } from "../../app/platform/db.server.js";
 import { createScratchDatabase, DEFAULT_TEST_DATABASE_URL } from "../support/databases.js";
 import { describeHistoryLoader, HEADER, row, runCli, salesCount, TODAY } from "../support/history-cases.js";
 import { tempDir } from "../support/processes.js";

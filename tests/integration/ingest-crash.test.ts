@@ -8,9 +8,9 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { formatDay, todayDay } from "../../app/days.js";
-import { type Database, openDatabase } from "../../app/db.server.js";
-import { storedPayload } from "../../app/ingest.server.js";
-import { KafkaStream } from "../../app/stream/kafka.js";
+import { type Database, openDatabase } from "../../app/platform/db.server.js";
+import { storedPayload } from "../../app/sales/ingest.server.js";
+import { KafkaStream } from "../../app/stream/kafka.server.js";
 import type { OutgoingMessage } from "../../app/stream/port.js";
 import { createScratchDatabase, DEFAULT_TEST_DATABASE_URL } from "../support/databases.js";
 import { type SpawnedProcess, spawnScript } from "../support/processes.js";

@@ -1,10 +1,10 @@
 import { Queue } from "bullmq";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type Database, openDatabase } from "../../app/db.server.js";
-import { createBullmqQueue } from "../../app/jobs/bullmq.js";
+import { createBullmqQueue } from "../../app/jobs/bullmq.server.js";
 import type { JobEvent, JobQueue } from "../../app/jobs/port.js";
-import { getRun } from "../../app/pipeline-runs.server.js";
-import { productionVersion } from "../../app/registry.server.js";
+import { getRun } from "../../app/pipelines/runs.server.js";
+import { type Database, openDatabase } from "../../app/platform/db.server.js";
+import { productionVersion } from "../../app/registry/versions.server.js";
 import { createScratchDatabase, DEFAULT_TEST_DATABASE_URL } from "../support/databases.js";
 import { type RunningServer, startServer, tempDir } from "../support/processes.js";
 import { uniqueName, waitFor } from "../support/stream-cases.js";

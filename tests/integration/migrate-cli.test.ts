@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { openDatabase } from "../../app/db.server.js";
+import { openDatabase } from "../../app/platform/db.server.js";
 import { createScratchDatabase, DEFAULT_TEST_DATABASE_URL } from "../support/databases.js";
 import { runScript, type ScriptRun } from "../support/processes.js";
 import { migrationFiles } from "../support/schema-match.js";

@@ -6,7 +6,7 @@
 import { existsSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type Database, openDatabase } from "../../app/db.server.js";
+import { type Database, openDatabase } from "../../app/platform/db.server.js";
 import { createScratchDatabase, DEFAULT_TEST_DATABASE_URL } from "../support/databases.js";
 import { runScript, tempDir } from "../support/processes.js";
 import { uniqueName } from "../support/stream-cases.js";

@@ -4,9 +4,9 @@ import path from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
-import { type Database, openDatabase } from "../../app/db.server.js";
-import { registrySummary } from "../../app/metrics.server.js";
-import { registerVersion } from "../../app/registry.server.js";
+import { type Database, openDatabase } from "../../app/platform/db.server.js";
+import { registrySummary } from "../../app/platform/metrics.server.js";
+import { registerVersion } from "../../app/registry/versions.server.js";
 import { createScratchDatabase } from "../support/databases.js";
 import {
   opsTools,

@@ -1,6 +1,6 @@
 import { Queue } from "bullmq";
 import { describe, it } from "vitest";
-import { createBullmqQueue } from "../../app/jobs/bullmq.js";
+import { createBullmqQueue } from "../../app/jobs/bullmq.server.js";
 import { describeQueueContract } from "../support/queue-cases.js";
 
 // BullMQ on the Redis that scripts/start-redis.sh starts: export "$(bash scripts/start-redis.sh | tail -n 1)".

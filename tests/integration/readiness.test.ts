@@ -3,10 +3,10 @@
  * connection that is gone make /readyz's checks fail (bounded in time), naming what failed.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type Database, openDatabase } from "../../app/db.server.js";
-import { createBullmqQueue } from "../../app/jobs/bullmq.js";
-import { checkReadiness } from "../../app/readiness.server.js";
-import { KafkaStream } from "../../app/stream/kafka.js";
+import { createBullmqQueue } from "../../app/jobs/bullmq.server.js";
+import { type Database, openDatabase } from "../../app/platform/db.server.js";
+import { checkReadiness } from "../../app/server/readiness.server.js";
+import { KafkaStream } from "../../app/stream/kafka.server.js";
 import { createScratchDatabase, DEFAULT_TEST_DATABASE_URL } from "../support/databases.js";
 import { freePort } from "../support/processes.js";
 import { uniqueName } from "../support/stream-cases.js";

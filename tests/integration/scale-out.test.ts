@@ -7,8 +7,8 @@
 import { Queue } from "bullmq";
 import kafkajs from "kafkajs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type Database, openDatabase } from "../../app/db.server.js";
-import { KafkaStream } from "../../app/stream/kafka.js";
+import { type Database, openDatabase } from "../../app/platform/db.server.js";
+import { KafkaStream } from "../../app/stream/kafka.server.js";
 import { createScratchDatabase, DEFAULT_TEST_DATABASE_URL } from "../support/databases.js";
 import { type RunningServer, startServer, tempDir } from "../support/processes.js";
 import { record, uniqueName, waitFor } from "../support/stream-cases.js";

@@ -1,4 +1,4 @@
-import { openDatabase } from "../../app/db.server.js";
+import { openDatabase } from "../../app/platform/db.server.js";
 import { createScratchDatabase, DEFAULT_TEST_DATABASE_URL } from "../support/databases.js";
 import { schemaMatchSuite } from "../support/schema-match.js";
 

@@ -9,11 +9,11 @@
 import { Queue } from "bullmq";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { formatDay, todayDay } from "../../app/days.js";
-import { type Database, openDatabase } from "../../app/db.server.js";
-import { createBullmqQueue } from "../../app/jobs/bullmq.js";
+import { createBullmqQueue } from "../../app/jobs/bullmq.server.js";
 import type { JobQueue } from "../../app/jobs/port.js";
-import { getRun } from "../../app/pipeline-runs.server.js";
-import { KafkaStream } from "../../app/stream/kafka.js";
+import { getRun } from "../../app/pipelines/runs.server.js";
+import { type Database, openDatabase } from "../../app/platform/db.server.js";
+import { KafkaStream } from "../../app/stream/kafka.server.js";
 import type { OutgoingMessage } from "../../app/stream/port.js";
 import { createScratchDatabase, DEFAULT_TEST_DATABASE_URL } from "../support/databases.js";
 import { type RunningServer, startServer, tempDir } from "../support/processes.js";

@@ -6,10 +6,10 @@
 import { rmSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { writeGeneratedData } from "../../app/datagen.server.js";
-import { type Database, openDatabase } from "../../app/db.server.js";
-import { dailyIngestionRun, ingestBatch } from "../../app/ingest.server.js";
-import { KafkaStream } from "../../app/stream/kafka.js";
+import { type Database, openDatabase } from "../../app/platform/db.server.js";
+import { writeGeneratedData } from "../../app/sales/generator.server.js";
+import { dailyIngestionRun, ingestBatch } from "../../app/sales/ingest.server.js";
+import { KafkaStream } from "../../app/stream/kafka.server.js";
 import { createScratchDatabase, DEFAULT_TEST_DATABASE_URL } from "../support/databases.js";
 import { runScript, startServer, tempDir } from "../support/processes.js";
 import {

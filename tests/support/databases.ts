@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { openDatabase } from "../../app/db.server.js";
+import { openDatabase } from "../../app/platform/db.server.js";
 
 /** What scripts/start-postgres.sh creates; the integration suite uses DATABASE_URL when set. */
 export const DEFAULT_TEST_DATABASE_URL = "postgresql://storecast:storecast@127.0.0.1:5432/storecast_test";

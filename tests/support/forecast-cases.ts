@@ -4,19 +4,19 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { formatDay, isoWeekday, parseDay, todayDay } from "../../app/days.js";
-import type { Database } from "../../app/db.server.js";
 import { ValidationError } from "../../app/errors.js";
 import { adhocForecast, batchForecast, latestForecast, trainAll, trainOne } from "../../app/forecast.server.js";
-import { type PlanDay, predict, type StoredModel } from "../../app/model.js";
-import { createModelPool, type ModelPool } from "../../app/model-pool.server.js";
-import { getRun } from "../../app/pipeline-runs.server.js";
+import { createModelPool, type ModelPool } from "../../app/model/pool.server.js";
+import { type PlanDay, predict, type StoredModel } from "../../app/model/prophet.server.js";
+import { getRun } from "../../app/pipelines/runs.server.js";
+import type { Database } from "../../app/platform/db.server.js";
 import {
   getVersion,
   listVersions,
   NotFoundError,
   productionVersion,
   promoteVersion,
-} from "../../app/registry.server.js";
+} from "../../app/registry/versions.server.js";
 import { loadGeneratedHistory } from "./generated-history.js";
 
 const STORES = 5;

@@ -5,9 +5,14 @@
 import { rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import type { Database } from "../../app/db.server.js";
-import { HistoryLoadError, historyIsEmpty, type LoadHistoryOptions, loadHistory } from "../../app/history.server.js";
+import type { Database } from "../../app/platform/db.server.js";
 import { type CalendarRow, isoDayOfWeek, type SalesRow } from "../../app/rossmann.js";
+import {
+  HistoryLoadError,
+  historyIsEmpty,
+  type LoadHistoryOptions,
+  loadHistory,
+} from "../../app/sales/history.server.js";
 import { runScript, type ScriptRun, tempDir } from "./processes.js";
 
 export const HEADER = "Store,DayOfWeek,Date,Sales,Customers,Open,Promo,StateHoliday,SchoolHoliday";

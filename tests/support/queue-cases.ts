@@ -14,8 +14,8 @@ import {
   type JobQueue,
   type JobStatus,
 } from "../../app/jobs/port.js";
-import type { RetryOverrides } from "../../app/jobs/retries.js";
-import { NotFoundError } from "../../app/registry.server.js";
+import type { RetryOverrides } from "../../app/jobs/retries.server.js";
+import { NotFoundError } from "../../app/registry/versions.server.js";
 import { uniqueName, waitFor } from "./stream-cases.js";
 
 export interface QueueTestOptions extends RetryOverrides {

@@ -4,7 +4,7 @@
  * PGlite has one connection and proves the registry neither deadlocks nor times out queueing.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import type { Database } from "../../app/db.server.js";
+import type { Database } from "../../app/platform/db.server.js";
 import {
   AlreadyInRunError,
   type CvMetricsInput,
@@ -20,7 +20,7 @@ import {
   registerVersion,
   storePrefixRanges,
   type VersionSummary,
-} from "../../app/registry.server.js";
+} from "../../app/registry/versions.server.js";
 
 export const CV: CvMetricsInput = {
   folds: [

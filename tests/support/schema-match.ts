@@ -11,8 +11,8 @@ import { readdir, readFile } from "node:fs/promises";
 import { createRequire } from "node:module";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Database } from "../../app/db.server.js";
-import type { MigrateResult, SqlSession } from "../../app/migrate.server.js";
+import type { Database } from "../../app/platform/db.server.js";
+import type { MigrateResult, SqlSession } from "../../app/platform/migrate.server.js";
 
 export const ROOT = path.resolve(import.meta.dirname, "../..");
 export const SCHEMA_PATH = path.join(ROOT, "prisma/schema.prisma");

@@ -7,8 +7,9 @@ import { randomBytes } from "node:crypto";
 import kafkajs from "kafkajs";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { formatDay, todayDay } from "../../app/days.js";
-import type { Database } from "../../app/db.server.js";
-import { ingestBatch } from "../../app/ingest.server.js";
+import type { Database } from "../../app/platform/db.server.js";
+import { ingestBatch } from "../../app/sales/ingest.server.js";
+import type { SalesRecord } from "../../app/sales/stream-records.js";
 import {
   type BatchHandler,
   type ConsumerOptions,
@@ -17,7 +18,6 @@ import {
   type SalesStream,
   type StreamBatch,
 } from "../../app/stream/port.js";
-import type { SalesRecord } from "../../app/stream/records.js";
 
 /** The reference system's record: these fields, in this order (its consumers read them so). */
 export const REFERENCE_RECORD_FIELDS = [

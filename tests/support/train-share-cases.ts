@@ -1,6 +1,6 @@
 /**
  * Contract suite for a train-all shared between workers and resumed after an interruption
- * (app/train-claims.server.ts, trainAll and trainRunSeries): the same cases on in-memory PGlite
+ * (app/training/claims.server.ts, trainAll and trainRunSeries): the same cases on in-memory PGlite
  * (unit) and on Postgres (integration). Real model threads, real data; "exactly once" is read
  * from the registry (one version per series carrying the run's id).
  */
@@ -8,15 +8,15 @@ import type { AppLoadContext } from "@remix-run/node";
 import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { formatDay, todayDay } from "../../app/days.js";
-import type { Database } from "../../app/db.server.js";
 import { type TrainAllOptions, trainAll, trainRunSeries, unfinishedTrainRuns } from "../../app/forecast.server.js";
-import { createInProcessQueue } from "../../app/jobs/in-process.js";
+import { createInProcessQueue } from "../../app/jobs/in-process.server.js";
 import { ABORT_CANCELLED, ABORT_SHUTDOWN } from "../../app/jobs/port.js";
-import { createModelPool, type ModelPool } from "../../app/model-pool.server.js";
-import { getRun } from "../../app/pipeline-runs.server.js";
-import { registerVersion } from "../../app/registry.server.js";
+import { createModelPool, type ModelPool } from "../../app/model/pool.server.js";
+import { getRun } from "../../app/pipelines/runs.server.js";
+import type { Database } from "../../app/platform/db.server.js";
+import { registerVersion } from "../../app/registry/versions.server.js";
 import { action as jobAction } from "../../app/routes/api.jobs.$id.js";
-import { claimSeries, planSeries, releaseClaims, summarizeRun } from "../../app/train-claims.server.js";
+import { claimSeries, planSeries, releaseClaims, summarizeRun } from "../../app/training/claims.server.js";
 import { resumeInterruptedRun } from "../../workers/initial-training.js";
 import { loadGeneratedHistory } from "./generated-history.js";
 

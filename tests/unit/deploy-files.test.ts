@@ -9,7 +9,7 @@ import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { parse, parseAllDocuments } from "yaml";
-import { loadConfig } from "../../app/config.server.js";
+import { loadConfig } from "../../app/platform/config.server.js";
 import { ROOT } from "../support/processes.js";
 
 const read = (file: string) => readFileSync(path.join(ROOT, file), "utf8");

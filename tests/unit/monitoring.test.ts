@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
-import { registry } from "../../app/metrics.server.js";
+import { registry } from "../../app/platform/metrics.server.js";
 import { ROOT } from "../support/processes.js";
 
 // The Grafana provisioning and dashboard that docker-compose mounts, checked without Grafana (no

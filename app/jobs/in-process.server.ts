@@ -1,0 +1,293 @@
+/**
+ * The in-process job queue (embedded mode, no REDIS_URL): the JobQueue contract in memory.
+ * Jobs run in this process with `concurrency` at a time, retry with the JOB_RETRIES backoff on
+ * timers, cancel through AbortController, and schedules fire from cron-parser's next UTC tick.
+ * What it gives up against BullMQ: jobs, schedules and history live only as long as the process
+ * (a restart forgets them; a job running at shutdown is stopped, not handed to another replica),
+ * and there is one replica by definition.
+ */
+import { randomUUID } from "node:crypto";
+import { EventEmitter } from "node:events";
+import { CronExpressionParser } from "cron-parser";
+import type {
+  EnqueueOptions,
+  JobContext,
+  JobDataByKind,
+  JobEvent,
+  JobHandlers,
+  JobInfo,
+  JobKind,
+  JobQueue,
+  QueueDepth,
+  Schedule,
+} from "./port.js";
+import { ABORT_CANCELLED, ABORT_SHUTDOWN, handlersSettle } from "./port.js";
+import { isPermanentFailure, type RetryOverrides, retryDelay, retryPolicy } from "./retries.server.js";
+
+export interface InProcessQueueOptions extends RetryOverrides {
+  /** Default for startWorkers() without a concurrency (default 1). */
+  concurrency?: number;
+  /** Finished jobs kept for get()/list(), oldest forgotten first (default 1,000). */
+  keepFinished?: number;
+  /** After close()'s timeout, how long aborted handlers get to return (default 5 s). */
+  abortGraceMs?: number;
+  /** Called when a scheduled tick cannot enqueue (never throws into a timer). */
+  onError?: (err: unknown, what: string) => void;
+}
+
+interface Entry {
+  info: JobInfo;
+  dedupeKey?: string;
+  controller?: AbortController;
+  retryTimer?: NodeJS.Timeout;
+  cancelled: boolean;
+  /** Settles when the current attempt's handler returns (for close). */
+  running?: Promise<void>;
+}
+
+/** setTimeout's limit: longer waits re-arm. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/** The next tick of a cron expression after `from` (UTC); five fields, or six with seconds first. */
+export function nextCronTick(cron: string, from: Date = new Date()): Date {
+  return CronExpressionParser.parse(cron, { currentDate: from, tz: "UTC" }).next().toDate();
+}
+
+const jsonValue = (v: unknown): unknown => (v === undefined ? null : JSON.parse(JSON.stringify(v)));
+const snapshot = (info: JobInfo): JobInfo => ({ ...info, progress: info.progress && { ...info.progress } });
+
+export function createInProcessQueue(opts: InProcessQueueOptions = {}): JobQueue {
+  const jobs = new Map<string, Entry>();
+  const ready: string[] = [];
+  const dedupe = new Map<string, string>();
+  const events = new EventEmitter();
+  events.setMaxListeners(0);
+  const schedules = new Map<string, NodeJS.Timeout>();
+  const keepFinished = opts.keepFinished ?? 1000;
+  const finishedOrder: string[] = [];
+  let handlers: JobHandlers | undefined;
+  let concurrency = opts.concurrency ?? 1;
+  let active = 0;
+  let closing: Promise<void> | undefined;
+
+  const emit = (entry: Entry) => {
+    const { id, status, progress, error, result } = entry.info;
+    const event: JobEvent = { id, status, progress: progress && { ...progress }, error };
+    if (status === "SUCCEEDED") event.result = result;
+    events.emit(id, event);
+  };
+
+  const finish = (entry: Entry, status: "SUCCEEDED" | "FAILED" | "STOPPED") => {
+    entry.info.status = status;
+    entry.info.finishedAt = new Date();
+    entry.controller = undefined;
+    if (entry.dedupeKey && dedupe.get(entry.dedupeKey) === entry.info.id) dedupe.delete(entry.dedupeKey);
+    finishedOrder.push(entry.info.id);
+    while (finishedOrder.length > keepFinished) jobs.delete(finishedOrder.shift()!);
+    emit(entry);
+  };
+
+  const pump = () => {
+    while (!closing && handlers && active < concurrency && ready.length > 0) {
+      const entry = jobs.get(ready.shift()!);
+      if (entry?.info.status === "PENDING" && !entry.cancelled) run(entry, handlers);
+    }
+  };
+
+  const run = (entry: Entry, hs: JobHandlers) => {
+    const info = entry.info;
+    const controller = new AbortController();
+    entry.controller = controller;
+    info.status = "RUNNING";
+    info.attempts++;
+    info.startedAt ??= new Date();
+    active++;
+    emit(entry);
+    const ctx: JobContext = {
+      id: info.id,
+      attempt: info.attempts,
+      signal: controller.signal,
+      progress(done, total) {
+        if (info.status !== "RUNNING" || entry.controller !== controller) return;
+        info.progress = { done, total };
+        emit(entry);
+      },
+    };
+    const handler = hs[info.kind] as (data: unknown, ctx: JobContext) => Promise<unknown>;
+    entry.running = Promise.resolve()
+      .then(() => handler(info.data, ctx))
+      .then(
+        (result) => {
+          if (controller.signal.aborted) return finish(entry, "STOPPED");
+          info.result = jsonValue(result);
+          info.error = null;
+          finish(entry, "SUCCEEDED");
+        },
+        (err: unknown) => {
+          info.error = err instanceof Error ? err.message : String(err);
+          if (controller.signal.aborted) return finish(entry, "STOPPED");
+          const policy = retryPolicy(info.kind, opts);
+          if (info.attempts >= policy.attempts || closing || isPermanentFailure(err)) return finish(entry, "FAILED");
+          info.status = "PENDING";
+          entry.controller = undefined;
+          emit(entry);
+          entry.retryTimer = setTimeout(
+            () => {
+              entry.retryTimer = undefined;
+              ready.push(info.id);
+              pump();
+            },
+            retryDelay(policy, info.attempts),
+          );
+          entry.retryTimer.unref();
+        },
+      )
+      .finally(() => {
+        active--;
+        entry.running = undefined;
+        pump();
+      });
+  };
+
+  const arm = (s: Schedule) => {
+    const wait = nextCronTick(s.cron).getTime() - Date.now();
+    const timer = setTimeout(
+      () => {
+        if (schedules.get(s.name) !== timer || closing) return;
+        if (wait <= MAX_TIMER_MS) {
+          queue.enqueue(s.kind, s.data as never).catch((err: unknown) => opts.onError?.(err, `schedule ${s.name}`));
+        }
+        arm(s);
+      },
+      Math.min(Math.max(wait, 0), MAX_TIMER_MS),
+    );
+    timer.unref();
+    schedules.set(s.name, timer);
+  };
+
+  const queue: JobQueue = {
+    kind: "in-process",
+
+    async enqueue<K extends JobKind>(kind: K, data: JobDataByKind[K], enqueueOpts: EnqueueOptions = {}) {
+      if (closing) throw new Error("the job queue is closed");
+      const key = enqueueOpts.dedupeKey;
+      const existing = key === undefined ? undefined : dedupe.get(key);
+      if (existing && jobs.get(existing)) return { id: existing, deduplicated: true };
+      const id = randomUUID();
+      const info: JobInfo = {
+        id,
+        kind,
+        data: jsonValue(data) as JobDataByKind[K],
+        status: "PENDING",
+        progress: null,
+        result: null,
+        error: null,
+        attempts: 0,
+        createdAt: new Date(),
+        startedAt: null,
+        finishedAt: null,
+      };
+      jobs.set(id, { info, dedupeKey: key, cancelled: false });
+      if (key !== undefined) dedupe.set(key, id);
+      ready.push(id);
+      queueMicrotask(pump);
+      return { id, deduplicated: false };
+    },
+
+    async get(id) {
+      const entry = jobs.get(id);
+      return entry ? snapshot(entry.info) : null;
+    },
+
+    async findActive(dedupeKey) {
+      const id = dedupe.get(dedupeKey);
+      const entry = id === undefined ? undefined : jobs.get(id);
+      const active = entry && (entry.info.status === "PENDING" || entry.info.status === "RUNNING");
+      return active ? snapshot(entry.info) : null;
+    },
+
+    async list(listOpts = {}) {
+      const out: JobInfo[] = [];
+      const limit = listOpts.limit ?? 50;
+      for (const entry of [...jobs.values()].reverse()) {
+        if (out.length >= limit) break;
+        if (listOpts.kind === undefined || entry.info.kind === listOpts.kind) out.push(snapshot(entry.info));
+      }
+      return out.sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime());
+    },
+
+    async ping() {
+      if (closing) throw new Error("the job queue is closed");
+    },
+
+    async depth() {
+      const depth: QueueDepth = { waiting: 0, delayed: 0, running: 0 };
+      for (const entry of jobs.values()) {
+        if (entry.info.status === "RUNNING") depth.running++;
+        else if (entry.info.status === "PENDING" && !entry.cancelled) {
+          if (entry.retryTimer) depth.delayed++;
+          else depth.waiting++;
+        }
+      }
+      return depth;
+    },
+
+    async cancel(id) {
+      const entry = jobs.get(id);
+      if (!entry) return false;
+      if (entry.info.status === "PENDING") {
+        entry.cancelled = true;
+        if (entry.retryTimer) clearTimeout(entry.retryTimer);
+        entry.retryTimer = undefined;
+        const at = ready.indexOf(id);
+        if (at >= 0) ready.splice(at, 1);
+        finish(entry, "STOPPED");
+        return true;
+      }
+      if (entry.info.status === "RUNNING") {
+        entry.cancelled = true;
+        entry.controller?.abort(ABORT_CANCELLED);
+        return true;
+      }
+      return false;
+    },
+
+    subscribe(id, listener) {
+      events.on(id, listener);
+      return () => events.off(id, listener);
+    },
+
+    async startWorkers(hs, workerOpts = {}) {
+      handlers = hs;
+      concurrency = Math.max(1, workerOpts.concurrency ?? concurrency);
+      pump();
+    },
+
+    async schedule(list) {
+      for (const s of list) nextCronTick(s.cron); // throws on a malformed expression, before anything changes
+      for (const s of list) {
+        const old = schedules.get(s.name);
+        if (old) clearTimeout(old);
+        arm(s);
+      }
+    },
+
+    close(timeoutMs = 10_000) {
+      closing ??= (async () => {
+        for (const timer of schedules.values()) clearTimeout(timer);
+        schedules.clear();
+        for (const entry of jobs.values()) {
+          if (entry.retryTimer) clearTimeout(entry.retryTimer);
+        }
+        const inFlight = () => [...jobs.values()].flatMap((e) => (e.running ? [e.running] : []));
+        const settled = (ms: number) => handlersSettle(inFlight(), ms);
+        if (await settled(timeoutMs)) return;
+        // Past the timeout: nothing can take the jobs over in-process, so they are stopped.
+        for (const entry of jobs.values()) entry.controller?.abort(ABORT_SHUTDOWN);
+        await settled(opts.abortGraceMs ?? 5_000);
+      })();
+      return closing;
+    },
+  };
+  return queue;
+}

@@ -1,0 +1,59 @@
+import type { Logger } from "pino";
+import type { Config } from "../platform/config.server.js";
+import { createBullmqQueue } from "./bullmq.server.js";
+import { createInProcessQueue } from "./in-process.server.js";
+import type { JobQueue } from "./port.js";
+
+/** Thrown when REDIS_URL is set but Redis cannot be reached; one line, no stack. */
+export class QueueUnavailableError extends Error {
+  override name = "QueueUnavailableError";
+}
+
+/** How long start-up waits for Redis before giving up (exit code 1). */
+const CONNECT_TIMEOUT_MS = 10_000;
+
+/** The job queue: BullMQ on Redis with REDIS_URL, in-process otherwise. */
+export async function openJobQueue(
+  config: Pick<Config, "REDIS_URL" | "JOB_QUEUE" | "JOB_CONCURRENCY">,
+  log: Logger,
+): Promise<JobQueue> {
+  if (!config.REDIS_URL) {
+    log.info({ queue: "in-process", concurrency: config.JOB_CONCURRENCY }, "job queue ready");
+    return createInProcessQueue({
+      concurrency: config.JOB_CONCURRENCY,
+      onError: (err, what) => log.error({ err }, `job queue: ${what} failed`),
+    });
+  }
+  const url = new URL(config.REDIS_URL);
+  const where = `${url.hostname}:${url.port || 6379}`;
+  let timer: NodeJS.Timeout | undefined;
+  const opening = createBullmqQueue({
+    url: config.REDIS_URL,
+    queueName: config.JOB_QUEUE,
+    concurrency: config.JOB_CONCURRENCY,
+    log,
+  });
+  try {
+    const queue = await Promise.race([
+      opening,
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(
+          () => reject(new QueueUnavailableError(`cannot reach Redis at ${where} within ${CONNECT_TIMEOUT_MS} ms`)),
+          CONNECT_TIMEOUT_MS,
+        );
+      }),
+    ]);
+    log.info(
+      { queue: "bullmq", name: config.JOB_QUEUE, redis: where, concurrency: config.JOB_CONCURRENCY },
+      "job queue ready",
+    );
+    return queue;
+  } catch (err) {
+    // A late connection is closed rather than left dangling.
+    void opening.then((q) => q.close(0)).catch(() => {});
+    if (err instanceof QueueUnavailableError) throw err;
+    throw new QueueUnavailableError(`cannot reach Redis at ${where}: ${(err as Error).message}`);
+  } finally {
+    clearTimeout(timer);
+  }
+}

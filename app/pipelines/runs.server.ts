@@ -1,0 +1,187 @@
+import type { Prisma } from "../generated/prisma/client.js";
+import type { Database } from "../platform/db.server.js";
+import { pipelineMetrics } from "../platform/metrics.server.js";
+
+export const RUN_STATUSES = ["PENDING", "RUNNING", "SUCCEEDED", "FAILED", "STOPPED"] as const;
+export type RunStatus = (typeof RUN_STATUSES)[number];
+
+export type RunKind = "train-all" | "train-weekly" | "retrain" | "batch-forecast" | "ingest-daily" | "history-load";
+
+export interface RunStep {
+  name: string;
+  startedAt: string;
+  ms: number;
+}
+
+export interface PipelineRunRecord {
+  id: number;
+  kind: string;
+  status: RunStatus;
+  params: unknown;
+  counts: Record<string, unknown> | null;
+  steps: RunStep[];
+  progressDone: number;
+  progressTotal: number;
+  error: string | null;
+  jobId: string | null;
+  createdAt: Date;
+  startedAt: Date | null;
+  finishedAt: Date | null;
+  durationMs: number | null;
+}
+
+const json = (v: unknown) => v as Prisma.InputJsonValue;
+
+/**
+ * One run of a pipeline, recorded as it goes: steps with timings, a progress figure a UI can
+ * poll, counts and the error at the end. Progress writes are throttled: a train-all reports
+ * thousands of steps and the database should not feel each one.
+ */
+export class PipelineRun {
+  readonly steps: RunStep[] = [];
+  private lastProgressWrite = 0;
+  private progressWrite: Promise<unknown> = Promise.resolve();
+  private readonly startedMs = Date.now();
+
+  private constructor(
+    private readonly db: Database,
+    readonly id: number,
+    readonly kind: RunKind,
+  ) {}
+
+  static async start(
+    db: Database,
+    kind: RunKind,
+    opts: { params?: unknown; jobId?: string } = {},
+  ): Promise<PipelineRun> {
+    const row = await db.prisma.pipelineRun.create({
+      data: {
+        kind,
+        status: "RUNNING",
+        params: opts.params === undefined ? undefined : json(opts.params),
+        job_id: opts.jobId ?? null,
+        started_at: new Date(),
+      },
+      select: { id: true },
+    });
+    return new PipelineRun(db, row.id, kind);
+  }
+
+  /**
+   * Takes a run over again: one that was interrupted (PENDING) or whose worker died (RUNNING). It is
+   * RUNNING again, under `jobId`, with its earlier steps kept. Null when it does not exist or ended.
+   */
+  static async resume(
+    db: Database,
+    id: number,
+    opts: { jobId?: string } = {},
+  ): Promise<{ run: PipelineRun; params: unknown } | null> {
+    const row = await db.prisma.pipelineRun.findUnique({ where: { id } });
+    if (!row || (row.status !== "PENDING" && row.status !== "RUNNING")) return null;
+    await db.prisma.pipelineRun.update({
+      where: { id },
+      data: { status: "RUNNING", error: null, job_id: opts.jobId ?? row.job_id },
+    });
+    const run = new PipelineRun(db, id, row.kind as RunKind);
+    run.steps.push(...((row.steps as RunStep[] | null) ?? []));
+    return { run, params: row.params };
+  }
+
+  /** Interrupted (the process is stopping): PENDING until a worker resumes it, with its counts so far. */
+  async suspend(result: { counts?: unknown; reason: string }) {
+    await this.progressWrite;
+    await this.db.prisma.pipelineRun.update({
+      where: { id: this.id },
+      data: {
+        status: "PENDING",
+        counts: result.counts === undefined ? undefined : json(result.counts),
+        error: result.reason,
+        steps: json(this.steps),
+      },
+    });
+  }
+
+  /** Times `fn` as a named step of this run. */
+  async step<T>(name: string, fn: () => Promise<T>): Promise<T> {
+    const startedAt = new Date();
+    try {
+      return await fn();
+    } finally {
+      this.steps.push({ name, startedAt: startedAt.toISOString(), ms: Date.now() - startedAt.getTime() });
+    }
+  }
+
+  /** Records progress at most every `everyMs` (always the first and the last figure). */
+  progress(done: number, total: number, everyMs = 500): Promise<unknown> {
+    const now = Date.now();
+    if (done !== 0 && done !== total && now - this.lastProgressWrite < everyMs) return this.progressWrite;
+    this.lastProgressWrite = now;
+    this.progressWrite = this.progressWrite.then(() =>
+      this.db.prisma.pipelineRun.update({
+        where: { id: this.id },
+        data: { progress_done: done, progress_total: total },
+      }),
+    );
+    return this.progressWrite;
+  }
+
+  async finish(status: Exclude<RunStatus, "PENDING" | "RUNNING">, result: { counts?: unknown; error?: string } = {}) {
+    await this.progressWrite;
+    await this.db.prisma.pipelineRun.update({
+      where: { id: this.id },
+      data: {
+        status,
+        counts: result.counts === undefined ? undefined : json(result.counts),
+        error: result.error ?? null,
+        steps: json(this.steps),
+        finished_at: new Date(),
+      },
+    });
+    pipelineMetrics.runSeconds.observe({ kind: this.kind, status }, (Date.now() - this.startedMs) / 1000);
+  }
+}
+
+type RunRow = Prisma.PipelineRunGetPayload<object>;
+
+function toRecord(r: RunRow): PipelineRunRecord {
+  return {
+    id: r.id,
+    kind: r.kind,
+    status: r.status as RunStatus,
+    params: r.params,
+    counts: (r.counts as Record<string, unknown> | null) ?? null,
+    steps: (r.steps as RunStep[] | null) ?? [],
+    progressDone: r.progress_done,
+    progressTotal: r.progress_total,
+    error: r.error,
+    jobId: r.job_id,
+    createdAt: r.created_at,
+    startedAt: r.started_at,
+    finishedAt: r.finished_at,
+    durationMs: r.started_at && r.finished_at ? r.finished_at.getTime() - r.started_at.getTime() : null,
+  };
+}
+
+export async function getRun(db: Database, id: number): Promise<PipelineRunRecord | null> {
+  const row = await db.prisma.pipelineRun.findUnique({ where: { id } });
+  return row ? toRecord(row) : null;
+}
+
+/** Runs newest first, optionally of one kind; `offset` pages back. */
+export async function listRuns(
+  db: Database,
+  opts: { kind?: string; limit?: number; offset?: number } = {},
+): Promise<PipelineRunRecord[]> {
+  const rows = await db.prisma.pipelineRun.findMany({
+    where: opts.kind ? { kind: opts.kind } : undefined,
+    orderBy: { id: "desc" },
+    take: opts.limit ?? 50,
+    skip: opts.offset ?? 0,
+  });
+  return rows.map(toRecord);
+}
+
+/** How many runs there are (of one kind), for paging listRuns. */
+export async function countRuns(db: Database, opts: { kind?: string } = {}): Promise<number> {
+  return db.prisma.pipelineRun.count({ where: opts.kind ? { kind: opts.kind } : undefined });
+}

@@ -1,0 +1,319 @@
+/**
+ * Stream ingestion: validates a batch of sales records from the stream and writes it in one
+ * transaction: valid records upserted into `rossman_sales` (unique per store, product and date; the
+ * newest write wins), their stores into `stores`, invalid records into `stream_rejects` with the raw
+ * payload, the reason and where they were read. The caller commits the stream offsets afterwards,
+ * so a crash in between redelivers the batch, and redelivery is harmless: sales are upserts and
+ * rejects are unique on (topic, partition, offset).
+ *
+ * Payloads are stored as text when they are UTF-8 without NUL characters (Postgres text cannot hold
+ * NUL); anything else is stored as `base64:` followed by the bytes in base64 (the reason then says
+ * why). A message without a value (a tombstone) is stored as the empty string.
+ */
+import { isUtf8 } from "node:buffer";
+import { z } from "zod";
+import { formatDay, isoWeekday, parseDay, todayDay } from "../days.js";
+import { PipelineRun } from "../pipelines/runs.server.js";
+import type { Database } from "../platform/db.server.js";
+import { formatIssues, rossmannFields, type SalesRow, showValue } from "../rossmann.js";
+import type { SalesStream, StreamBatch } from "../stream/port.js";
+import { intArray, SALES_UPSERT, STORES_ENSURE, textArray } from "./upsert.server.js";
+
+/** Why a record was rejected, coarsely: the label of the rejected-records counter. */
+export const REJECT_CLASSES = [
+  "empty",
+  "not_utf8",
+  "not_json",
+  "not_object",
+  "missing_field",
+  "invalid_field",
+] as const;
+export type RejectClass = (typeof REJECT_CLASSES)[number];
+
+/** A valid stream record, as written to rossman_sales; `day` is days since 1970-01-01. */
+export type IngestRow = Omit<SalesRow, "date"> & { day: number };
+
+export type ParsedRecord = { ok: true; row: IngestRow } | { ok: false; reason: string; class: RejectClass };
+
+/**
+ * One stream record (the reference system's JSON shape). The rules are the shared Rossmann field
+ * rules; `dayofweek` is not read: it is recomputed from the date, as the history loader does.
+ * Unknown fields are ignored.
+ */
+export const streamRecord = z.object({
+  store: rossmannFields.store,
+  date: rossmannFields.date,
+  sales: rossmannFields.sales,
+  customers: rossmannFields.customers,
+  open: rossmannFields.open,
+  promo: rossmannFields.promo,
+  stateholiday: rossmannFields.stateholiday,
+  schoolholiday: rossmannFields.schoolholiday,
+  // Postgres text cannot store NUL: such a name would fail the whole batch's transaction.
+  productname: rossmannFields.productname.refine((v) => !v.includes("\u0000"), {
+    error: "must not contain a NUL character",
+  }),
+});
+const STREAM_RECORD = z.compile(streamRecord);
+
+/** Reasons are short; JSON.parse quotes part of the input, so cap them. */
+const MAX_REASON = 500;
+const clean = (s: string) =>
+  (s.length > MAX_REASON ? `${s.slice(0, MAX_REASON)}...` : s).replaceAll("\u0000", "\\u0000");
+
+function kindOf(value: unknown): string {
+  if (value === null) return "null";
+  if (Array.isArray(value)) return "an array";
+  if (typeof value === "number") return `a number (${value})`;
+  if (typeof value === "string") return `a string (${showValue(value)})`;
+  if (typeof value === "boolean") return `a boolean (${value})`;
+  return typeof value;
+}
+
+/**
+ * Validates one message value. `today` is a day number: a record may be dated at most one day after
+ * it (a store in a time zone ahead of UTC may already be in tomorrow).
+ */
+export function parseStreamRecord(value: Buffer | null, today: number): ParsedRecord {
+  if (value === null || value.length === 0) return { ok: false, reason: "empty message: no value", class: "empty" };
+  if (!isUtf8(value)) return { ok: false, reason: "not UTF-8 text", class: "not_utf8" };
+  let json: unknown;
+  try {
+    json = JSON.parse(value.toString("utf8"));
+  } catch (err) {
+    return { ok: false, reason: clean(`not JSON: ${(err as Error).message}`), class: "not_json" };
+  }
+  if (json === null || typeof json !== "object" || Array.isArray(json)) {
+    return { ok: false, reason: `expected a JSON object, got ${kindOf(json)}`, class: "not_object" };
+  }
+  const parsed = STREAM_RECORD.safeParse(json);
+  if (!parsed.success) {
+    const missing = parsed.error.issues.every((i) => i.message === "missing");
+    return { ok: false, reason: clean(formatIssues(parsed.error)), class: missing ? "missing_field" : "invalid_field" };
+  }
+  const r = parsed.data;
+  if (r.date > today + 1) {
+    return {
+      ok: false,
+      reason: `date: more than one day in the future, got "${formatDay(r.date)}" (today is ${formatDay(today)})`,
+      class: "invalid_field",
+    };
+  }
+  return {
+    ok: true,
+    row: {
+      store: r.store,
+      productname: r.productname,
+      day: r.date,
+      dayofweek: isoWeekday(r.date),
+      sales: r.sales,
+      customers: r.customers,
+      open: r.open,
+      promo: r.promo,
+      stateholiday: r.stateholiday,
+      schoolholiday: r.schoolholiday,
+    },
+  };
+}
+
+/** The payload as stored in stream_rejects.payload (see the module comment). */
+export function storedPayload(value: Buffer | null): string {
+  if (value === null) return "";
+  if (isUtf8(value)) {
+    const text = value.toString("utf8");
+    if (!text.includes("\u0000")) return text;
+  }
+  return `base64:${value.toString("base64")}`;
+}
+
+export interface IngestResult {
+  /** Valid records in the batch (each upserted; a key repeated in the batch is written once, the last wins). */
+  ingested: number;
+  /** Invalid records, each written to stream_rejects (once, however often it is delivered). */
+  rejected: number;
+  /** Rows upserted: distinct (store, product, date) among the valid records. */
+  written: number;
+  /** Of `written`, rows already stored with the same values (a redelivery, a duplicate record). */
+  unchanged: number;
+  rejectedBy: Partial<Record<RejectClass, number>>;
+}
+
+const REJECTS_INSERT = `INSERT INTO stream_rejects (payload, reason, topic, partition, "offset")
+  SELECT u.payload, u.reason, $3::varchar, $4::int, u.off FROM unnest($1::text[], $2::text[], $5::varchar[]) AS u(payload, reason, off)
+  ON CONFLICT (topic, partition, "offset") DO NOTHING`;
+
+/** Every element quoted, so commas, braces, spaces and the word NULL are safe. */
+
+/** Interactive-transaction limits: a batch is at most a few thousand rows, but PGlite serialises writers. */
+const TX = { timeout: 60_000, maxWait: 60_000 };
+
+/**
+ * Validates and writes one batch in a single transaction; resolves once it is committed, after which
+ * the caller may commit the batch's offsets. Invalid records never throw: only a database failure does
+ * (then nothing of the batch is written, and the batch should be delivered again).
+ */
+export async function ingestBatch(
+  db: Database,
+  batch: StreamBatch,
+  opts: { now?: number } = {},
+): Promise<IngestResult> {
+  const today = todayDay(opts.now ?? Date.now());
+  const byKey = new Map<string, IngestRow>();
+  const rejectPayloads: string[] = [];
+  const rejectReasons: string[] = [];
+  const rejectOffsets: string[] = [];
+  const rejectedBy: Partial<Record<RejectClass, number>> = {};
+  let ingested = 0;
+  for (const m of batch.messages) {
+    const r = parseStreamRecord(m.value, today);
+    if (r.ok) {
+      ingested++;
+      const key = `${r.row.store}\u0001${r.row.day}\u0001${r.row.productname}`;
+      // Re-inserting moves the key last: the map keeps the batch's newest record per key.
+      byKey.delete(key);
+      byKey.set(key, r.row);
+    } else {
+      rejectPayloads.push(storedPayload(m.value));
+      rejectReasons.push(r.reason);
+      rejectOffsets.push(m.offset);
+      rejectedBy[r.class] = (rejectedBy[r.class] ?? 0) + 1;
+    }
+  }
+  // Rows in key order: concurrent batches (other partitions, other replicas) lock rows in one order.
+  const rows = [...byKey.values()].sort(
+    (a, b) =>
+      a.store - b.store ||
+      (a.productname < b.productname ? -1 : a.productname > b.productname ? 1 : 0) ||
+      a.day - b.day,
+  );
+  let unchanged = 0;
+  if (rows.length > 0 || rejectPayloads.length > 0) {
+    await db.prisma.$transaction(async (tx) => {
+      if (rows.length > 0) {
+        const stores = [...new Set(rows.map((r) => r.store))];
+        await tx.$executeRawUnsafe(STORES_ENSURE, intArray(stores));
+        const col = (f: (r: IngestRow) => number) => intArray(rows.map(f));
+        const affected = await tx.$executeRawUnsafe(
+          SALES_UPSERT,
+          col((r) => r.store),
+          textArray(rows.map((r) => r.productname)),
+          col((r) => r.day),
+          col((r) => r.dayofweek),
+          col((r) => r.sales),
+          col((r) => r.customers),
+          col((r) => r.open),
+          col((r) => r.promo),
+          `{${rows.map((r) => r.stateholiday).join(",")}}`,
+          col((r) => r.schoolholiday),
+        );
+        unchanged = rows.length - affected;
+      }
+      if (rejectPayloads.length > 0) {
+        await tx.$executeRawUnsafe(
+          REJECTS_INSERT,
+          textArray(rejectPayloads),
+          textArray(rejectReasons),
+          batch.topic,
+          batch.partition,
+          textArray(rejectOffsets),
+        );
+      }
+    }, TX);
+  }
+  return { ingested, rejected: rejectPayloads.length, written: rows.length, unchanged, rejectedBy };
+}
+
+// ---------------------------------------------------------------------------------------------------
+// The daily ingestion run.
+
+export interface DailyIngestionReport {
+  runId: number;
+  status: "SUCCEEDED" | "FAILED";
+  /** YYYY-MM-DD (UTC). */
+  day: string;
+  /** Rows in rossman_sales dated `day` (the stream's records carry the day they were sent). */
+  ingested: number;
+  /** Records rejected during `day` (UTC), by the time they were received. */
+  rejected: number;
+  /** Known stores (the stores table) with no row dated `day`. */
+  storesWithoutRecord: number;
+  /** The first of them, in store order (at most 50). */
+  storesWithoutRecordSample: number[];
+  stores: number;
+  /** Messages not yet committed by the consumer group; null when the stream could not say. */
+  consumerLag: number | null;
+  error?: string;
+}
+
+/**
+ * Records an `ingest-daily` pipeline run: what the stream brought for one day (default today, UTC):
+ * rows ingested, rejects, stores with no record, and the consumer group's lag. The run fails (and
+ * says why) when the lag cannot be read, with the database counts still recorded.
+ */
+export async function dailyIngestionRun(
+  db: Database,
+  stream: Pick<SalesStream, "lag" | "topic">,
+  opts: { day?: string; groupId?: string } = {},
+): Promise<DailyIngestionReport> {
+  const dayNumber = opts.day === undefined ? todayDay() : parseDay(opts.day);
+  if (dayNumber === undefined) throw new RangeError(`day: expected YYYY-MM-DD, got ${showValue(opts.day)}`);
+  const day = formatDay(dayNumber);
+  const groupId = opts.groupId ?? "storecast-ingest";
+  const run = await PipelineRun.start(db, "ingest-daily", { params: { day, topic: stream.topic, groupId } });
+  const report: DailyIngestionReport = {
+    runId: run.id,
+    status: "SUCCEEDED",
+    day,
+    ingested: 0,
+    rejected: 0,
+    storesWithoutRecord: 0,
+    storesWithoutRecordSample: [],
+    stores: 0,
+    consumerLag: null,
+  };
+  const counts = () => {
+    const { runId: _r, status: _s, error: _e, ...rest } = report;
+    return rest;
+  };
+  try {
+    await run.step("count-ingested", async () => {
+      const [r] = await db.sql.query<{ n: number }>(
+        "SELECT count(*)::int AS n FROM rossman_sales WHERE date = DATE '1970-01-01' + $1::int",
+        [dayNumber],
+      );
+      report.ingested = r?.n ?? 0;
+    });
+    await run.step("count-rejects", async () => {
+      const [r] = await db.sql.query<{ n: number }>(
+        `SELECT count(*)::int AS n FROM stream_rejects
+          WHERE received_at >= (DATE '1970-01-01' + $1::int)::timestamp AT TIME ZONE 'UTC'
+            AND received_at < (DATE '1970-01-01' + $1::int + 1)::timestamp AT TIME ZONE 'UTC'`,
+        [dayNumber],
+      );
+      report.rejected = r?.n ?? 0;
+    });
+    await run.step("stores-without-record", async () => {
+      const rows = await db.sql.query<{ store: number; missing: boolean }>(
+        `SELECT s.store, NOT EXISTS (
+                  SELECT 1 FROM rossman_sales r WHERE r.store = s.store AND r.date = DATE '1970-01-01' + $1::int
+                ) AS missing
+           FROM stores s ORDER BY s.store`,
+        [dayNumber],
+      );
+      report.stores = rows.length;
+      const missing = rows.filter((r) => r.missing).map((r) => r.store);
+      report.storesWithoutRecord = missing.length;
+      report.storesWithoutRecordSample = missing.slice(0, 50);
+    });
+    await run.step("consumer-lag", async () => {
+      report.consumerLag = await stream.lag(groupId);
+    });
+  } catch (err) {
+    report.status = "FAILED";
+    report.error = err instanceof Error ? err.message : String(err);
+    await run.finish("FAILED", { counts: counts(), error: report.error });
+    return report;
+  }
+  await run.finish("SUCCEEDED", { counts: counts() });
+  return report;
+}

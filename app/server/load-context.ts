@@ -1,0 +1,24 @@
+import type { JobQueue } from "../jobs/port.js";
+import type { ModelPool } from "../model/pool.server.js";
+import type { Config } from "../platform/config.server.js";
+import type { Database } from "../platform/db.server.js";
+import type { SalesStream } from "../stream/port.js";
+
+/** What the server entry hands every loader and action (see server.ts). */
+export interface StorecastContext {
+  config: Config;
+  db: Database;
+  /** The model threads: fitting and predicting never run on the request thread. */
+  models: ModelPool;
+  /** Background jobs (train-one, train-all, batch-forecast, ingest-daily): BullMQ with REDIS_URL, in-process otherwise. */
+  jobs: JobQueue;
+  startedAt: Date;
+  /** The sales stream (Kafka or in-process); readiness checks the brokers through it. */
+  stream?: Pick<SalesStream, "kind" | "lag">;
+  /** True once SIGTERM/SIGINT arrived: /readyz answers 503 while the process drains. */
+  shuttingDown?: () => boolean;
+}
+
+declare module "@remix-run/node" {
+  interface AppLoadContext extends StorecastContext {}
+}

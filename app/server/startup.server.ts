@@ -1,0 +1,77 @@
+import path from "node:path";
+import type { Logger } from "pino";
+import { formatDay, todayDay } from "../days.js";
+import type { Config } from "../platform/config.server.js";
+import { type Database, openDatabase } from "../platform/db.server.js";
+import { STREAM_DAYS, writeGeneratedData } from "../sales/generator.server.js";
+import { historyIsEmpty, type LoadReport, loadHistory } from "../sales/history.server.js";
+
+/** Opens (and migrates) the configured database: Postgres with DATABASE_URL, PGlite otherwise. */
+export function openConfiguredDatabase(config: Config): Promise<Database> {
+  return openDatabase({
+    databaseUrl: config.DATABASE_URL,
+    pgliteDir: config.PGLITE_DIR,
+    connectTimeoutMs: config.DB_CONNECT_TIMEOUT_MS,
+  });
+}
+
+/**
+ * Writes the generated data set the configuration describes (GENERATE_*) to $DATA_DIR/generated:
+ * the history, the stream's newest days, the calendar and the stores. Deterministic for a day.
+ */
+export function writeConfiguredData(config: Config) {
+  return writeGeneratedData({
+    stores: config.GENERATE_STORES,
+    products: config.GENERATE_PRODUCTS,
+    days: config.GENERATE_DAYS,
+    // The newest STREAM_DAYS are held out for the live stream; ending them in the future puts
+    // the history's last day at yesterday, so the loader shifts nothing and weekdays stay real.
+    endDate: formatDay(todayDay() + STREAM_DAYS - 1),
+    seed: config.GENERATE_SEED,
+    outDir: path.resolve(config.DATA_DIR, "generated"),
+  });
+}
+
+/**
+ * First start on an empty database: load the user's history file if configured, otherwise
+ * generate the deterministic data set and load that, so the system is useful at once.
+ * Returns null when there was history already (or auto-loading is off).
+ */
+export async function loadHistoryIfEmpty(db: Database, config: Config, log: Logger): Promise<LoadReport | null> {
+  if (!config.AUTO_LOAD_HISTORY || !(await historyIsEmpty(db))) return null;
+  let files: { csv: string; calendarCsv?: string; storesCsv?: string };
+  if (config.HISTORY_CSV) {
+    files = { csv: config.HISTORY_CSV, calendarCsv: config.CALENDAR_CSV, storesCsv: config.STORES_CSV };
+  } else {
+    log.info(
+      { stores: config.GENERATE_STORES, products: config.GENERATE_PRODUCTS, days: config.GENERATE_DAYS },
+      "empty database: generating Rossmann-format history",
+    );
+    const generated = await writeConfiguredData(config);
+    files = { csv: generated.historyCsv, calendarCsv: generated.calendarCsv, storesCsv: generated.storesCsv };
+  }
+  log.info({ csv: files.csv }, "loading history");
+  let lastLogged = 0;
+  const report = await loadHistory(db, {
+    ...files,
+    onProgress: ({ stage, done, total }) => {
+      const now = Date.now();
+      if (now - lastLogged < 2000) return;
+      lastLogged = now;
+      log.info({ stage, done, total }, "loading history");
+    },
+  });
+  log.info(
+    {
+      rowsLoaded: report.rowsLoaded,
+      rowsSkipped: report.rowsSkipped,
+      stores: report.stores,
+      from: report.from,
+      to: report.to,
+      seconds: report.seconds,
+    },
+    "history loaded",
+  );
+  for (const bad of report.badRows.slice(0, 20)) log.warn({ line: bad.line, reason: bad.reason }, "skipped CSV row");
+  return report;
+}

@@ -1,0 +1,56 @@
+import { describe, expect, it } from "vitest";
+import { currentSnapshot, type JobSnapshot } from "../../../app/components/job-events.js";
+import { jobOrNull, readForm } from "../../../app/forms.server.js";
+
+const snap = (id: string, status: JobSnapshot["status"], done: number): JobSnapshot => ({
+  id,
+  status,
+  progress: { done, total: 10 },
+  error: null,
+});
+
+describe("the live job shown on a page", () => {
+  it("prefers the stream while it lives, and the polled loader once the stream is lost", () => {
+    const streamed = snap("j1", "RUNNING", 5);
+    const polled = snap("j1", "SUCCEEDED", 10);
+    expect(currentSnapshot("j1", streamed, polled, false)).toBe(streamed);
+    // A dropped stream must not freeze the page at its last event.
+    expect(currentSnapshot("j1", streamed, polled, true)).toBe(polled);
+    expect(currentSnapshot("j1", streamed, null, true)).toBe(streamed);
+    // An event of another job never shows.
+    expect(currentSnapshot("j2", streamed, null, false)).toBeNull();
+    expect(currentSnapshot("j1", null, polled, false)).toBe(polled);
+  });
+});
+
+describe("page guards", () => {
+  it("reads a posted form, and gives null for a body that is not one", async () => {
+    const form = await readForm(
+      new Request("http://x/", {
+        method: "POST",
+        headers: { "content-type": "application/x-www-form-urlencoded" },
+        body: "intent=train-all",
+      }),
+    );
+    expect(form?.get("intent")).toBe("train-all");
+    const json = new Request("http://x/", {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: "{}",
+    });
+    expect(await readForm(json)).toBeNull();
+  });
+
+  it("shows a page without its job when the queue is unreachable", async () => {
+    const errors: unknown[] = [];
+    const original = console.error;
+    console.error = (...args: unknown[]) => errors.push(args);
+    try {
+      expect(await jobOrNull(() => Promise.reject(new Error("connect ECONNREFUSED 127.0.0.1:6379")), "job")).toBeNull();
+      expect(errors).toHaveLength(1);
+      expect(await jobOrNull(() => Promise.resolve({ id: "j" }), "job")).toEqual({ id: "j" });
+    } finally {
+      console.error = original;
+    }
+  });
+});

@@ -1,4 +1,0 @@
-import { openDatabase } from "../../app/db.server.js";
-import { describeForecasting } from "../support/forecast-cases.js";
-
-describeForecasting("PGlite", () => openDatabase({ pgliteDir: "memory://" }));

@@ -1,0 +1,28 @@
+import { describe, expect, it } from "vitest";
+import { createInProcessQueue, nextCronTick } from "../../../app/jobs/in-process.server.js";
+import { JOB_RETRIES, retryDelay, retryPolicy } from "../../../app/jobs/retries.server.js";
+import { describeQueueContract } from "../../support/queue-cases.js";
+
+describeQueueContract("the in-process queue", async (_name, opts) => createInProcessQueue(opts));
+
+describe("retries and schedules", () => {
+  it("one table of retries: train-all once after 30 s, train-one and train-chunk twice exponential from 2 s, the rest three times from 5 s", () => {
+    expect(JOB_RETRIES).toEqual({
+      "train-all": { attempts: 2, backoff: { type: "fixed", delayMs: 30_000 } },
+      "train-one": { attempts: 2, backoff: { type: "exponential", delayMs: 2_000 } },
+      "train-chunk": { attempts: 2, backoff: { type: "exponential", delayMs: 2_000 } },
+      "batch-forecast": { attempts: 3, backoff: { type: "exponential", delayMs: 5_000 } },
+      "ingest-daily": { attempts: 3, backoff: { type: "exponential", delayMs: 5_000 } },
+    });
+    const ingest = retryPolicy("ingest-daily");
+    expect([retryDelay(ingest, 1), retryDelay(ingest, 2)]).toEqual([5_000, 10_000]);
+    expect(retryDelay(retryPolicy("train-all"), 1)).toBe(30_000);
+    expect(retryPolicy("train-all", { retryDelayScale: 0.001 }).backoff.delayMs).toBe(30);
+  });
+
+  it("computes the next cron tick in UTC", () => {
+    // Monday 02:00 UTC, from a Sunday evening.
+    expect(nextCronTick("0 2 * * 1", new Date("2026-03-08T23:30:00Z")).toISOString()).toBe("2026-03-09T02:00:00.000Z");
+    expect(nextCronTick("5 0 * * *", new Date("2026-03-08T00:05:00Z")).toISOString()).toBe("2026-03-09T00:05:00.000Z");
+  });
+});

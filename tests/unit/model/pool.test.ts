@@ -1,0 +1,168 @@
+import { spawn } from "node:child_process";
+import path from "node:path";
+import * as workerThreads from "node:worker_threads";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { formatDay, isoWeekday, parseDay } from "../../../app/days.js";
+import { createModelPool, type ModelPool, workerExecArgv } from "../../../app/model/pool.server.js";
+import {
+  DEFAULT_CONFIG,
+  type HistoryDay,
+  InsufficientHistoryError,
+  loadModel,
+  modelConfig,
+  type PlanDay,
+  predict,
+  trainModel,
+} from "../../../app/model/prophet.server.js";
+
+const ROOT = path.resolve(import.meta.dirname, "../../..");
+const END = parseDay("2015-07-31")!;
+
+/** `days` days ending at END, closed on Sundays, promo every other week; `scale` sets the level. */
+function history(days: number, scale = 1): HistoryDay[] {
+  return Array.from({ length: days }, (_, i) => {
+    const day = END - days + 1 + i;
+    const open = isoWeekday(day) === 7 ? 0 : 1;
+    const promo = isoWeekday(day) <= 5 && Math.floor(i / 7) % 2 === 0 ? 1 : 0;
+    const sales = open ? Math.round(scale * (5000 + 600 * Math.sin(day) + (promo ? 1200 : 0) + 4 * i)) : 0;
+    return { date: formatDay(day), sales, open, promo, stateholiday: "0", schoolholiday: 0 };
+  });
+}
+
+const week: PlanDay[] = Array.from({ length: 7 }, (_, i) => ({
+  date: formatDay(END + 1 + i),
+  open: isoWeekday(END + 1 + i) === 7 ? 0 : 1,
+  promo: 0,
+  stateholiday: "0",
+  schoolholiday: 0,
+}));
+
+describe("model pool", () => {
+  let pool: ModelPool;
+  beforeAll(() => {
+    pool = createModelPool({ threads: 2 });
+  });
+  afterAll(async () => {
+    await pool?.close();
+  });
+
+  it("trains and predicts in threads", async () => {
+    expect(pool.threads).toBe(2);
+    const [a, b] = await Promise.all([
+      pool.train(history(120), DEFAULT_CONFIG, { future: week }),
+      pool.train(history(120, 2), modelConfig("seed"), { future: week }),
+    ]);
+    expect(a.trainRows).toBe(history(120).filter((h) => h.open).length);
+    expect(a.cv?.folds).toHaveLength(5);
+    expect(a.forecast).toHaveLength(7);
+    expect(b.model.config).toMatchObject({ kind: "seed", yearly: true, regressors: [] });
+
+    // The thread's replay matches the main thread's, and both the fit's own forecast.
+    const [viaPool, local] = [await pool.predict(a.model, week), predict(a.model, week)];
+    for (const [i, p] of viaPool.entries()) {
+      expect(p.date).toBe(week[i]!.date);
+      expect(Math.abs(p.value - local[i]!.value)).toBeLessThan(1e-6 * Math.max(1, p.value));
+      expect(Math.abs(p.value - a.forecast![i]!.value)).toBeLessThan(1e-6 * Math.max(1, p.value));
+    }
+  });
+
+  it("fails a throwing task only: InsufficientHistoryError arrives as itself and the pool keeps working", async () => {
+    const short = history(4).map((h, i) => (i === 0 ? { ...h, open: 0 as const, sales: 0 } : h)); // 3 open days
+    const failed = pool.train(short, DEFAULT_CONFIG);
+    await expect(failed).rejects.toBeInstanceOf(InsufficientHistoryError);
+    await expect(failed).rejects.toThrow(/^insufficient history: 3 open days$/);
+    await expect(failed).rejects.toMatchObject({ insufficient: true, openDays: 3 });
+
+    // Other errors keep their message and are not mistaken for thin history.
+    const bad = pool.predict((await pool.train(history(60), DEFAULT_CONFIG, { cv: false })).model, [
+      { ...week[0]!, date: "2015-02-30" },
+    ]);
+    await expect(bad).rejects.toThrow('invalid date: "2015-02-30"');
+    await expect(bad).rejects.not.toBeInstanceOf(InsufficientHistoryError);
+
+    const results = await Promise.all([1, 2, 3, 4].map((s) => pool.train(history(120, s), DEFAULT_CONFIG)));
+    expect(results.every((r) => r.trainRows > 90 && r.cv !== null)).toBe(true);
+  });
+});
+
+describe("keyed forecasts (models kept in the threads)", () => {
+  const close = (a: { value: number }[], b: { value: number }[]) =>
+    a.every((p, i) => Math.abs(p.value - b[i]!.value) < 1e-6 * Math.max(1, p.value));
+
+  it("gives the same point forecast as a fresh replay, across keys, evictions and a cache of none", async () => {
+    const small = createModelPool({ threads: 1, cacheSize: 1 });
+    const none = createModelPool({ threads: 1, cacheSize: 0 });
+    try {
+      const [a, b] = await Promise.all([
+        small.train(history(120), DEFAULT_CONFIG, { cv: false }),
+        small.train(history(120, 3), DEFAULT_CONFIG, { cv: false }),
+      ]);
+      const [wantA, wantB] = [predict(a.model, week), predict(b.model, week)];
+      expect(close(wantA, wantB)).toBe(false);
+      // One slot: each call evicts the other model, so every call re-creates one; the answers must not mix.
+      for (let i = 0; i < 3; i++) {
+        expect(close(await small.predict(a.model, week, "a"), wantA)).toBe(true);
+        expect(close(await small.predict(b.model, week, "b"), wantB)).toBe(true);
+      }
+      expect(close(await none.predict(a.model, week, "a"), wantA)).toBe(true);
+    } finally {
+      await Promise.all([small.close(), none.close()]);
+    }
+  });
+
+  it("a loaded model forecasts many times, and not after it is freed", async () => {
+    const { model } = trainModel(history(120), DEFAULT_CONFIG, { cv: false });
+    const loaded = loadModel(model);
+    expect(close(loaded.forecast(week), predict(model, week))).toBe(true);
+    expect(close(loaded.forecast(week.slice(2)), predict(model, week.slice(2)))).toBe(true);
+    loaded.free();
+    loaded.free(); // twice is harmless
+    expect(() => loaded.forecast(week)).toThrow(/freed/);
+  });
+});
+
+describe("loading the TypeScript worker", () => {
+  it("registers tsx in the threads unless they would get it by themselves", () => {
+    const bare = workerExecArgv(["--conditions", "node"]);
+    expect(bare?.slice(0, 3)).toEqual(["--conditions", "node", "--import"]);
+    expect(decodeURIComponent(bare![3]!)).toMatch(/^data:text\/javascript,import \{ register \} from "file:.*tsx/);
+    // Before Node 22.14, tsx's own loader skips worker threads, so tsx is registered explicitly.
+    const inherited = workerExecArgv(["--import", "tsx"]);
+    expect(inherited === undefined).toBe("isInternalThread" in workerThreads);
+  });
+
+  // The pool tests above run under Vitest (no tsx in execArgv); these run it as the app does.
+  const script = `(async () => {
+    const { createModelPool } = await import("./app/model/pool.server.ts");
+    const { DEFAULT_CONFIG } = await import("./app/model/prophet.server.ts");
+    const history = Array.from({ length: 40 }, (_, i) => ({
+      date: new Date(Date.UTC(2015, 5, 1 + i)).toISOString().slice(0, 10),
+      sales: 5000 + 700 * Math.sin(i) + 30 * i, open: 1, promo: i % 2, stateholiday: "0", schoolholiday: 0,
+    }));
+    const pool = createModelPool({ threads: 1 });
+    const r = await pool.train(history, DEFAULT_CONFIG, { cv: false });
+    console.log(JSON.stringify({ trainRows: r.trainRows }));
+    await pool.close();
+  })().catch((err) => { console.error(err); process.exit(1); });`;
+
+  for (const [name, args] of [
+    ["node --import tsx", ["--import", "tsx"]],
+    ["the tsx CLI", [path.join(ROOT, "node_modules/tsx/dist/cli.mjs")]],
+  ] as const) {
+    it(`trains in a thread under ${name}`, async () => {
+      const child = spawn(process.execPath, [...args, "-e", script], { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] });
+      let out = "";
+      let err = "";
+      child.stdout.on("data", (d: Buffer) => {
+        out += d.toString();
+      });
+      child.stderr.on("data", (d: Buffer) => {
+        err += d.toString();
+      });
+      const code = await new Promise<number | null>((resolve) => child.on("close", resolve));
+      expect(err).toBe("");
+      expect(code).toBe(0);
+      expect(JSON.parse(out.trim())).toEqual({ trainRows: 40 });
+    });
+  }
+});

@@ -1,0 +1,97 @@
+import { describe, expect, it } from "vitest";
+import { ConfigError, loadConfig } from "../../../app/platform/config.server.js";
+
+describe("loadConfig", () => {
+  it("runs on embedded defaults with an empty environment", () => {
+    const c = loadConfig({});
+    expect(c.PORT).toBe(3000);
+    expect(c.DATABASE_URL).toBeUndefined();
+    expect(c.PGLITE_DIR).toBe("./data/pglite");
+    expect(c.GENERATE_STORES).toBe(1115);
+    expect(c.AUTO_LOAD_HISTORY).toBe(true);
+  });
+
+  it("parses typed values", () => {
+    const c = loadConfig({
+      PORT: "8080",
+      DATABASE_URL: "postgresql://u:p@db:5432/storecast",
+      AUTO_LOAD_HISTORY: "false",
+      GENERATE_STORES: "20",
+    });
+    expect(c).toMatchObject({ PORT: 8080, AUTO_LOAD_HISTORY: false, GENERATE_STORES: 20 });
+    expect(c.DATABASE_URL).toBe("postgresql://u:p@db:5432/storecast");
+  });
+
+  it("treats an empty variable as unset", () => {
+    expect(loadConfig({ DATABASE_URL: "", PORT: "" }).PORT).toBe(3000);
+  });
+
+  it.each([
+    ["PORT", "abc", /PORT: expected an integer from 1 to 65535 \(got "abc"\)/],
+    ["PORT", "70000", /PORT/],
+    ["PORT", "3.5", /PORT/],
+    ["LOG_LEVEL", "loud", /LOG_LEVEL/],
+    ["AUTO_LOAD_HISTORY", "maybe", /AUTO_LOAD_HISTORY: expected true or false/],
+    ["DATABASE_URL", "mysql://x@y/z", /DATABASE_URL: expected a postgres:\/\//],
+    ["DATABASE_URL", "not a url", /DATABASE_URL/],
+  ])("rejects %s=%s with one line naming it", (name, value, message) => {
+    let error: unknown;
+    try {
+      loadConfig({ [name]: value });
+    } catch (err) {
+      error = err;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as Error).message).toMatch(message);
+    expect((error as Error).message).not.toContain("\n");
+  });
+
+  it("never echoes a database password", () => {
+    expect(() => loadConfig({ DATABASE_URL: "mysql://user:secret@host/db" })).toThrow(
+      expect.objectContaining({ message: expect.not.stringContaining("secret") }),
+    );
+  });
+});
+
+describe("loadConfig: jobs and schedules", () => {
+  it("defaults to the in-process queue, one job at a time, weekly training and daily ingestion checks", () => {
+    expect(loadConfig({}).REDIS_URL).toBeUndefined();
+    expect(loadConfig({})).toMatchObject({
+      JOB_QUEUE: "storecast",
+      JOB_CONCURRENCY: 1,
+      TRAIN_CRON: "0 2 * * 1",
+      INGEST_CRON: "5 0 * * *",
+      SCHEDULES: true,
+    });
+  });
+
+  it("parses a Redis URL, a queue name and schedules", () => {
+    const c = loadConfig({
+      REDIS_URL: "redis://127.0.0.1:6379",
+      JOB_QUEUE: "storecast-eu",
+      JOB_CONCURRENCY: "2",
+      TRAIN_CRON: "30 3 * * 0",
+      SCHEDULES: "false",
+    });
+    expect(c).toMatchObject({ JOB_QUEUE: "storecast-eu", JOB_CONCURRENCY: 2, TRAIN_CRON: "30 3 * * 0" });
+    expect(c.REDIS_URL).toBe("redis://127.0.0.1:6379");
+    expect(c.SCHEDULES).toBe(false);
+  });
+
+  it.each([
+    ["REDIS_URL", "http://127.0.0.1:6379", /REDIS_URL: expected a redis:\/\//],
+    ["JOB_CONCURRENCY", "0", /JOB_CONCURRENCY/],
+    ["TRAIN_CRON", "* * * * * *", /TRAIN_CRON: expected a five-field cron/],
+    ["TRAIN_CRON", "0 25 * * 1", /TRAIN_CRON: expected a valid five-field cron/],
+    ["INGEST_CRON", "daily", /INGEST_CRON/],
+    ["SCHEDULES", "sometimes", /SCHEDULES: expected true or false/],
+  ])("rejects %s=%s with one line naming it", (name, value, message) => {
+    expect(() => loadConfig({ [name]: value })).toThrow(message);
+  });
+
+  it("never echoes a Redis password", () => {
+    expect(() => loadConfig({ REDIS_URL: "rediss://user:secret@host:6380" })).toThrow(
+      expect.objectContaining({ message: expect.not.stringContaining("secret") }),
+    );
+  });
+});

@@ -1,7 +1,0 @@
-import { describe } from "vitest";
-import { openDatabase } from "../../app/db.server.js";
-import { describeRegistry } from "../support/registry-cases.js";
-
-describe("model registry on PGlite", () => {
-  describeRegistry("PGlite in memory", () => openDatabase({ pgliteDir: "memory://" }));
-});

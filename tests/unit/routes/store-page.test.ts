@@ -1,0 +1,165 @@
+/**
+ * The store page's loader and action called as Remix calls them, on in-memory PGlite and the real
+ * in-process queue: the failure paths a server test cannot easily reach (a queue that refuses
+ * jobs), and the shape of what the page gets. tests/integration/ui-pages.test.ts covers the pages
+ * over HTTP.
+ */
+import type { AppLoadContext } from "@remix-run/node";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createInProcessQueue } from "../../../app/jobs/in-process.server.js";
+import type { JobQueue } from "../../../app/jobs/port.js";
+import { type Database, openDatabase } from "../../../app/platform/db.server.js";
+import { action, loader } from "../../../app/routes/stores.$store.js";
+
+const STORE = 4;
+
+interface DataResult<T> {
+  data: T;
+  init: { status?: number } | null;
+}
+
+async function seed(db: Database): Promise<void> {
+  await db.sql.query("INSERT INTO stores (store, store_type, assortment) VALUES ($1, 'b', 'c')", [STORE]);
+  await db.sql.query(
+    `INSERT INTO rossman_sales (store, productname, date, dayofweek, sales, customers, open, promo, stateholiday, schoolholiday)
+     SELECT $1, p, d::date, extract(isodow FROM d)::int, 1000, 10, 1, 0, '0', 0
+       FROM unnest(ARRAY['product_A', 'product_B']) p, generate_series('2026-01-01'::date, '2026-03-31'::date, interval '1 day') d`,
+    [STORE],
+  );
+}
+
+function post(body: Record<string, string>, type = "application/x-www-form-urlencoded"): Request {
+  return new Request(`http://localhost/stores/${STORE}`, {
+    method: "POST",
+    headers: { "Content-Type": type },
+    body: type.includes("urlencoded") ? new URLSearchParams(body).toString() : JSON.stringify(body),
+  });
+}
+
+async function thrown(promise: Promise<unknown>): Promise<Response> {
+  try {
+    await promise;
+  } catch (err) {
+    if (err instanceof Response) return err;
+    throw err;
+  }
+  throw new Error("expected a thrown Response");
+}
+
+describe("store page route", () => {
+  let db: Database;
+  let jobs: JobQueue;
+  const context = () => ({ db, jobs }) as unknown as AppLoadContext;
+  const load = (query: string, store = String(STORE)) =>
+    loader({ request: new Request(`http://localhost/stores/${store}${query}`), params: { store }, context: context() });
+
+  beforeAll(async () => {
+    db = await openDatabase({ pgliteDir: "memory://" });
+    await seed(db);
+    // No workers: a Retrain stays queued, which is what the page shows while it waits.
+    jobs = createInProcessQueue();
+  });
+  afterAll(async () => {
+    await jobs?.close(1000);
+    await db?.close();
+  });
+
+  it("loads the first product by default, 8 weeks of sales, and no model or forecast before training", async () => {
+    const result = (await load("")) as unknown as DataResult<Awaited<ReturnType<typeof loader>>["data"]>;
+    expect(result.init?.status).toBe(200);
+    const page = result.data;
+    expect(page).toMatchObject({
+      store: STORE,
+      storeType: "b",
+      products: ["product_A", "product_B"],
+      product: "product_A",
+    });
+    expect(page.chart.actuals).toHaveLength(56);
+    expect(page.chart.actuals.at(-1)?.date).toBe("2026-03-31");
+    expect(page.chart.weekly).toBeNull();
+    expect(page.card).toBeNull();
+    expect(page.job).toBeNull();
+    expect(page.adhoc).toMatchObject({ requested: false, errors: null, forecast: null, maxDays: 365 });
+  });
+
+  it("answers a forecast request for a series without a model with a message, not a crash", async () => {
+    const result = (await load("?product=product_B&begin=2026-04-01&end=2026-04-07")) as unknown as DataResult<
+      Awaited<ReturnType<typeof loader>>["data"]
+    >;
+    expect(result.init?.status).toBe(400);
+    expect(result.data.product).toBe("product_B");
+    expect(result.data.adhoc.errors).toEqual({
+      form: "This series has no trained model yet: retrain it first, then forecast.",
+    });
+  });
+
+  it("404s an unknown store or product with a sentence saying which", async () => {
+    const unknownStore = await thrown(load("", "77"));
+    expect(unknownStore.status).toBe(404);
+    expect(await unknownStore.text()).toBe("There is no store 77: it has no sales history.");
+    const unknownProduct = await thrown(load("?product=product_Q"));
+    expect(unknownProduct.status).toBe(404);
+    expect(await unknownProduct.text()).toContain("it sells product_A, product_B");
+    expect((await thrown(load("", "12abc"))).status).toBe(404);
+    expect((await thrown(load("", "99999999999"))).status).toBe(404);
+  });
+
+  it("Retrain enqueues one train-one job per series and redirects to its status, keeping the forecast dates", async () => {
+    const first = (await action({
+      request: post({ intent: "retrain", product: "product_B", begin: "2026-04-01", end: "2026-04-07" }),
+      params: { store: String(STORE) },
+      context: context(),
+    })) as Response;
+    expect(first.status).toBe(302);
+    const location = new URL(first.headers.get("Location") ?? "", "http://localhost");
+    expect(location.pathname).toBe(`/stores/${STORE}`);
+    expect(location.searchParams.get("product")).toBe("product_B");
+    expect(location.searchParams.get("begin")).toBe("2026-04-01");
+    const jobId = location.searchParams.get("job")!;
+    expect(await jobs.get(jobId)).toMatchObject({
+      kind: "train-one",
+      status: "PENDING",
+      data: { store: STORE, productname: "product_B" },
+    });
+    // A second click while it waits joins the same job.
+    const second = (await action({
+      request: post({ intent: "retrain", product: "product_B" }),
+      params: { store: String(STORE) },
+      context: context(),
+    })) as Response;
+    expect(new URL(second.headers.get("Location") ?? "", "http://localhost").searchParams.get("job")).toBe(jobId);
+    // The page then shows the job as queued.
+    const page = (await load(`?product=product_B&job=${jobId}`)) as unknown as DataResult<
+      Awaited<ReturnType<typeof loader>>["data"]
+    >;
+    expect(page.data.job).toEqual({ id: jobId, status: "PENDING", progress: null, error: null, version: null });
+  });
+
+  it("shows an error in place (503) when the queue refuses the job", async () => {
+    const closed = createInProcessQueue();
+    await closed.close(100);
+    const result = (await action({
+      request: post({ intent: "retrain", product: "product_A" }),
+      params: { store: String(STORE) },
+      context: { db, jobs: closed } as unknown as AppLoadContext,
+    })) as unknown as DataResult<{ retrainError: string }>;
+    expect(result.init?.status).toBe(503);
+    expect(result.data.retrainError).toMatch(/^The retrain could not be started: the job queue is closed\./);
+  });
+
+  it("refuses a form it does not know, or a body that is not a form, with 400", async () => {
+    const unknown = (await action({
+      request: post({ intent: "drop" }),
+      params: { store: String(STORE) },
+      context: context(),
+    })) as unknown as DataResult<{ retrainError: string }>;
+    expect(unknown.init?.status).toBe(400);
+    const notForm = (await action({
+      request: post({ intent: "retrain" }, "application/json"),
+      params: { store: String(STORE) },
+      context: context(),
+    })) as unknown as DataResult<{ retrainError: string }>;
+    expect(notForm.init?.status).toBe(400);
+    expect(notForm.data.retrainError).toMatch(/could not be read/);
+  });
+});

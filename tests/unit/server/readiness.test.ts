@@ -1,0 +1,53 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createInProcessQueue } from "../../../app/jobs/in-process.server.js";
+import { type Database, openDatabase } from "../../../app/platform/db.server.js";
+import { checkReadiness } from "../../../app/server/readiness.server.js";
+import { InProcessStream } from "../../../app/stream/in-process.server.js";
+
+describe("readiness on embedded defaults", () => {
+  let db: Database;
+  beforeAll(async () => {
+    db = await openDatabase({ pgliteDir: "memory://" });
+  });
+  afterAll(async () => {
+    await db?.close();
+  });
+
+  it("is ready with the database migrated; Redis and Kafka are not checked when not configured", async () => {
+    const jobs = createInProcessQueue();
+    const stream = new InProcessStream({ topic: "sale_rossman_store" });
+    try {
+      const r = await checkReadiness({ db, jobs, stream, shuttingDown: () => false });
+      expect(r.ready).toBe(true);
+      expect(Object.keys(r.checks).sort()).toEqual(["database", "migrations"]);
+      expect(r.checks.database).toEqual({ ok: true, detail: "pglite memory://" });
+    } finally {
+      await jobs.close(0);
+      await stream.close();
+    }
+  });
+
+  it("is not ready while shutting down", async () => {
+    const r = await checkReadiness({ db, shuttingDown: () => true });
+    expect(r.ready).toBe(false);
+    expect(r.checks.shutdown).toEqual({ ok: false, detail: "shutting down: finishing the work in flight" });
+    expect(r.checks.database?.ok).toBe(true);
+  });
+
+  it("names a pending migration, and a database that fails", async () => {
+    const pending = await openDatabase({ pgliteDir: "memory://", migrate: false });
+    try {
+      const r = await checkReadiness({ db: pending });
+      expect(r.ready).toBe(false);
+      expect(r.checks.migrations?.detail).toMatch(/^pending: 20261126000000_init/);
+    } finally {
+      await pending.close();
+    }
+    const closed = await openDatabase({ pgliteDir: "memory://" });
+    await closed.close();
+    const r = await checkReadiness({ db: closed });
+    expect(r.ready).toBe(false);
+    expect(r.checks.database?.ok).toBe(false);
+    expect(r.checks.database?.detail).toBeTruthy();
+  });
+});

@@ -1,4 +1,0 @@
-import { openDatabase } from "../../app/db.server.js";
-import { describeSharedTraining } from "../support/train-share-cases.js";
-
-describeSharedTraining("PGlite", () => openDatabase({ pgliteDir: "memory://" }));
