@@ -7,9 +7,10 @@ import type { AppLoadContext } from "@remix-run/node";
 import { stringify } from "csv-stringify/sync";
 import { type ChartRow, chartRows, type ForecastSeries } from "./charts/forecast.js";
 import { formatDay, todayDay } from "./days.js";
-import { ValidationError } from "./errors.js";
-import { adhocForecast, latestForecast, MAX_ADHOC_DAYS, validateRange } from "./forecast.server.js";
-import { NotFoundError } from "./registry/versions.server.js";
+import { NotFoundError, ValidationError } from "./errors.js";
+import { adhocForecast, MAX_ADHOC_DAYS, validateRange } from "./forecasting/adhoc.server.js";
+import { latestForecast } from "./forecasting/weekly.server.js";
+import { timeAdhocForecast } from "./platform/metrics.server.js";
 import { type ActualSale, recentSales, type StoreInfo, storeInfo } from "./stores/queries.server.js";
 
 const MAX_INT32 = 2_147_483_647;
@@ -108,7 +109,7 @@ export async function adhocFromSearch(
   if (Object.keys(errors).length > 0)
     return { maxDays: MAX_ADHOC_DAYS, requested: true, begin, end, errors, forecast: null };
   try {
-    const f = await adhocForecast(context.db, context.models, { ...key, begin, end });
+    const f = await timeAdhocForecast(() => adhocForecast(context.db, context.models, { ...key, begin, end }));
     return {
       maxDays: MAX_ADHOC_DAYS,
       requested: true,

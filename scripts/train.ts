@@ -8,15 +8,15 @@
  * 1 on an error, printed as one line.
  */
 import { Command, InvalidArgumentError, Option } from "commander";
-import { ValidationError } from "../app/errors.js";
-import { trainAll, trainOne } from "../app/forecast.server.js";
+import { NotFoundError, ValidationError } from "../app/errors.js";
 import { createModelPool } from "../app/model/pool.server.js";
 import type { ModelKind } from "../app/model/prophet.server.js";
 import { ConfigError, loadConfig } from "../app/platform/config.server.js";
 import { DatabaseUnreachableError, openDatabase } from "../app/platform/db.server.js";
 import { MigrationError } from "../app/platform/migrate.server.js";
-import { NotFoundError } from "../app/registry/versions.server.js";
 import { DEFAULT_PRODUCT } from "../app/rossmann.js";
+import { trainAll } from "../app/training/train-all.server.js";
+import { trainOne } from "../app/training/train-one.server.js";
 
 const program = new Command()
   .name("train")

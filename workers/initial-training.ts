@@ -1,7 +1,7 @@
-import { stopTrainRunsOfJob, unfinishedTrainRuns } from "../app/forecast.server.js";
 import type { JobQueue } from "../app/jobs/port.js";
 import { PipelineRun } from "../app/pipelines/runs.server.js";
 import { countProductionVersions } from "../app/registry/versions.server.js";
+import { stopTrainRunsOfJob, unfinishedTrainRuns } from "../app/training/train-runs.server.js";
 import type { BackgroundService, WorkerContext } from "./index.js";
 
 /**

@@ -5,6 +5,9 @@ import { pipelineMetrics } from "../platform/metrics.server.js";
 export const RUN_STATUSES = ["PENDING", "RUNNING", "SUCCEEDED", "FAILED", "STOPPED"] as const;
 export type RunStatus = (typeof RUN_STATUSES)[number];
 
+/** At most this many failed series are listed in a run's counts (all are counted). */
+export const MAX_LISTED_FAILURES = 200;
+
 export type RunKind = "train-all" | "train-weekly" | "retrain" | "batch-forecast" | "ingest-daily" | "history-load";
 
 export interface RunStep {

@@ -23,7 +23,7 @@
  */
 
 import { DAY_MS, formatDay, parseDay } from "../days.js";
-import { ValidationError } from "../errors.js";
+import { InvalidVersionError, NotFoundError, ValidationError } from "../errors.js";
 import { Prisma } from "../generated/prisma/client.js";
 import type { Database } from "../platform/db.server.js";
 import { MAX_INT32, MAX_PRODUCT_NAME } from "../rossmann.js";
@@ -92,32 +92,6 @@ export interface VersionSummary {
 export interface VersionWithModel extends VersionSummary {
   config: unknown;
   params: unknown;
-}
-
-export type NotFoundEntity = "store" | "product" | "model" | "version" | "pipeline-run";
-
-/** Something asked for does not exist; the message names it. */
-export class NotFoundError extends Error {
-  override name = "NotFoundError";
-  /** A job failing with it is not retried (see app/jobs/retries.server.ts). */
-  readonly permanent = true;
-  constructor(
-    readonly entity: NotFoundEntity,
-    message: string,
-  ) {
-    super(message);
-  }
-}
-
-/** A NewVersion the registry refuses to store: `field` is the path at fault (e.g. `params.trend[3]`). */
-export class InvalidVersionError extends Error {
-  override name = "InvalidVersionError";
-  constructor(
-    readonly field: string,
-    message: string,
-  ) {
-    super(`${field}: ${message}`);
-  }
 }
 
 /**

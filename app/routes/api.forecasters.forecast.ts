@@ -1,7 +1,9 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
 import { formatDay } from "../days.js";
-import { adhocForecast } from "../forecast.server.js";
-import { NotFoundError } from "../registry/versions.server.js";
+import { NotFoundError } from "../errors.js";
+import { adhocForecast } from "../forecasting/adhoc.server.js";
+import { firstMissingSeries } from "../forecasting/series-data.server.js";
+import { timeAdhocForecast } from "../platform/metrics.server.js";
 import {
   allowMethods,
   api,
@@ -34,35 +36,33 @@ export function action({ request, context }: ActionFunctionArgs) {
     }));
 
     // One query for every series: name the first one with no history before predicting anything.
-    const missing = await context.db.sql.query<{ i: number; store: number; productname: string; has_store: boolean }>(
-      `SELECT t.i, t.store, t.productname,
-              EXISTS (SELECT 1 FROM rossman_sales r WHERE r.store = t.store) AS has_store
-         FROM unnest($1::int[], $2::int[], $3::text[]) AS t(i, store, productname)
-        WHERE NOT EXISTS (SELECT 1 FROM rossman_sales r WHERE r.store = t.store AND r.productname = t.productname)
-        ORDER BY t.i LIMIT 1`,
-      [jobs.map((_, i) => i), jobs.map((j) => j.store), jobs.map((j) => j.item.product_name)],
+    const missing = await firstMissingSeries(
+      context.db,
+      jobs.map((j) => ({ store: j.store, productname: j.item.product_name })),
     );
-    const first = missing[0];
-    if (first) {
-      throw first.has_store
-        ? notFound("product", `[${first.i}]: store ${first.store} has no product ${first.productname}`, {
-            index: first.i,
-            store_id: first.store,
-            product_name: first.productname,
+    if (missing) {
+      const { index, key } = missing;
+      throw missing.storeKnown
+        ? notFound("product", `[${index}]: store ${key.store} has no product ${key.productname}`, {
+            index,
+            store_id: key.store,
+            product_name: key.productname,
           })
-        : notFound("store", `[${first.i}]: unknown store ${first.store}`, { index: first.i, store_id: first.store });
+        : notFound("store", `[${index}]: unknown store ${key.store}`, { index, store_id: key.store });
     }
 
     // The model threads do the predicting; a few requests per thread keep them busy while others wait on the database.
     const concurrency = Math.max(4, context.models.threads * 4);
     const answers = await mapBounded(jobs, concurrency, async (job, i) => {
       try {
-        const forecast = await adhocForecast(context.db, context.models, {
-          store: job.store,
-          productname: job.item.product_name,
-          begin: formatDay(job.fromDay),
-          end: formatDay(job.endDay - 1),
-        });
+        const forecast = await timeAdhocForecast(() =>
+          adhocForecast(context.db, context.models, {
+            store: job.store,
+            productname: job.item.product_name,
+            begin: formatDay(job.fromDay),
+            end: formatDay(job.endDay - 1),
+          }),
+        );
         return {
           request: {
             store_id: job.item.store_id,

@@ -1,6 +1,8 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
 import { ValidationError } from "../errors.js";
-import { adhocForecast, latestForecast } from "../forecast.server.js";
+import { adhocForecast } from "../forecasting/adhoc.server.js";
+import { latestForecast } from "../forecasting/weekly.server.js";
+import { timeAdhocForecast } from "../platform/metrics.server.js";
 import {
   adhocForecastBody,
   allowMethods,
@@ -50,7 +52,9 @@ export function action({ request, params, context }: ActionFunctionArgs) {
     const key = seriesParams(params);
     const body = await readJson(request, adhocForecastBody);
     try {
-      const forecast = await adhocForecast(context.db, context.models, { ...key, begin: body.begin, end: body.end });
+      const forecast = await timeAdhocForecast(() =>
+        adhocForecast(context.db, context.models, { ...key, begin: body.begin, end: body.end }),
+      );
       return Response.json({
         store: key.store,
         product: key.productname,

@@ -1,6 +1,7 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
-import { stopTrainRunsOfJob } from "../forecast.server.js";
-import { ApiError, allowMethods, api, FINAL_STATUSES, getJobOr404, jobJson, jobQueue } from "../server/api.server.js";
+import { ApiError } from "../errors.js";
+import { allowMethods, api, FINAL_STATUSES, getJobOr404, jobJson, jobQueue } from "../server/api.server.js";
+import { stopTrainRunsOfJob } from "../training/train-runs.server.js";
 
 /** GET /api/jobs/:id: a job's status, progress, result or error. */
 export function loader({ params, context }: LoaderFunctionArgs) {

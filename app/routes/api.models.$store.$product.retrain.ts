@@ -1,4 +1,5 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
+import { dedupeKeyOf } from "../jobs/dedupe.js";
 import {
   acceptedJob,
   allowMethods,
@@ -8,7 +9,6 @@ import {
   methodNotAllowed,
   seriesParams,
 } from "../server/api.server.js";
-import { dedupeKeyOf } from "../server/job-handlers.server.js";
 
 /**
  * POST /api/models/:store/:product/retrain: enqueues a `train-one` job (202). While one for the same

@@ -1,5 +1,6 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
-import { NotFoundError, promoteVersion } from "../registry/versions.server.js";
+import { NotFoundError } from "../errors.js";
+import { promoteVersion } from "../registry/versions.server.js";
 import {
   allowMethods,
   api,

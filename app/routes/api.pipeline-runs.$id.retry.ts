@@ -1,8 +1,8 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
-import { ValidationError } from "../errors.js";
+import { ApiError, ValidationError } from "../errors.js";
+import { retryPipelineRun } from "../pipelines/retry.server.js";
 import { getRun } from "../pipelines/runs.server.js";
 import {
-  ApiError,
   acceptedJob,
   allowMethods,
   api,
@@ -11,7 +11,6 @@ import {
   notFound,
   parsePositiveInt,
 } from "../server/api.server.js";
-import { retryPipelineRun } from "../server/job-handlers.server.js";
 
 /**
  * POST /api/pipeline-runs/:id/retry: runs a failed or stopped run again as a new job (202).

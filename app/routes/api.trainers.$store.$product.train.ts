@@ -1,4 +1,5 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
+import { dedupeKeyOf } from "../jobs/dedupe.js";
 import {
   allowMethods,
   api,
@@ -9,7 +10,6 @@ import {
   parseStore,
   readBodyText,
 } from "../server/api.server.js";
-import { dedupeKeyOf } from "../server/job-handlers.server.js";
 
 /** Reference-compatible: POST /api/trainers/{store_id}/{product_name}/train retrains one series. */
 export function action({ request, params, context }: ActionFunctionArgs) {

@@ -5,9 +5,10 @@ import { Badge } from "../components/Badge.js";
 import { formatDateTime, formatDuration, formatInteger, formatMetric } from "../components/display.js";
 import { linkClass } from "../components/styles.js";
 import { TableFrame, TableHead } from "../components/Table.js";
-import { assertSeriesExists } from "../forecast.server.js";
+import { NotFoundError } from "../errors.js";
+import { assertSeriesExists } from "../forecasting/series-data.server.js";
 import { readForm } from "../forms.server.js";
-import { listVersions, NotFoundError, promoteVersion } from "../registry/versions.server.js";
+import { listVersions, promoteVersion } from "../registry/versions.server.js";
 import { parseProduct, parseStore } from "../server/api.server.js";
 import { notFoundPage } from "../store-page.server.js";
 

@@ -9,7 +9,7 @@ import { RetrainPanel } from "../components/RetrainPanel.js";
 import { linkClass } from "../components/styles.js";
 import { useSynced } from "../components/useSynced.js";
 import { jobOrNull, readForm } from "../forms.server.js";
-import { dedupeKeyOf } from "../server/job-handlers.server.js";
+import { dedupeKeyOf } from "../jobs/dedupe.js";
 import { adhocFromSearch, selectSeries, seriesChartData } from "../store-page.server.js";
 import { modelCard, retrainJob } from "../stores/queries.server.js";
 

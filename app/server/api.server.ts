@@ -6,27 +6,14 @@
 import type { AppLoadContext } from "@remix-run/node";
 import { ZodError, type ZodType, z } from "zod";
 import { DAY_MS, formatDay, parseDay, todayDay } from "../days.js";
-import { ValidationError } from "../errors.js";
-import { assertSeriesExists } from "../forecast.server.js";
+import { ApiError, NotFoundError, RequestError, ValidationError } from "../errors.js";
+import { assertSeriesExists } from "../forecasting/series-data.server.js";
 import { JOB_KINDS, type JobInfo, type JobQueue } from "../jobs/port.js";
 import type { Database } from "../platform/db.server.js";
-import { InvalidVersionError, NotFoundError } from "../registry/versions.server.js";
 import { MAX_INT32, MAX_PRODUCT_NAME } from "../rossmann.js";
 
 /** Request bodies above this are refused with 413 (server.ts refuses a larger Content-Length up front). */
 export const MAX_BODY_BYTES = 1024 * 1024;
-
-/** An error with its HTTP status, as the API answers it. */
-export class ApiError extends Error {
-  override name = "ApiError";
-  constructor(
-    readonly status: number,
-    message: string,
-    readonly details: Record<string, unknown> = {},
-  ) {
-    super(message);
-  }
-}
 
 export function notFound(entity: string, message: string, details: Record<string, unknown> = {}): ApiError {
   return new ApiError(404, message, { entity, ...details });
@@ -49,16 +36,12 @@ export function fieldPath(path: readonly PropertyKey[]): string {
 /** Maps what the domain modules throw to API responses; anything unexpected is a logged 500. */
 export function toErrorResponse(err: unknown): Response {
   if (err instanceof Response) return err;
-  if (err instanceof ApiError) return errorResponse(err.status, err.message, err.details);
+  if (err instanceof RequestError) return errorResponse(err.status, err.message, err.details());
   if (err instanceof ZodError) {
     const issues = err.issues.map((i) => ({ field: fieldPath(i.path), message: i.message }));
     const first = issues[0] ?? { field: "body", message: "invalid input" };
     return errorResponse(400, `${first.field}: ${first.message}`, { field: first.field, issues });
   }
-  if (err instanceof ValidationError || err instanceof InvalidVersionError) {
-    return errorResponse(400, err.message, { field: err.field });
-  }
-  if (err instanceof NotFoundError) return errorResponse(404, err.message, { entity: err.entity });
   console.error("storecast api: unexpected error", err);
   return errorResponse(500, "internal error: the request could not be completed", {});
 }

@@ -8,9 +8,9 @@
  */
 import { formatDay, todayDay } from "../days.js";
 import { ValidationError } from "../errors.js";
+import { dedupeKeyOf } from "../jobs/dedupe.js";
 import type { JobInfo, JobQueue, JobStatus } from "../jobs/port.js";
 import type { Database } from "../platform/db.server.js";
-import { dedupeKeyOf } from "../server/job-handlers.server.js";
 import { RECENT_SALES_DAYS, type SortDir, type StoreSort, type StoreType } from "./list-params.js";
 
 /** Every (store, productname) with sales, one index probe each. */

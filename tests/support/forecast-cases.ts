@@ -4,19 +4,17 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { formatDay, isoWeekday, parseDay, todayDay } from "../../app/days.js";
-import { ValidationError } from "../../app/errors.js";
-import { adhocForecast, batchForecast, latestForecast, trainAll, trainOne } from "../../app/forecast.server.js";
+import { NotFoundError, ValidationError } from "../../app/errors.js";
+import { adhocForecast } from "../../app/forecasting/adhoc.server.js";
+import { batchForecast } from "../../app/forecasting/batch.server.js";
+import { latestForecast } from "../../app/forecasting/weekly.server.js";
 import { createModelPool, type ModelPool } from "../../app/model/pool.server.js";
 import { type PlanDay, predict, type StoredModel } from "../../app/model/prophet.server.js";
 import { getRun } from "../../app/pipelines/runs.server.js";
 import type { Database } from "../../app/platform/db.server.js";
-import {
-  getVersion,
-  listVersions,
-  NotFoundError,
-  productionVersion,
-  promoteVersion,
-} from "../../app/registry/versions.server.js";
+import { getVersion, listVersions, productionVersion, promoteVersion } from "../../app/registry/versions.server.js";
+import { trainAll } from "../../app/training/train-all.server.js";
+import { trainOne } from "../../app/training/train-one.server.js";
 import { loadGeneratedHistory } from "./generated-history.js";
 
 const STORES = 5;

@@ -4,6 +4,7 @@
  * test uses a queue name of its own; the suite closes what it opened and cleans the name up.
  */
 import { afterEach, describe, expect, it } from "vitest";
+import { NotFoundError } from "../../app/errors.js";
 import {
   ABORT_CANCELLED,
   ABORT_SHUTDOWN,
@@ -15,7 +16,6 @@ import {
   type JobStatus,
 } from "../../app/jobs/port.js";
 import type { RetryOverrides } from "../../app/jobs/retries.server.js";
-import { NotFoundError } from "../../app/registry/versions.server.js";
 import { uniqueName, waitFor } from "./stream-cases.js";
 
 export interface QueueTestOptions extends RetryOverrides {

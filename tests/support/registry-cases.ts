@@ -4,17 +4,16 @@
  * PGlite has one connection and proves the registry neither deadlocks nor times out queueing.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { InvalidVersionError, NotFoundError } from "../../app/errors.js";
 import type { Database } from "../../app/platform/db.server.js";
 import {
   AlreadyInRunError,
   type CvMetricsInput,
   countProductionVersions,
-  InvalidVersionError,
   listProductionVersions,
   listVersions,
   modelName,
   type NewVersion,
-  NotFoundError,
   productionVersion,
   promoteVersion,
   registerVersion,

@@ -8,7 +8,6 @@ import type { AppLoadContext } from "@remix-run/node";
 import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { formatDay, todayDay } from "../../app/days.js";
-import { type TrainAllOptions, trainAll, trainRunSeries, unfinishedTrainRuns } from "../../app/forecast.server.js";
 import { createInProcessQueue } from "../../app/jobs/in-process.server.js";
 import { ABORT_CANCELLED, ABORT_SHUTDOWN } from "../../app/jobs/port.js";
 import { createModelPool, type ModelPool } from "../../app/model/pool.server.js";
@@ -17,6 +16,8 @@ import type { Database } from "../../app/platform/db.server.js";
 import { registerVersion } from "../../app/registry/versions.server.js";
 import { action as jobAction } from "../../app/routes/api.jobs.$id.js";
 import { claimSeries, planSeries, releaseClaims, summarizeRun } from "../../app/training/claims.server.js";
+import { type TrainAllOptions, trainAll, trainRunSeries } from "../../app/training/train-all.server.js";
+import { unfinishedTrainRuns } from "../../app/training/train-runs.server.js";
 import { resumeInterruptedRun } from "../../workers/initial-training.js";
 import { loadGeneratedHistory } from "./generated-history.js";
 

@@ -1,10 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
 import { parseDay } from "../../../app/days.js";
-import { ValidationError } from "../../../app/errors.js";
-import { NotFoundError } from "../../../app/registry/versions.server.js";
+import { ApiError, NotFoundError, ValidationError } from "../../../app/errors.js";
 import {
-  ApiError,
   fieldPath,
   MAX_BODY_BYTES,
   mapBounded,

@@ -1,14 +1,15 @@
 import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { formatDay, todayDay } from "../../../app/days.js";
-import { ValidationError } from "../../../app/errors.js";
+import { NotFoundError, ValidationError } from "../../../app/errors.js";
 import { createInProcessQueue } from "../../../app/jobs/in-process.server.js";
 import type { JobEvent, JobInfo, JobQueue, JobStatus } from "../../../app/jobs/port.js";
 import { createModelPool, type ModelPool } from "../../../app/model/pool.server.js";
+import { retryPipelineRun } from "../../../app/pipelines/retry.server.js";
 import { getRun, listRuns, PipelineRun } from "../../../app/pipelines/runs.server.js";
 import { type Database, openDatabase } from "../../../app/platform/db.server.js";
-import { NotFoundError, productionVersion } from "../../../app/registry/versions.server.js";
-import { jobHandlers, retryPipelineRun } from "../../../app/server/job-handlers.server.js";
+import { productionVersion } from "../../../app/registry/versions.server.js";
+import { jobHandlers } from "../../../app/server/job-handlers.server.js";
 import { loadGeneratedHistory } from "../../support/generated-history.js";
 import { waitFor } from "../../support/stream-cases.js";
 

@@ -1,11 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ValidationError } from "../../../app/errors.js";
+import { dedupeKeyOf } from "../../../app/jobs/dedupe.js";
 import { createInProcessQueue } from "../../../app/jobs/in-process.server.js";
 import type { JobQueue } from "../../../app/jobs/port.js";
 import { PipelineRun } from "../../../app/pipelines/runs.server.js";
 import { type Database, openDatabase } from "../../../app/platform/db.server.js";
 import { registerVersion } from "../../../app/registry/versions.server.js";
-import { dedupeKeyOf } from "../../../app/server/job-handlers.server.js";
 import {
   latestTrainingRun,
   listStoresPage,

@@ -1,0 +1,79 @@
+/**
+ * The weekly forecast: the 7 days after the newest sales day that every training run writes into
+ * `forecast_results` (model name and version on each row), and what users see all week.
+ */
+import type { ForecastPoint } from "../model/prophet.server.js";
+import type { Database } from "../platform/db.server.js";
+import type { VersionSummary } from "../registry/versions.server.js";
+import type { SeriesKey } from "../series.js";
+
+/** The weekly forecast covers this many days after the newest sales day. */
+export const BATCH_HORIZON_DAYS = 7;
+
+/** Writes a series' forecast rows; re-writing the same model version replaces them. */
+export async function writeForecast(
+  db: Database,
+  key: SeriesKey,
+  version: Pick<VersionSummary, "name" | "version">,
+  points: ForecastPoint[],
+  pipelineRunId: number | null,
+): Promise<void> {
+  if (points.length === 0) return;
+  await db.sql.query(
+    `INSERT INTO forecast_results
+       (store, productname, forecast_date, forecast_sale, lower_ci, upper_ci, model_name, model_version, pipeline_run_id)
+     SELECT $1::int, $2::text, d, v, l, u, $3::text, $4::int, $5::int
+       FROM unnest($6::date[], $7::float8[], $8::float8[], $9::float8[]) AS t(d, v, l, u)
+     ON CONFLICT (store, productname, forecast_date, model_version) DO UPDATE SET
+       forecast_sale = EXCLUDED.forecast_sale, lower_ci = EXCLUDED.lower_ci, upper_ci = EXCLUDED.upper_ci,
+       created_on = now(), pipeline_run_id = EXCLUDED.pipeline_run_id`,
+    [
+      key.store,
+      key.productname,
+      version.name,
+      version.version,
+      pipelineRunId,
+      points.map((p) => p.date),
+      points.map((p) => p.value),
+      points.map((p) => p.lower),
+      points.map((p) => p.upper),
+    ],
+  );
+}
+
+export interface WeeklyForecast {
+  modelName: string;
+  modelVersion: number;
+  createdOn: Date;
+  points: ForecastPoint[];
+}
+
+/** The newest weekly forecast of a series (the rows the latest run or retrain wrote). */
+export async function latestForecast(db: Database, key: SeriesKey): Promise<WeeklyForecast | null> {
+  const rows = await db.sql.query<{
+    forecast_date: string;
+    forecast_sale: number;
+    lower_ci: number;
+    upper_ci: number;
+    model_name: string;
+    model_version: number;
+    created_on: Date;
+  }>(
+    `WITH latest AS (
+       SELECT model_version FROM forecast_results
+        WHERE store = $1 AND productname = $2 ORDER BY created_on DESC, model_version DESC LIMIT 1)
+     SELECT forecast_date::text AS forecast_date, forecast_sale, lower_ci, upper_ci, model_name, model_version, created_on
+       FROM forecast_results
+      WHERE store = $1 AND productname = $2 AND model_version = (SELECT model_version FROM latest)
+      ORDER BY forecast_date`,
+    [key.store, key.productname],
+  );
+  const first = rows[0];
+  if (!first) return null;
+  return {
+    modelName: first.model_name,
+    modelVersion: first.model_version,
+    createdOn: new Date(first.created_on),
+    points: rows.map((r) => ({ date: r.forecast_date, value: r.forecast_sale, lower: r.lower_ci, upper: r.upper_ci })),
+  };
+}
