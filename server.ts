@@ -13,6 +13,7 @@ import { DatabaseUnreachableError } from "./app/platform/db.server.js";
 import { createLogger } from "./app/platform/log.server.js";
 import { setMetricSources } from "./app/platform/metrics.server.js";
 import { MigrationError } from "./app/platform/migrate.server.js";
+import { registrySummary } from "./app/registry/summary.server.js";
 import { MAX_BODY_BYTES } from "./app/server/api.server.js";
 import {
   httpMetricsMiddleware,
@@ -70,7 +71,11 @@ async function main(): Promise<void> {
   services.push(jobWorkers(workerContext, jobs, jobHandlers({ db, models, stream, config, log, jobs })));
   const workers = await startWorkers(workerContext, services);
   // Scrape-time gauges: queue depth from the queue, model CV error from the registry.
-  setMetricSources({ jobs, db, onError: (err, what) => log.debug({ err }, `metrics: ${what} not available`) });
+  setMetricSources({
+    jobs,
+    models: () => registrySummary(db),
+    onError: (err, what) => log.debug({ err }, `metrics: ${what} not available`),
+  });
 
   const app = express();
   app.disable("x-powered-by");

@@ -12,7 +12,6 @@
  */
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
 import type { JobQueue } from "../jobs/port.js";
-import type { Database } from "./db.server.js";
 
 /** What a /metrics scrape may wait for a gauge's source (Redis, the database) before skipping it. */
 export const COLLECT_TIMEOUT_MS = 2_000;
@@ -23,7 +22,8 @@ export const CV_ERROR_QUANTILES = [0.5, 0.9, 0.99] as const;
 /** The scrape-time sources: set once the process has opened them (server.ts). */
 interface Sources {
   jobs?: Pick<JobQueue, "depth">;
-  db?: Pick<Database, "sql">;
+  /** The production models' summary (app/registry/summary.server.ts). */
+  models?: () => Promise<RegistrySummary>;
   onError?: (err: unknown, what: string) => void;
 }
 
@@ -173,9 +173,9 @@ function createMetrics() {
   // gauges come from one query: a scrape collects every metric at once, so they share it.
   let summaryInFlight: Promise<RegistrySummary | null> | undefined;
   const summaryOnce = (): Promise<RegistrySummary | null> => {
-    const db = sources.db;
-    if (!db) return Promise.resolve(null);
-    summaryInFlight ??= within(COLLECT_TIMEOUT_MS, () => registrySummary(db))
+    const read = sources.models;
+    if (!read) return Promise.resolve(null);
+    summaryInFlight ??= within(COLLECT_TIMEOUT_MS, read)
       .catch((err: unknown) => {
         sources.onError?.(err, "model registry");
         return null;
@@ -192,7 +192,7 @@ function createMetrics() {
       labelNames: ["metric", "quantile"] as const,
       registers: [registry],
       async collect() {
-        if (!sources.db) return;
+        if (!sources.models) return;
         const summary = await summaryOnce();
         this.reset();
         for (const metric of ["rmspe", "mape"] as const) {
@@ -207,7 +207,7 @@ function createMetrics() {
       labelNames: ["cv"] as const,
       registers: [registry],
       async collect() {
-        if (!sources.db) return;
+        if (!sources.models) return;
         const summary = await summaryOnce();
         // No number rather than a stale one when the database cannot answer.
         this.reset();
@@ -221,46 +221,14 @@ function createMetrics() {
   return { registry, sources, http, ingest, jobs, training, pipelines, forecast, models };
 }
 
-interface RegistrySummary {
+/** What the model gauges show, read from the registry at scrape time. */
+export interface RegistrySummary {
   models: number;
   /** Of `models`, those with cross-validation metrics. */
   validated: number;
   /** [quantile, value] pairs; 1 is the worst model. Empty when no model has the metric. */
   rmspe: [number, number][];
   mape: [number, number][];
-}
-
-/** One aggregate over the production versions (percentile_cont skips the versions without CV). */
-export async function registrySummary(db: Pick<Database, "sql">): Promise<RegistrySummary> {
-  const [row] = await db.sql.query<{
-    models: number;
-    validated: number;
-    rmspe: (number | null)[] | null;
-    mape: (number | null)[] | null;
-    rmspe_max: number | null;
-    mape_max: number | null;
-  }>(
-    `SELECT count(*)::int AS models, count(cv_metrics)::int AS validated,
-            percentile_cont($1::float8[]) WITHIN GROUP (ORDER BY cv_rmspe) AS rmspe,
-            percentile_cont($1::float8[]) WITHIN GROUP (ORDER BY cv_mape) AS mape,
-            max(cv_rmspe) AS rmspe_max, max(cv_mape) AS mape_max
-       FROM model_versions WHERE stage = 'production'`,
-    [[...CV_ERROR_QUANTILES]],
-  );
-  const pairs = (values: (number | null)[] | null, max: number | null): [number, number][] => {
-    if (max === null || !values) return [];
-    const out: [number, number][] = CV_ERROR_QUANTILES.flatMap((q, i) => {
-      const v = values[i];
-      return v === null || v === undefined || !Number.isFinite(Number(v)) ? [] : [[q, Number(v)] as [number, number]];
-    });
-    return [...out, [1, Number(max)]];
-  };
-  return {
-    models: row?.models ?? 0,
-    validated: row?.validated ?? 0,
-    rmspe: pairs(row?.rmspe ?? null, row?.rmspe_max ?? null),
-    mape: pairs(row?.mape ?? null, row?.mape_max ?? null),
-  };
 }
 
 const KEY = Symbol.for("storecast.metrics");

@@ -1,6 +1,6 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
 import { NotFoundError } from "../errors.js";
-import { promoteVersion } from "../registry/versions.server.js";
+import { promoteVersion } from "../registry/register.server.js";
 import {
   allowMethods,
   api,

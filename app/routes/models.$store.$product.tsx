@@ -8,7 +8,8 @@ import { TableFrame, TableHead } from "../components/Table.js";
 import { NotFoundError } from "../errors.js";
 import { assertSeriesExists } from "../forecasting/series-data.server.js";
 import { readForm } from "../forms.server.js";
-import { listVersions, promoteVersion } from "../registry/versions.server.js";
+import { promoteVersion } from "../registry/register.server.js";
+import { listVersions } from "../registry/versions.server.js";
 import { parseProduct, parseStore } from "../server/api.server.js";
 import { notFoundPage } from "../store-page.server.js";
 

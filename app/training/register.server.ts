@@ -1,7 +1,8 @@
 /** A fitted model into the registry: the version that becomes production, with its CV metrics and run. */
 import type { TrainResult } from "../model/prophet.server.js";
 import type { Database } from "../platform/db.server.js";
-import { registerVersion, type VersionSummary } from "../registry/versions.server.js";
+import { registerVersion } from "../registry/register.server.js";
+import type { VersionSummary } from "../registry/versions.server.js";
 import type { SeriesKey } from "../series.js";
 
 export async function registerTrained(

@@ -19,7 +19,8 @@ import {
   weekdayOpenShares,
 } from "../model/prophet.server.js";
 import type { Database } from "../platform/db.server.js";
-import { AlreadyInRunError, versionParams } from "../registry/versions.server.js";
+import { AlreadyInRunError } from "../registry/register.server.js";
+import { versionParams } from "../registry/versions.server.js";
 import type { SeriesKey } from "../series.js";
 import { recordOutcome, type SeriesOutcome, type TrainedInRun } from "./claims.server.js";
 import { registerTrained } from "./register.server.js";

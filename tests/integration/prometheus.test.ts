@@ -5,8 +5,8 @@ import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { type Database, openDatabase } from "../../app/platform/db.server.js";
-import { registrySummary } from "../../app/platform/metrics.server.js";
-import { registerVersion } from "../../app/registry/versions.server.js";
+import { registerVersion } from "../../app/registry/register.server.js";
+import { registrySummary } from "../../app/registry/summary.server.js";
 import { createScratchDatabase } from "../support/databases.js";
 import {
   opsTools,

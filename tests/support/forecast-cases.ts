@@ -12,7 +12,8 @@ import { createModelPool, type ModelPool } from "../../app/model/pool.server.js"
 import { type PlanDay, predict, type StoredModel } from "../../app/model/prophet.server.js";
 import { getRun } from "../../app/pipelines/runs.server.js";
 import type { Database } from "../../app/platform/db.server.js";
-import { getVersion, listVersions, productionVersion, promoteVersion } from "../../app/registry/versions.server.js";
+import { promoteVersion } from "../../app/registry/register.server.js";
+import { getVersion, listVersions, productionVersion } from "../../app/registry/versions.server.js";
 import { trainAll } from "../../app/training/train-all.server.js";
 import { trainOne } from "../../app/training/train-one.server.js";
 import { loadGeneratedHistory } from "./generated-history.js";

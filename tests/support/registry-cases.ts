@@ -8,15 +8,17 @@ import { InvalidVersionError, NotFoundError } from "../../app/errors.js";
 import type { Database } from "../../app/platform/db.server.js";
 import {
   AlreadyInRunError,
+  type NewVersion,
+  promoteVersion,
+  registerVersion,
+} from "../../app/registry/register.server.js";
+import {
   type CvMetricsInput,
   countProductionVersions,
   listProductionVersions,
   listVersions,
   modelName,
-  type NewVersion,
   productionVersion,
-  promoteVersion,
-  registerVersion,
   storePrefixRanges,
   type VersionSummary,
 } from "../../app/registry/versions.server.js";

@@ -12,11 +12,11 @@ import {
   COLLECT_TIMEOUT_MS,
   recordSeries,
   registry,
-  registrySummary,
   setMetricSources,
   timeAdhocForecast,
 } from "../../../app/platform/metrics.server.js";
-import { registerVersion } from "../../../app/registry/versions.server.js";
+import { registerVersion } from "../../../app/registry/register.server.js";
+import { registrySummary } from "../../../app/registry/summary.server.js";
 import {
   httpMetricsMiddleware,
   labelRoute,
@@ -228,7 +228,7 @@ describe("scrape-time gauges", () => {
     db = await openDatabase({ pgliteDir: "memory://" });
   });
   afterEach(() => {
-    setMetricSources({ jobs: undefined, db: undefined, onError: undefined });
+    setMetricSources({ jobs: undefined, models: undefined, onError: undefined });
     errors.length = 0;
   });
   afterAll(async () => {
@@ -266,7 +266,7 @@ describe("scrape-time gauges", () => {
   });
 
   it("reads the production models' CV error quantiles from the registry", async () => {
-    setMetricSources({ db, onError });
+    setMetricSources({ models: () => registrySummary(db), onError });
     await registry.metrics();
     expect(await value("storecast_models_in_production", { cv: "yes" })).toBe(0);
     expect(await value("storecast_model_cv_error", { metric: "rmspe", quantile: "0.5" })).toBeUndefined();
@@ -310,7 +310,7 @@ describe("scrape-time gauges", () => {
     const broken = {
       sql: { query: () => Promise.reject(new Error("connection refused")), exec: () => Promise.resolve() },
     } as unknown as Database;
-    setMetricSources({ db: broken, onError });
+    setMetricSources({ models: () => registrySummary(broken), onError });
     const text = await registry.metrics();
     expect(text).toContain("# TYPE storecast_models_in_production gauge");
     expect(text).not.toMatch(/storecast_models_in_production\{/);

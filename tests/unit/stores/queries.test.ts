@@ -5,7 +5,7 @@ import { createInProcessQueue } from "../../../app/jobs/in-process.server.js";
 import type { JobQueue } from "../../../app/jobs/port.js";
 import { PipelineRun } from "../../../app/pipelines/runs.server.js";
 import { type Database, openDatabase } from "../../../app/platform/db.server.js";
-import { registerVersion } from "../../../app/registry/versions.server.js";
+import { registerVersion } from "../../../app/registry/register.server.js";
 import {
   latestTrainingRun,
   listStoresPage,
