@@ -2,7 +2,6 @@ import { randomUUID } from "node:crypto";
 import { LRUCache } from "lru-cache";
 import { formatDay, parseDay } from "./days.js";
 import { ValidationError } from "./errors.js";
-import type { ModelPool } from "./model/pool.server.js";
 import {
   type ForecastPoint,
   type HistoryDay,
@@ -10,11 +9,11 @@ import {
   type ModelKind,
   modelConfig,
   type PlanDay,
-  planDays,
   type StoredModel,
   type TrainResult,
-  weekdayOpenShares,
-} from "./model/prophet.server.js";
+} from "./model/config.js";
+import { planDays, weekdayOpenShares } from "./model/plan.js";
+import type { ModelPool } from "./model/pool.server.js";
 import { PipelineRun, type RunKind } from "./pipelines/runs.server.js";
 import type { Database } from "./platform/db.server.js";
 import { recordSeries, timeAdhocForecast } from "./platform/metrics.server.js";

@@ -6,8 +6,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { formatDay, isoWeekday, parseDay, todayDay } from "../../app/days.js";
 import { ValidationError } from "../../app/errors.js";
 import { adhocForecast, batchForecast, latestForecast, trainAll, trainOne } from "../../app/forecast.server.js";
+import type { PlanDay, StoredModel } from "../../app/model/config.js";
 import { createModelPool, type ModelPool } from "../../app/model/pool.server.js";
-import { type PlanDay, predict, type StoredModel } from "../../app/model/prophet.server.js";
+import { predict } from "../../app/model/prophet.server.js";
 import { getRun } from "../../app/pipelines/runs.server.js";
 import type { Database } from "../../app/platform/db.server.js";
 import {
