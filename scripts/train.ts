@@ -9,8 +9,8 @@
  */
 import { Command, InvalidArgumentError, Option } from "commander";
 import { NotFoundError, ValidationError } from "../app/errors.js";
+import type { ModelKind } from "../app/model/config.js";
 import { createModelPool } from "../app/model/pool.server.js";
-import type { ModelKind } from "../app/model/prophet.server.js";
 import { ConfigError, loadConfig } from "../app/platform/config.server.js";
 import { DatabaseUnreachableError, openDatabase } from "../app/platform/db.server.js";
 import { MigrationError } from "../app/platform/migrate.server.js";

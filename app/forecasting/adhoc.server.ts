@@ -6,8 +6,9 @@
 import { LRUCache } from "lru-cache";
 import { formatDay, parseDay } from "../days.js";
 import { NotFoundError, ValidationError } from "../errors.js";
+import type { ForecastPoint } from "../model/config.js";
+import { planDays } from "../model/plan.js";
 import type { ModelPool } from "../model/pool.server.js";
-import { type ForecastPoint, planDays } from "../model/prophet.server.js";
 import type { Database } from "../platform/db.server.js";
 import type { SeriesKey } from "../series.js";
 import { storedModel } from "./model-cache.server.js";

@@ -3,8 +3,9 @@
  * without refitting (the stored model and the store calendar), written into `forecast_results` and
  * recorded as a `batch-forecast` run.
  */
+
+import { planDays } from "../model/plan.js";
 import type { ModelPool } from "../model/pool.server.js";
-import { planDays } from "../model/prophet.server.js";
 import { MAX_LISTED_FAILURES, PipelineRun } from "../pipelines/runs.server.js";
 import type { Database } from "../platform/db.server.js";
 import { listProductionVersions } from "../registry/versions.server.js";

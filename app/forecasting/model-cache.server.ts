@@ -4,7 +4,7 @@
  */
 import { randomUUID } from "node:crypto";
 import { LRUCache } from "lru-cache";
-import type { StoredModel } from "../model/prophet.server.js";
+import type { StoredModel } from "../model/config.js";
 import type { Database } from "../platform/db.server.js";
 import { versionParams } from "../registry/versions.server.js";
 

@@ -5,7 +5,7 @@
  */
 import { formatDay, parseDay } from "../days.js";
 import { NotFoundError } from "../errors.js";
-import type { HistoryDay, PlanDay } from "../model/prophet.server.js";
+import type { HistoryDay, PlanDay } from "../model/config.js";
 import type { Database } from "../platform/db.server.js";
 import type { StateHoliday } from "../rossmann.js";
 import { type SeriesKey, seriesId } from "../series.js";

@@ -2,7 +2,8 @@
  * The weekly forecast: the 7 days after the newest sales day that every training run writes into
  * `forecast_results` (model name and version on each row), and what users see all week.
  */
-import type { ForecastPoint } from "../model/prophet.server.js";
+
+import type { ForecastPoint } from "../model/config.js";
 import type { Database } from "../platform/db.server.js";
 import type { VersionSummary } from "../registry/versions.server.js";
 import type { SeriesKey } from "../series.js";

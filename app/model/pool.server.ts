@@ -16,8 +16,8 @@ import {
   type PlanDay,
   type StoredModel,
   type TrainResult,
-} from "./prophet.server.js";
-import type { ModelTask, ModelTaskResult } from "./thread.server.js";
+} from "./config.js";
+import type { ModelTask, ModelTaskResult, ModelThreadData } from "./protocol.js";
 
 export interface ModelPool {
   /** Rejects with InsufficientHistoryError (the main thread's class) when the window is too thin. */
@@ -71,10 +71,6 @@ export interface ModelPoolOptions {
   threads?: number;
   /** Re-created models each thread keeps for keyed forecasts (about 80 kB each); 0 keeps none. */
   cacheSize?: number;
-}
-
-export interface ModelThreadData {
-  cacheSize: number;
 }
 
 export function createModelPool(opts: ModelPoolOptions = {}): ModelPool {

@@ -1,7 +1,10 @@
 /**
- * The forecasting model: Prophet (augurs, with Prophet's Stan model compiled to WASM) per store and
- * product, fitted on open days. Pure and synchronous (no database, no files besides the WASM loaded
- * once by initProphet), so it runs unchanged on the main thread and inside model worker threads.
+ * Prophet itself: fitting one store and product series, its walk-forward cross-validation, and
+ * forecasting again from a stored model, with augurs (Prophet's Stan model compiled to WASM). The one
+ * model module that touches WASM, kept apart so the rest stays pure: the Stan optimiser compiles when
+ * this module is imported, augurs' Prophet loads once per thread in initProphet. Otherwise synchronous,
+ * with no database or network, so it runs unchanged on the main thread and inside model threads
+ * (thread.server.ts). The data it fits comes from series.ts; configuration and types from config.ts.
  */
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
@@ -17,172 +20,27 @@ import {
   type ProphetTrainingData,
 } from "@bsull/augurs/prophet";
 import { optimizer as wasmstan } from "@bsull/augurs-prophet-wasmstan";
-import { formatDay, isoWeekday, parseDay } from "../days.js";
-import type { StateHoliday } from "../rossmann.js";
+import { formatDay } from "../days.js";
+import {
+  type CvFold,
+  type CvResult,
+  type ForecastPoint,
+  type HistoryDay,
+  InsufficientHistoryError,
+  type ModelConfig,
+  type PlanDay,
+  type ProphetParams,
+  type RegressorName,
+  type ResolvedModelConfig,
+  type StoredModel,
+  type TrainOptions,
+  type TrainResult,
+} from "./config.js";
+import { cvFolds, meanMetrics, metrics } from "./cross-validation.js";
+import { sharesOf } from "./plan.js";
+import { dayOf, fittedSeries, REGRESSOR_VALUE, type Series, subSeries, varyingRegressors, windowOf } from "./series.js";
 
-export type RegressorName = "promo" | "schoolholiday" | "stateholiday";
-export type ModelKind = "default" | "seed";
-
-export interface ModelConfig {
-  kind: ModelKind;
-  /** The training window: calendar days ending at the newest history day. */
-  trainDays: number;
-  /** Fewer usable open days in the window -> InsufficientHistoryError. */
-  minOpenDays: number;
-  weekly: boolean;
-  /** "auto": on only when the fitted days span at least 365 days (ADR 0003). */
-  yearly: "auto" | boolean;
-  intervalWidth: number;
-  regressors: RegressorName[];
-  cvFolds: number;
-  cvHorizon: number;
-}
-
-export const REGRESSORS: readonly RegressorName[] = ["promo", "schoolholiday", "stateholiday"];
-
-/** storecast's model: weekly seasonality plus the plan's known-in-advance covariates. */
-export const DEFAULT_CONFIG: ModelConfig = Object.freeze<ModelConfig>({
-  kind: "default",
-  trainDays: 120,
-  minOpenDays: 14,
-  weekly: true,
-  yearly: "auto",
-  intervalWidth: 0.95,
-  regressors: ["promo", "schoolholiday", "stateholiday"],
-  cvFolds: 5,
-  cvHorizon: 7,
-});
-
-/** The reference system exactly: Prophet on (date, sales) of open days, yearly and weekly on, no regressors. */
-export const SEED_CONFIG: ModelConfig = Object.freeze<ModelConfig>({
-  kind: "seed",
-  trainDays: 120,
-  minOpenDays: 14,
-  weekly: true,
-  yearly: true,
-  intervalWidth: 0.95,
-  regressors: [],
-  cvFolds: 5,
-  cvHorizon: 7,
-});
-
-/** A fresh, mutable copy of a kind's configuration. */
-export function modelConfig(kind: ModelKind): ModelConfig {
-  const base = kind === "seed" ? SEED_CONFIG : DEFAULT_CONFIG;
-  return { ...base, regressors: [...base.regressors] };
-}
-
-export interface HistoryDay {
-  date: string;
-  sales: number;
-  open: 0 | 1;
-  promo: 0 | 1;
-  stateholiday: StateHoliday;
-  schoolholiday: 0 | 1;
-}
-
-export interface PlanDay {
-  date: string;
-  open: 0 | 1;
-  promo: 0 | 1;
-  stateholiday: StateHoliday;
-  schoolholiday: 0 | 1;
-}
-
-/** Prophet's fitted parameters (in Prophet's scaled units), as plain arrays so they survive JSON. */
-export interface ProphetParams {
-  k: number;
-  m: number;
-  sigmaObs: number;
-  delta: number[];
-  beta: number[];
-  trend: number[];
-  /** What each beta entry multiplies ("weekly:sin1", "promo", ...): augurs' column order is not stable. */
-  features: string[];
-}
-
-export type ResolvedModelConfig = ModelConfig & { yearly: boolean };
-
-/** Everything needed to predict again without re-optimising; stored as JSON on a registry version. */
-export interface StoredModel {
-  /** Resolved: yearly is a boolean and regressors lists only the ones the model actually uses. */
-  config: ResolvedModelConfig;
-  training: { dates: string[]; y: number[]; x: Partial<Record<RegressorName, number[]>> };
-  params: ProphetParams;
-  /** Share of open days per ISO weekday (Mon..Sun) in the window, for the plan fallback. */
-  weekdayOpen: number[];
-}
-
-export interface ForecastPoint {
-  date: string;
-  value: number;
-  lower: number;
-  upper: number;
-}
-
-export interface Metrics {
-  rmse: number;
-  /** A fraction (0.12 = 12%), over non-zero actuals only. */
-  mape: number;
-  mae: number;
-  /** Median absolute error. */
-  mdae: number;
-  /** Kaggle Rossmann's metric, over non-zero actuals only. */
-  rmspe: number;
-}
-
-export interface CvFold extends Metrics {
-  fold: number;
-  trainStart: string;
-  trainEnd: string;
-  testStart: string;
-  testEnd: string;
-  /** Open days scored. */
-  testDays: number;
-}
-
-export interface CvResult {
-  folds: CvFold[];
-  mean: Metrics;
-}
-
-export interface TrainResult {
-  model: StoredModel;
-  cv: CvResult | null;
-  /** The training window actually covered by the history (clipped to the oldest history day). */
-  trainStart: string;
-  trainEnd: string;
-  /** Open days actually fitted. */
-  trainRows: number;
-  /** Open days dropped for NaN / negative / non-finite sales. */
-  excluded: number;
-  durationMs: number;
-  /** When opts.future was given. */
-  forecast?: ForecastPoint[];
-}
-
-export interface TrainOptions {
-  future?: PlanDay[];
-  /** Walk-forward cross-validation; default true. */
-  cv?: boolean;
-}
-
-export class InsufficientHistoryError extends Error {
-  override name = "InsufficientHistoryError";
-  /** Survives structured cloning as a marker where the class does not (see pool.server.ts). */
-  readonly insufficient = true;
-  constructor(readonly openDays: number) {
-    super(`insufficient history: ${openDays} open days`);
-  }
-}
-
-const INSUFFICIENT_RE = /^insufficient history: (\d+) open days$/;
-
-/** The error again if `message` is InsufficientHistoryError's, e.g. after crossing a thread boundary. */
-export function insufficientHistoryFromMessage(message: string): InsufficientHistoryError | undefined {
-  const m = INSUFFICIENT_RE.exec(message);
-  return m ? new InsufficientHistoryError(Number(m[1])) : undefined;
-}
+const DAY_SECONDS = 86_400;
 
 // ---------------------------------------------------------------------------------------------------
 // WASM and optimisers.
@@ -331,53 +189,7 @@ function newProphet(config: ResolvedModelConfig, optimizer: Optimizer, intervals
 }
 
 // ---------------------------------------------------------------------------------------------------
-// Series preparation.
-
-const DAY_SECONDS = 86_400;
-
-const REGRESSOR_VALUE: Record<RegressorName, (d: PlanDay) => number> = {
-  promo: (d) => (d.promo === 1 ? 1 : 0),
-  schoolholiday: (d) => (d.schoolholiday === 1 ? 1 : 0),
-  stateholiday: (d) => (d.stateholiday === "0" ? 0 : 1),
-};
-
-function dayOf(date: string): number {
-  const day = parseDay(date);
-  if (day === undefined) throw new RangeError(`invalid date: ${JSON.stringify(date)}`);
-  return day;
-}
-
-/** Fitted open days, oldest first. */
-interface Series {
-  days: number[];
-  y: number[];
-  x: Record<RegressorName, number[]>;
-}
-
-function subSeries(s: Series, from: number, to: number): Series {
-  const keep: number[] = [];
-  s.days.forEach((d, i) => {
-    if (d >= from && d <= to) keep.push(i);
-  });
-  const pick = (xs: number[]) => keep.map((i) => xs[i]!);
-  return {
-    days: pick(s.days),
-    y: pick(s.y),
-    x: { promo: pick(s.x.promo), schoolholiday: pick(s.x.schoolholiday), stateholiday: pick(s.x.stateholiday) },
-  };
-}
-
-/**
- * A regressor constant over the training rows carries no information: its coefficient would be set by
- * the prior alone (a constant 1 is confounded with the trend offset), and Python Prophet would even
- * standardise it by 0. Rossmann stores are closed on most state holidays, so that column usually is.
- */
-function varyingRegressors(s: Series, wanted: readonly RegressorName[]): RegressorName[] {
-  return wanted.filter((r) => {
-    const xs = s.x[r];
-    return xs.some((v) => v !== xs[0]);
-  });
-}
+// Fitting and forecasting.
 
 function prophetData(s: Series, config: ResolvedModelConfig): ProphetTrainingData {
   return {
@@ -444,43 +256,6 @@ function forecastWith(prophet: Prophet, config: ResolvedModelConfig, days: reado
 // ---------------------------------------------------------------------------------------------------
 // Training.
 
-/** The training window of a history: its newest `trainDays` calendar days, rows oldest first. */
-interface Window {
-  start: number;
-  end: number;
-  rows: { day: number; h: HistoryDay }[];
-}
-
-function windowOf(history: readonly HistoryDay[], trainDays: number): Window | undefined {
-  const byDay = new Map<number, HistoryDay>();
-  for (const h of history) byDay.set(dayOf(h.date), h);
-  if (byDay.size === 0) return undefined;
-  const days = [...byDay.keys()].sort((a, b) => a - b);
-  const end = days[days.length - 1]!;
-  // Clipped to the oldest history day, so a short history does not count missing days as closed.
-  const start = Math.max(end - trainDays + 1, days[0]!);
-  return { start, end, rows: days.filter((d) => d >= start).map((day) => ({ day, h: byDay.get(day)! })) };
-}
-
-function sharesOf(w: Window): number[] {
-  const open = new Array<number>(7).fill(0);
-  const calendar = new Array<number>(7).fill(0);
-  for (const { day, h } of w.rows) if (h.open === 1) open[isoWeekday(day) - 1]!++;
-  // Shares over calendar days: a weekday missing from the history counts as closed.
-  for (let d = w.start; d <= w.end; d++) calendar[isoWeekday(d) - 1]!++;
-  return open.map((n, i) => (calendar[i]! > 0 ? n / calendar[i]! : 0));
-}
-
-/**
- * Share of open days per ISO weekday (Mon..Sun) in the training window `trainModel` would use;
- * seven zeros for an empty history. The same numbers end up in StoredModel.weekdayOpen, so a plan
- * for `future` can be made before training.
- */
-export function weekdayOpenShares(history: readonly HistoryDay[], config: Pick<ModelConfig, "trainDays">): number[] {
-  const w = windowOf(history, config.trainDays);
-  return w ? sharesOf(w) : new Array<number>(7).fill(0);
-}
-
 /**
  * Fits one series. `history` may be unsorted and longer than the window; the newest `trainDays`
  * calendar days ending at its newest date are used. A date that appears twice keeps its last row.
@@ -491,19 +266,7 @@ export function trainModel(history: HistoryDay[], config: ModelConfig, opts: Tra
   if (!w) throw new InsufficientHistoryError(0);
   const { start, end } = w;
 
-  const series: Series = { days: [], y: [], x: { promo: [], schoolholiday: [], stateholiday: [] } };
-  let excluded = 0;
-  for (const { day, h } of w.rows) {
-    // Closed days are neither fitted nor counted as excluded: their 0 sales are not a data problem.
-    if (h.open !== 1) continue;
-    if (!Number.isFinite(h.sales) || h.sales < 0) {
-      excluded++;
-      continue;
-    }
-    series.days.push(day);
-    series.y.push(h.sales);
-    for (const r of REGRESSORS) series.x[r].push(REGRESSOR_VALUE[r](h));
-  }
+  const { series, excluded } = fittedSeries(w);
   if (series.days.length < config.minOpenDays) throw new InsufficientHistoryError(series.days.length);
   const weekdayOpen = sharesOf(w);
 
@@ -574,38 +337,7 @@ function crossValidate(series: Series, config: ResolvedModelConfig, start: numbe
     });
   });
   if (folds.length === 0) return null;
-  // NaN (a fold whose open days all sold 0 has no MAPE) is left out of the mean.
-  const mean = (key: keyof Metrics) => {
-    const xs = folds.map((f) => f[key]).filter((v) => !Number.isNaN(v));
-    return xs.length === 0 ? Number.NaN : xs.reduce((s, x) => s + x, 0) / xs.length;
-  };
-  return {
-    folds,
-    mean: { rmse: mean("rmse"), mape: mean("mape"), mae: mean("mae"), mdae: mean("mdae"), rmspe: mean("rmspe") },
-  };
-}
-
-/**
- * Expanding-window folds: the last folds * horizon days of [trainStart, trainEnd] split into `folds`
- * consecutive test blocks, oldest first; each fold trains from trainStart to the day before its block.
- */
-export function cvFolds(
-  trainStart: string,
-  trainEnd: string,
-  folds: number,
-  horizon: number,
-): { trainStart: string; trainEnd: string; testStart: string; testEnd: string }[] {
-  const end = dayOf(trainEnd);
-  dayOf(trainStart); // validates
-  return Array.from({ length: folds }, (_, i) => {
-    const testStart = end - (folds - i) * horizon + 1;
-    return {
-      trainStart,
-      trainEnd: formatDay(testStart - 1),
-      testStart: formatDay(testStart),
-      testEnd: formatDay(testStart + horizon - 1),
-    };
-  });
+  return { folds, mean: meanMetrics(folds) };
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -659,47 +391,4 @@ export function predict(model: StoredModel, days: readonly PlanDay[]): ForecastP
   } finally {
     loaded.free();
   }
-}
-
-/**
- * The plan for `dates`: calendar rows where present; otherwise the store's usual weekday pattern
- * (open when weekdayOpen[dow] >= 0.5), no promo, no holidays.
- */
-export function planDays(
-  dates: string[],
-  calendar: ReadonlyMap<string, PlanDay>,
-  weekdayOpen: readonly number[],
-): PlanDay[] {
-  return dates.map((date) => {
-    const planned = calendar.get(date);
-    if (planned) return { ...planned, date };
-    const usual = weekdayOpen[isoWeekday(dayOf(date)) - 1] ?? 0;
-    return { date, open: usual >= 0.5 ? 1 : 0, promo: 0, stateholiday: "0", schoolholiday: 0 };
-  });
-}
-
-// ---------------------------------------------------------------------------------------------------
-// Metrics.
-
-/**
- * Point-forecast errors. MAPE and RMSPE skip zero actuals (a percentage of 0 is undefined; Kaggle's
- * Rossmann scoring ignores them too) and are NaN when every actual is 0; all metrics are NaN for no data.
- */
-export function metrics(actual: number[], predicted: number[]): Metrics {
-  if (actual.length !== predicted.length) {
-    throw new RangeError(`metrics: ${actual.length} actuals but ${predicted.length} predictions`);
-  }
-  const n = actual.length;
-  const abs = actual.map((y, i) => Math.abs(y - predicted[i]!));
-  const pct = actual.flatMap((y, i) => (y === 0 ? [] : [(y - predicted[i]!) / y]));
-  const sorted = [...abs].sort((a, b) => a - b);
-  const mid = Math.floor(n / 2);
-  const mean = (xs: number[]) => (xs.length === 0 ? Number.NaN : xs.reduce((s, x) => s + x, 0) / xs.length);
-  return {
-    rmse: Math.sqrt(mean(abs.map((e) => e * e))),
-    mape: mean(pct.map(Math.abs)),
-    mae: mean(abs),
-    mdae: n === 0 ? Number.NaN : n % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2,
-    rmspe: Math.sqrt(mean(pct.map((e) => e * e))),
-  };
 }

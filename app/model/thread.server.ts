@@ -4,27 +4,9 @@
  */
 import { workerData } from "node:worker_threads";
 import { LRUCache } from "lru-cache";
-import type { ModelThreadData } from "./pool.server.js";
-import {
-  type ForecastPoint,
-  type HistoryDay,
-  initProphet,
-  type LoadedModel,
-  loadModel,
-  type ModelConfig,
-  type PlanDay,
-  predict,
-  type StoredModel,
-  type TrainResult,
-  trainModel,
-} from "./prophet.server.js";
-
-export type ModelTask =
-  | { type: "train"; history: HistoryDay[]; config: ModelConfig; future?: PlanDay[]; cv?: boolean }
-  /** `key` names an immutable model (a version id): the re-created model is kept for the next task with that key. */
-  | { type: "predict"; model: StoredModel; days: PlanDay[]; key?: string };
-
-export type ModelTaskResult = TrainResult | ForecastPoint[];
+import type { ForecastPoint, PlanDay, StoredModel } from "./config.js";
+import { initProphet, type LoadedModel, loadModel, predict, trainModel } from "./prophet.server.js";
+import type { ModelTask, ModelTaskResult, ModelThreadData } from "./protocol.js";
 
 initProphet();
 

@@ -1,5 +1,6 @@
 /** A fitted model into the registry: the version that becomes production, with its CV metrics and run. */
-import type { TrainResult } from "../model/prophet.server.js";
+
+import type { TrainResult } from "../model/config.js";
 import type { Database } from "../platform/db.server.js";
 import { registerVersion } from "../registry/register.server.js";
 import type { VersionSummary } from "../registry/versions.server.js";

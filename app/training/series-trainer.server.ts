@@ -7,17 +7,16 @@
 
 import { EMPTY_PLAN } from "../forecasting/series-data.server.js";
 import { writeForecast } from "../forecasting/weekly.server.js";
-import type { ModelPool } from "../model/pool.server.js";
 import {
   type HistoryDay,
   InsufficientHistoryError,
   type ModelConfig,
   type PlanDay,
-  planDays,
   type StoredModel,
   type TrainResult,
-  weekdayOpenShares,
-} from "../model/prophet.server.js";
+} from "../model/config.js";
+import { planDays, weekdayOpenShares } from "../model/plan.js";
+import type { ModelPool } from "../model/pool.server.js";
 import type { Database } from "../platform/db.server.js";
 import { AlreadyInRunError } from "../registry/register.server.js";
 import { versionParams } from "../registry/versions.server.js";

@@ -12,15 +12,9 @@ import {
   newestSalesDay,
 } from "../forecasting/series-data.server.js";
 import { BATCH_HORIZON_DAYS, writeForecast } from "../forecasting/weekly.server.js";
+import { InsufficientHistoryError, type ModelKind, modelConfig, type TrainResult } from "../model/config.js";
+import { planDays, weekdayOpenShares } from "../model/plan.js";
 import type { ModelPool } from "../model/pool.server.js";
-import {
-  InsufficientHistoryError,
-  type ModelKind,
-  modelConfig,
-  planDays,
-  type TrainResult,
-  weekdayOpenShares,
-} from "../model/prophet.server.js";
 import { PipelineRun } from "../pipelines/runs.server.js";
 import type { Database } from "../platform/db.server.js";
 import type { VersionSummary } from "../registry/versions.server.js";

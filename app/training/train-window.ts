@@ -3,7 +3,7 @@
  * (or a helper on another replica) trains the same model kind on the same data window.
  */
 import { formatDay, parseDay } from "../days.js";
-import { modelConfig } from "../model/prophet.server.js";
+import { modelConfig } from "../model/config.js";
 
 export interface TrainWindow {
   config: ReturnType<typeof modelConfig>;

@@ -3,17 +3,15 @@ import path from "node:path";
 import * as workerThreads from "node:worker_threads";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { formatDay, isoWeekday, parseDay } from "../../../app/days.js";
-import { createModelPool, type ModelPool, workerExecArgv } from "../../../app/model/pool.server.js";
 import {
   DEFAULT_CONFIG,
   type HistoryDay,
   InsufficientHistoryError,
-  loadModel,
   modelConfig,
   type PlanDay,
-  predict,
-  trainModel,
-} from "../../../app/model/prophet.server.js";
+} from "../../../app/model/config.js";
+import { createModelPool, type ModelPool, workerExecArgv } from "../../../app/model/pool.server.js";
+import { loadModel, predict, trainModel } from "../../../app/model/prophet.server.js";
 
 const ROOT = path.resolve(import.meta.dirname, "../../..");
 const END = parseDay("2015-07-31")!;
@@ -134,7 +132,7 @@ describe("loading the TypeScript worker", () => {
   // The pool tests above run under Vitest (no tsx in execArgv); these run it as the app does.
   const script = `(async () => {
     const { createModelPool } = await import("./app/model/pool.server.ts");
-    const { DEFAULT_CONFIG } = await import("./app/model/prophet.server.ts");
+    const { DEFAULT_CONFIG } = await import("./app/model/config.ts");
     const history = Array.from({ length: 40 }, (_, i) => ({
       date: new Date(Date.UTC(2015, 5, 1 + i)).toISOString().slice(0, 10),
       sales: 5000 + 700 * Math.sin(i) + 30 * i, open: 1, promo: i % 2, stateholiday: "0", schoolholiday: 0,

@@ -1,22 +1,18 @@
 import { describe, expect, it } from "vitest";
 import { formatDay, isoWeekday, parseDay } from "../../../app/days.js";
 import {
-  cvFolds,
   DEFAULT_CONFIG,
   type HistoryDay,
   InsufficientHistoryError,
-  initProphet,
   type ModelConfig,
-  metrics,
   modelConfig,
   type PlanDay,
-  planDays,
-  predict,
   SEED_CONFIG,
   type StoredModel,
-  trainModel,
-  weekdayOpenShares,
-} from "../../../app/model/prophet.server.js";
+} from "../../../app/model/config.js";
+import { cvFolds } from "../../../app/model/cross-validation.js";
+import { weekdayOpenShares } from "../../../app/model/plan.js";
+import { initProphet, predict, trainModel } from "../../../app/model/prophet.server.js";
 import { generateSalesDays } from "../../../app/sales/generator.server.js";
 
 const END = "2015-07-31"; // a Friday
@@ -68,85 +64,7 @@ const plan = (date: string, p: Partial<PlanDay> = {}): PlanDay => ({
 
 const noCv = (c: ModelConfig = DEFAULT_CONFIG) => ({ ...c, cvFolds: 0 });
 
-describe("metrics", () => {
-  it("matches hand-computed values, skipping zero actuals for the percentage errors", () => {
-    // errors 10, 30, 10, 0; percentage errors over the non-zero actuals: -0.1, 0.15, 0.
-    const m = metrics([100, 200, 0, 400], [110, 170, 10, 400]);
-    expect(m.rmse).toBeCloseTo(Math.sqrt((100 + 900 + 100 + 0) / 4), 12);
-    expect(m.mae).toBeCloseTo(12.5, 12);
-    expect(m.mdae).toBeCloseTo(10, 12);
-    expect(m.mape).toBeCloseTo((0.1 + 0.15 + 0) / 3, 12);
-    expect(m.rmspe).toBeCloseTo(Math.sqrt((0.01 + 0.0225 + 0) / 3), 12);
-  });
-
-  it("takes the middle value as the median of an odd count", () => {
-    expect(metrics([1, 2, 3], [2, 2, 5]).mdae).toBe(1);
-  });
-
-  it("is NaN where undefined and refuses mismatched lengths", () => {
-    const empty = metrics([], []);
-    expect(Object.values(empty).every(Number.isNaN)).toBe(true);
-    const zeros = metrics([0, 0], [1, 3]);
-    expect(zeros.mape).toBeNaN();
-    expect(zeros.rmspe).toBeNaN();
-    expect(zeros.mae).toBe(2);
-    expect(() => metrics([1, 2], [1])).toThrow(RangeError);
-  });
-});
-
-describe("cvFolds", () => {
-  it("splits the last folds * horizon days into consecutive test weeks with expanding training windows", () => {
-    const folds = cvFolds("2015-04-03", END, 5, 7);
-    expect(folds).toHaveLength(5);
-    expect(folds[0]).toEqual({
-      trainStart: "2015-04-03",
-      trainEnd: "2015-06-26",
-      testStart: "2015-06-27",
-      testEnd: "2015-07-03",
-    });
-    expect(folds[4]).toEqual({
-      trainStart: "2015-04-03",
-      trainEnd: "2015-07-24",
-      testStart: "2015-07-25",
-      testEnd: END,
-    });
-    for (let i = 1; i < folds.length; i++) {
-      expect(folds[i]!.testStart).toBe(addDays(folds[i - 1]!.testEnd, 1));
-      expect(folds[i]!.trainEnd).toBe(addDays(folds[i]!.testStart, -1));
-    }
-  });
-});
-
-describe("configurations", () => {
-  it("seed config is the reference system: no regressors, yearly and weekly on, 95% interval, 120 days", () => {
-    expect(SEED_CONFIG).toMatchObject({
-      kind: "seed",
-      regressors: [],
-      yearly: true,
-      weekly: true,
-      intervalWidth: 0.95,
-    });
-    expect(SEED_CONFIG.trainDays).toBe(120);
-    expect(modelConfig("seed")).toEqual(SEED_CONFIG);
-    expect(DEFAULT_CONFIG).toMatchObject({
-      kind: "default",
-      trainDays: 120,
-      minOpenDays: 14,
-      weekly: true,
-      yearly: "auto",
-      intervalWidth: 0.95,
-      cvFolds: 5,
-      cvHorizon: 7,
-    });
-    expect(DEFAULT_CONFIG.regressors).toEqual(["promo", "schoolholiday", "stateholiday"]);
-  });
-
-  it("modelConfig hands out copies", () => {
-    const c = modelConfig("default");
-    c.regressors.push("promo");
-    expect(DEFAULT_CONFIG.regressors).toHaveLength(3);
-  });
-
+describe("configurations, trained", () => {
   it("a trained seed model has yearly on and no regressors", () => {
     const { model } = trainModel(handSeries(), noCv(SEED_CONFIG));
     expect(model.config.yearly).toBe(true);
@@ -313,26 +231,12 @@ describe("stored models", () => {
   });
 });
 
-describe("weekday pattern and plans", () => {
+describe("weekday pattern", () => {
   it("weekdayOpen is the open share per ISO weekday over the window", () => {
     const history = handSeries();
     const shares = weekdayOpenShares(history, DEFAULT_CONFIG);
     expect(shares).toEqual([1, 1, 1, 1, 1, 1, 0]);
     expect(trainModel(history, noCv()).model.weekdayOpen).toEqual(shares);
     expect(weekdayOpenShares([], DEFAULT_CONFIG)).toEqual([0, 0, 0, 0, 0, 0, 0]);
-  });
-
-  it("planDays uses calendar rows where present, else the usual weekday pattern without promo or holidays", () => {
-    const shares = [1, 1, 1, 1, 0.9, 1, 0.1];
-    const saturday = addDays(END, 1);
-    const sunday = addDays(END, 2);
-    const monday = addDays(END, 3);
-    const calendar = new Map([[monday, plan(monday, { promo: 1, schoolholiday: 1 })]]);
-    expect(planDays([saturday, sunday, monday, addDays(END, 7)], calendar, shares)).toEqual([
-      plan(saturday),
-      plan(sunday, { open: 0 }),
-      plan(monday, { promo: 1, schoolholiday: 1 }),
-      plan(addDays(END, 7), { open: 1 }),
-    ]);
   });
 });
