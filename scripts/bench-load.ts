@@ -17,8 +17,8 @@ import path from "node:path";
 import { Command } from "commander";
 import pg from "pg";
 import { type Database, openDatabase } from "../app/platform/db.server.js";
-import { STREAM_DAYS, writeGeneratedData } from "../app/sales/generator.server.js";
-import { type LoadReport, loadHistory } from "../app/sales/history.server.js";
+import { STREAM_DAYS, writeGeneratedData } from "../app/sales/generator/sales-model.js";
+import { type LoadReport, loadHistory } from "../app/sales/history/load.server.js";
 import { withSearchPath } from "../tests/support/databases.js";
 import { integerOption } from "./cli-options.js";
 

@@ -9,7 +9,7 @@ import { stat } from "node:fs/promises";
 import path from "node:path";
 import { Command, InvalidArgumentError } from "commander";
 import { parseDay } from "../app/days.js";
-import { OPTION_LIMITS, productName, writeGeneratedData } from "../app/sales/generator.server.js";
+import { OPTION_LIMITS, productName, writeGeneratedData } from "../app/sales/generator/sales-model.js";
 import { integerOption } from "./cli-options.js";
 
 function date(value: string): string {

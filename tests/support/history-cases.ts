@@ -12,7 +12,7 @@ import {
   historyIsEmpty,
   type LoadHistoryOptions,
   loadHistory,
-} from "../../app/sales/history.server.js";
+} from "../../app/sales/history/load.server.js";
 import { runScript, type ScriptRun, tempDir } from "./processes.js";
 
 export const HEADER = "Store,DayOfWeek,Date,Sales,Customers,Open,Promo,StateHoliday,SchoolHoliday";

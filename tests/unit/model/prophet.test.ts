@@ -17,7 +17,7 @@ import {
   trainModel,
   weekdayOpenShares,
 } from "../../../app/model/prophet.server.js";
-import { generateSalesDays } from "../../../app/sales/generator.server.js";
+import { generateSalesDays } from "../../../app/sales/generator/sales-model.js";
 
 const END = "2015-07-31"; // a Friday
 const endDay = parseDay(END)!;

@@ -27,7 +27,7 @@ import {
   STREAM_DAYS,
   validateGenerateOptions,
   writeGeneratedData,
-} from "../../../app/sales/generator.server.js";
+} from "../../../app/sales/generator/sales-model.js";
 
 const repoRoot = path.resolve(import.meta.dirname, "../../..");
 

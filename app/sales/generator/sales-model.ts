@@ -12,7 +12,7 @@ import { mkdir, rename, rm } from "node:fs/promises";
 import path from "node:path";
 import { xoroshiro128plusFromState } from "pure-rand/generator/xoroshiro128plus";
 import type { RandomGenerator } from "pure-rand/types/RandomGenerator";
-import { DAY_MS, formatDay, isoWeekday, parseDay } from "../days.js";
+import { DAY_MS, formatDay, isoWeekday, parseDay } from "../../days.js";
 import {
   CALENDAR_COLUMNS,
   type CalendarRow,
@@ -23,7 +23,7 @@ import {
   type StateHoliday,
   type StoreRow,
   TRAIN_COLUMNS,
-} from "../rossmann.js";
+} from "../../rossmann.js";
 
 export interface GenerateOptions {
   stores: number;

@@ -12,8 +12,8 @@ import { stat } from "node:fs/promises";
 import { parse } from "csv-parse";
 import { addDays, subMonths } from "date-fns";
 import { z } from "zod";
-import { DAY_MS, formatDay, isoWeekday, parseDay, todayDay } from "../days.js";
-import type { Database } from "../platform/db.server.js";
+import { DAY_MS, formatDay, isoWeekday, parseDay, todayDay } from "../../days.js";
+import type { Database } from "../../platform/db.server.js";
 import {
   CALENDAR_COLUMNS,
   calendarCsvRow,
@@ -27,8 +27,8 @@ import {
   showValue,
   storeCsvRow,
   TRAIN_COLUMNS,
-} from "../rossmann.js";
-import { intArrayOf, SALES_UPSERT, STORES_ENSURE, textArray } from "./upsert.server.js";
+} from "../../rossmann.js";
+import { intArrayOf, SALES_UPSERT, STORES_ENSURE, textArray } from "../upsert.server.js";
 
 export interface LoadProgress {
   stage: "read" | "write" | "calendar";
