@@ -3,7 +3,8 @@ import type { Logger } from "pino";
 import { formatDay, todayDay } from "../days.js";
 import type { Config } from "../platform/config.server.js";
 import { type Database, openDatabase } from "../platform/db.server.js";
-import { STREAM_DAYS, writeGeneratedData } from "../sales/generator/sales-model.js";
+import { writeGeneratedData } from "../sales/generator/csv-files.server.js";
+import { STREAM_DAYS } from "../sales/generator/options.js";
 import { historyIsEmpty, type LoadReport, loadHistory } from "../sales/history/load.server.js";
 
 /** Opens (and migrates) the configured database: Postgres with DATABASE_URL, PGlite otherwise. */
