@@ -19,7 +19,8 @@ import pg from "pg";
 import { type Database, openDatabase } from "../app/platform/db.server.js";
 import { writeGeneratedData } from "../app/sales/generator/csv-files.server.js";
 import { STREAM_DAYS } from "../app/sales/generator/options.js";
-import { type LoadReport, loadHistory } from "../app/sales/history/load.server.js";
+import { loadHistory } from "../app/sales/history/load.server.js";
+import type { LoadReport } from "../app/sales/history/load-report.js";
 import { withSearchPath } from "../tests/support/databases.js";
 import { integerOption } from "./cli-options.js";
 
