@@ -17,8 +17,10 @@ import path from "node:path";
 import { Command } from "commander";
 import pg from "pg";
 import { type Database, openDatabase } from "../app/platform/db.server.js";
-import { STREAM_DAYS, writeGeneratedData } from "../app/sales/generator.server.js";
-import { type LoadReport, loadHistory } from "../app/sales/history.server.js";
+import { writeGeneratedData } from "../app/sales/generator/csv-files.server.js";
+import { STREAM_DAYS } from "../app/sales/generator/options.js";
+import { loadHistory } from "../app/sales/history/load.server.js";
+import type { LoadReport } from "../app/sales/history/load-report.js";
 import { withSearchPath } from "../tests/support/databases.js";
 import { integerOption } from "./cli-options.js";
 

@@ -9,7 +9,9 @@ import { stat } from "node:fs/promises";
 import path from "node:path";
 import { Command, InvalidArgumentError } from "commander";
 import { parseDay } from "../app/days.js";
-import { OPTION_LIMITS, productName, writeGeneratedData } from "../app/sales/generator.server.js";
+import { writeGeneratedData } from "../app/sales/generator/csv-files.server.js";
+import { OPTION_LIMITS } from "../app/sales/generator/options.js";
+import { productName } from "../app/sales/generator/profiles.js";
 import { integerOption } from "./cli-options.js";
 
 function date(value: string): string {

@@ -11,7 +11,8 @@ import { MultiBar, Presets, type SingleBar } from "cli-progress";
 import { Command, InvalidArgumentError } from "commander";
 import { ConfigError, loadConfig } from "../app/platform/config.server.js";
 import { type Database, DatabaseUnreachableError, openDatabase } from "../app/platform/db.server.js";
-import { HistoryLoadError, type LoadProgress, type LoadReport, loadHistory } from "../app/sales/history.server.js";
+import { loadHistory } from "../app/sales/history/load.server.js";
+import { HistoryLoadError, type LoadProgress, type LoadReport } from "../app/sales/history/load-report.js";
 
 /** Bad rows printed; the rest are counted. */
 const MAX_PRINTED_BAD_ROWS = 50;

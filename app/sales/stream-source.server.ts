@@ -10,7 +10,8 @@ import { parse } from "csv-parse";
 import { z } from "zod";
 import { formatDay } from "../days.js";
 import { DEFAULT_PRODUCT, PRODUCT_COLUMN, salesCsvRow, TRAIN_COLUMNS } from "../rossmann.js";
-import { GENERATED_FILE_NAMES, STREAM_DAYS } from "./generator.server.js";
+import { GENERATED_FILE_NAMES } from "./generator/csv-files.server.js";
+import { STREAM_DAYS } from "./generator/options.js";
 import type { SourceRow } from "./stream-records.js";
 
 export class StreamSourceError extends Error {

@@ -3,8 +3,10 @@ import type { Logger } from "pino";
 import { formatDay, todayDay } from "../days.js";
 import type { Config } from "../platform/config.server.js";
 import { type Database, openDatabase } from "../platform/db.server.js";
-import { STREAM_DAYS, writeGeneratedData } from "../sales/generator.server.js";
-import { historyIsEmpty, type LoadReport, loadHistory } from "../sales/history.server.js";
+import { writeGeneratedData } from "../sales/generator/csv-files.server.js";
+import { STREAM_DAYS } from "../sales/generator/options.js";
+import { historyIsEmpty, loadHistory } from "../sales/history/load.server.js";
+import type { LoadReport } from "../sales/history/load-report.js";
 
 /** Opens (and migrates) the configured database: Postgres with DATABASE_URL, PGlite otherwise. */
 export function openConfiguredDatabase(config: Config): Promise<Database> {

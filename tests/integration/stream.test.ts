@@ -7,7 +7,7 @@ import { rmSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Database, openDatabase } from "../../app/platform/db.server.js";
-import { writeGeneratedData } from "../../app/sales/generator.server.js";
+import { writeGeneratedData } from "../../app/sales/generator/csv-files.server.js";
 import { dailyIngestionRun, ingestBatch } from "../../app/sales/ingest.server.js";
 import { KafkaStream } from "../../app/stream/kafka.server.js";
 import { createScratchDatabase, DEFAULT_TEST_DATABASE_URL } from "../support/databases.js";

@@ -1,8 +1,9 @@
 import path from "node:path";
 import { formatDay, todayDay } from "../../app/days.js";
 import type { Database } from "../../app/platform/db.server.js";
-import { type GeneratedFiles, STREAM_DAYS, writeGeneratedData } from "../../app/sales/generator.server.js";
-import { loadHistory } from "../../app/sales/history.server.js";
+import { type GeneratedFiles, writeGeneratedData } from "../../app/sales/generator/csv-files.server.js";
+import { STREAM_DAYS } from "../../app/sales/generator/options.js";
+import { loadHistory } from "../../app/sales/history/load.server.js";
 import { tempDir } from "./processes.js";
 
 /**

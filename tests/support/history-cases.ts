@@ -7,12 +7,8 @@ import path from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type { Database } from "../../app/platform/db.server.js";
 import { type CalendarRow, isoDayOfWeek, type SalesRow } from "../../app/rossmann.js";
-import {
-  HistoryLoadError,
-  historyIsEmpty,
-  type LoadHistoryOptions,
-  loadHistory,
-} from "../../app/sales/history.server.js";
+import { historyIsEmpty, type LoadHistoryOptions, loadHistory } from "../../app/sales/history/load.server.js";
+import { HistoryLoadError } from "../../app/sales/history/load-report.js";
 import { runScript, type ScriptRun, tempDir } from "./processes.js";
 
 export const HEADER = "Store,DayOfWeek,Date,Sales,Customers,Open,Promo,StateHoliday,SchoolHoliday";

@@ -13,7 +13,7 @@ import {
 import { cvFolds } from "../../../app/model/cross-validation.js";
 import { weekdayOpenShares } from "../../../app/model/plan.js";
 import { initProphet, predict, trainModel } from "../../../app/model/prophet.server.js";
-import { generateSalesDays } from "../../../app/sales/generator.server.js";
+import { generateSalesDays } from "../../../app/sales/generator/sales-model.js";
 
 const END = "2015-07-31"; // a Friday
 const endDay = parseDay(END)!;

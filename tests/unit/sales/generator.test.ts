@@ -12,22 +12,20 @@ import {
   STORE_COLUMNS,
   TRAIN_COLUMNS,
 } from "../../../app/rossmann.js";
+import { easterSunday } from "../../../app/sales/generator/calendar.js";
 import {
-  CALENDAR_DAYS,
-  easterSunday,
   GENERATED_FILE_NAMES,
   type GeneratedFiles,
+  writeGeneratedData,
+} from "../../../app/sales/generator/csv-files.server.js";
+import {
+  CALENDAR_DAYS,
   type GenerateOptions,
-  generateCalendar,
-  generateSales,
-  generateSalesDays,
-  generateStoreProfiles,
-  generateStores,
-  productName,
   STREAM_DAYS,
   validateGenerateOptions,
-  writeGeneratedData,
-} from "../../../app/sales/generator.server.js";
+} from "../../../app/sales/generator/options.js";
+import { generateStoreProfiles, generateStores, productName } from "../../../app/sales/generator/profiles.js";
+import { generateCalendar, generateSales, generateSalesDays } from "../../../app/sales/generator/sales-model.js";
 
 const repoRoot = path.resolve(import.meta.dirname, "../../..");
 

@@ -2,7 +2,7 @@ import { rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseDay } from "../../../app/days.js";
-import { writeGeneratedData } from "../../../app/sales/generator.server.js";
+import { writeGeneratedData } from "../../../app/sales/generator/csv-files.server.js";
 import { parseStreamRecord } from "../../../app/sales/ingest.server.js";
 import { produceTodayRecords } from "../../../app/sales/producer.server.js";
 import { RowCycle, recordMessage, type SourceRow, todayRecord } from "../../../app/sales/stream-records.js";

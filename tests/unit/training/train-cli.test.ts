@@ -2,8 +2,9 @@ import path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { formatDay, todayDay } from "../../../app/days.js";
 import { openDatabase } from "../../../app/platform/db.server.js";
-import { STREAM_DAYS, writeGeneratedData } from "../../../app/sales/generator.server.js";
-import { loadHistory } from "../../../app/sales/history.server.js";
+import { writeGeneratedData } from "../../../app/sales/generator/csv-files.server.js";
+import { STREAM_DAYS } from "../../../app/sales/generator/options.js";
+import { loadHistory } from "../../../app/sales/history/load.server.js";
 import { runScript, tempDir } from "../../support/processes.js";
 
 describe("npm run train (scripts/train.ts)", () => {
