@@ -1,7 +1,7 @@
 import { vitePlugin as remix } from "@remix-run/dev";
 import tailwindcss from "@tailwindcss/vite";
+import { flatRoutes } from "remix-flat-routes";
 import { defineConfig } from "vite";
-import tsconfigPaths from "vite-tsconfig-paths";
 
 declare module "@remix-run/node" {
   interface Future {
@@ -13,7 +13,13 @@ export default defineConfig({
   plugins: [
     tailwindcss(),
     remix({
-      ignoredRouteFiles: ["**/*.test.*"],
+      // Routes live in groups (app/routes/_seed+, _api+, _pages+, _ops+), each with its route-local
+      // *.server.ts modules: remix-flat-routes' folders, see docs/decisions/0013.
+      ignoredRouteFiles: ["**/*"],
+      routes: async (defineRoutes) =>
+        flatRoutes("routes", defineRoutes, {
+          ignoredRouteFiles: ["**/.*", "**/*.test.*", "**/*.server.*", "**/*.md", "**/*.css"],
+        }),
       future: {
         v3_fetcherPersist: true,
         v3_relativeSplatPath: true,
@@ -22,7 +28,6 @@ export default defineConfig({
         v3_lazyRouteDiscovery: true,
       },
     }),
-    tsconfigPaths(),
   ],
   // Server-only packages stay external to the SSR bundle; the server entry provides them.
   ssr: { external: ["@electric-sql/pglite", "pg", "@prisma/client"] },

@@ -14,7 +14,7 @@ import { createModelPool, type ModelPool } from "../../app/model/pool.server.js"
 import { getRun } from "../../app/pipelines/runs.server.js";
 import type { Database } from "../../app/platform/db.server.js";
 import { registerVersion } from "../../app/registry/register.server.js";
-import { action as jobAction } from "../../app/routes/api.jobs.$id.js";
+import { action as jobAction } from "../../app/routes/_api+/api.jobs.$id.js";
 import { claimSeries, planSeries, releaseClaims, summarizeRun } from "../../app/training/claims.server.js";
 import { type TrainAllOptions, trainAll, trainRunSeries } from "../../app/training/train-all.server.js";
 import { unfinishedTrainRuns } from "../../app/training/train-runs.server.js";

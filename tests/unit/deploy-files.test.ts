@@ -95,7 +95,7 @@ describe("docker-compose.yml", () => {
     expect(producer.healthcheck?.test).toEqual(["CMD", "test", "-f", readyFile]);
     // The app is healthy when ready (database, Redis, Kafka), through the route that says so.
     expect(services.app!.healthcheck?.test.join(" ")).toContain("/readyz");
-    expect(exists("app/routes/readyz.ts")).toBe(true);
+    expect(exists("app/routes/_ops+/readyz.ts")).toBe(true);
   });
 
   it("mounts files that exist, at the paths the images read, and declares every named volume", () => {
@@ -160,7 +160,7 @@ describe("Dockerfile and .dockerignore", () => {
 
   it("checks /healthz and starts the server by default", () => {
     expect(runtime).toMatch(/^HEALTHCHECK .*\n?.*\/healthz/m);
-    expect(exists("app/routes/healthz.ts")).toBe(true);
+    expect(exists("app/routes/_ops+/healthz.ts")).toBe(true);
     expect(runtime).toMatch(/^CMD \["node", "--import", "tsx", "server\.ts"\]$/m);
   });
 });

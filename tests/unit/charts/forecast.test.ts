@@ -12,7 +12,7 @@ import {
   SERIES,
 } from "../../../app/charts/forecast.js";
 import { chartConfig, chartTheme } from "../../../app/charts/theme.js";
-import { chartCsv } from "../../../app/store-page.server.js";
+import { chartCsv } from "../../../app/routes/_pages+/store-page.server.js";
 
 const actuals: ActualDay[] = [
   { date: "2026-01-02", sales: 5100 },

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { currentSnapshot, type JobSnapshot } from "../../../app/components/job-events.js";
-import { jobOrNull, readForm } from "../../../app/forms.server.js";
+import { jobOrNull, readForm } from "../../../app/routes/_pages+/forms.server.js";
 
 const snap = (id: string, status: JobSnapshot["status"], done: number): JobSnapshot => ({
   id,

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createInProcessQueue } from "../../../app/jobs/in-process.server.js";
 import type { JobQueue } from "../../../app/jobs/port.js";
 import { type Database, openDatabase } from "../../../app/platform/db.server.js";
-import { action, loader } from "../../../app/routes/stores.$store.js";
+import { action, loader } from "../../../app/routes/_pages+/stores.$store.js";
 
 const STORE = 4;
 

@@ -1,0 +1,41 @@
+import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
+import { ApiError } from "../../errors.js";
+import { allowMethods, api } from "../../server/api.server.js";
+import { FINAL_STATUSES, getJobOr404, jobJson, jobQueue } from "../../server/api-jobs.server.js";
+import { stopTrainRunsOfJob } from "../../training/train-runs.server.js";
+
+/** GET /api/jobs/:id: a job's status, progress, result or error. */
+export function loader({ params, context }: LoaderFunctionArgs) {
+  return api(async () => Response.json(jobJson(await getJobOr404(jobQueue(context), params.id ?? ""))));
+}
+
+/**
+ * DELETE /api/jobs/:id: cancels a job. A pending one is removed (STOPPED); a running one is told to
+ * stop and ends STOPPED. 409 when it has already finished.
+ */
+export function action({ request, params, context }: ActionFunctionArgs) {
+  return api(async () => {
+    allowMethods(request, ["DELETE"]);
+    const jobs = jobQueue(context);
+    const id = params.id ?? "";
+    const job = await getJobOr404(jobs, id);
+    const conflict = () =>
+      new ApiError(409, `job ${id} has already finished (${job.status}): nothing to cancel`, {
+        job: id,
+        status: job.status,
+      });
+    if (FINAL_STATUSES.has(job.status)) throw conflict();
+    if (!(await jobs.cancel(id))) {
+      const now = await getJobOr404(jobs, id);
+      if (FINAL_STATUSES.has(now.status)) throw conflict();
+    }
+    // A train-all waiting to resume has a PENDING run: end it, so it is not resumed and its helpers stop.
+    if (job.kind === "train-all") await stopTrainRunsOfJob(context.db, id, "cancelled");
+    const after = await getJobOr404(jobs, id);
+    // 200 once stopped (a pending job), 202 while a running one winds down.
+    return Response.json(
+      { ...jobJson(after), cancelled: true },
+      { status: FINAL_STATUSES.has(after.status) ? 200 : 202 },
+    );
+  });
+}

@@ -1,0 +1,15 @@
+import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
+import { getRun } from "../../pipelines/runs.server.js";
+import { api, methodNotAllowed, notFound, parsePositiveInt } from "../../server/api.server.js";
+
+/** GET /api/pipeline-runs/:id: one run with its steps, counts, progress and error. */
+export function loader({ params, context }: LoaderFunctionArgs) {
+  return api(async () => {
+    const id = parsePositiveInt(params.id, "id");
+    const run = await getRun(context.db, id);
+    if (!run) throw notFound("pipeline-run", `unknown pipeline run ${id}`, { run: id });
+    return Response.json(run);
+  });
+}
+
+export const action = (_: ActionFunctionArgs) => methodNotAllowed(["GET"]);

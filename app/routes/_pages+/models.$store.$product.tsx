@@ -1,0 +1,347 @@
+import { type ActionFunctionArgs, data, type LoaderFunctionArgs, type MetaFunction, redirect } from "@remix-run/node";
+import { Form, Link, useActionData, useLoaderData, useNavigate, useNavigation } from "@remix-run/react";
+import { useEffect, useRef } from "react";
+import { Badge } from "../../components/Badge.js";
+import { formatDateTime, formatDuration, formatInteger, formatMetric } from "../../components/display.js";
+import { linkClass } from "../../components/styles.js";
+import { TableFrame, TableHead } from "../../components/Table.js";
+import { NotFoundError } from "../../errors.js";
+import { assertSeriesExists } from "../../forecasting/series-data.server.js";
+import { promoteVersion } from "../../registry/register.server.js";
+import { listVersions } from "../../registry/versions.server.js";
+import { parseProduct, parseStore } from "../../server/api.server.js";
+import { readForm } from "./forms.server.js";
+import { notFoundPage } from "./store-page.server.js";
+
+export const meta: MetaFunction<typeof loader> = ({ params }) => [
+  { title: `storecast: model of store ${params.store ?? ""} ${params.product ?? ""}` },
+];
+
+/** The path's store and product, or a 404 page: /models/abc/x names no model. */
+function seriesOf(params: Record<string, string | undefined>): { store: number; productname: string } {
+  try {
+    return { store: parseStore(params.store), productname: parseProduct(params.product) };
+  } catch (err) {
+    throw notFoundPage(`There is no model at this address: ${(err as Error).message}`);
+  }
+}
+
+/** A version number from a query or form field, or null. */
+function versionOf(value: FormDataEntryValue | string | null): number | null {
+  if (typeof value !== "string" || !/^\d{1,9}$/.test(value)) return null;
+  const n = Number(value);
+  return n >= 1 ? n : null;
+}
+
+export async function loader({ request, params, context }: LoaderFunctionArgs) {
+  const { store, productname } = seriesOf(params);
+  const versions = await listVersions(context.db, store, productname);
+  if (versions.length === 0) {
+    // A series with history but no model yet is a page ("not trained yet"); anything else is a 404.
+    try {
+      await assertSeriesExists(context.db, { store, productname });
+    } catch (err) {
+      if (err instanceof NotFoundError) throw notFoundPage(err.message);
+      throw err;
+    }
+  }
+  const search = new URL(request.url).searchParams;
+  return {
+    store,
+    productname,
+    name: versions[0]?.name ?? null,
+    confirm: versionOf(search.get("confirm")),
+    promoted: versionOf(search.get("promoted")),
+    versions: versions.map((v) => ({
+      version: v.version,
+      stage: v.stage,
+      trainStart: v.trainStart,
+      trainEnd: v.trainEnd,
+      trainRows: v.trainRows,
+      cvRmspe: v.cvRmspe,
+      cvRmse: v.cvRmse,
+      cvMape: v.cvMape,
+      cvMae: v.cvMae,
+      folds: v.cv?.folds.length ?? 0,
+      durationMs: v.durationMs,
+      pipelineRunId: v.pipelineRunId,
+      createdAt: v.createdAt.toISOString(),
+      promotedAt: v.promotedAt?.toISOString() ?? null,
+    })),
+  };
+}
+
+/**
+ * The promote form (the "Confirm" step) posts here: the version goes to production and the current
+ * one is archived, in one registry transaction. Then back to the page (POST, redirect, GET), which
+ * says what happened; a refusal is shown next to the table.
+ */
+export async function action({ request, params, context }: ActionFunctionArgs) {
+  const { store, productname } = seriesOf(params);
+  const form = await readForm(request);
+  if (!form) return data({ error: "The form could not be read: send it from this page." }, { status: 400 });
+  if (form.get("intent") !== "promote") {
+    return data({ error: "Unknown action: this form only promotes a version." }, { status: 400 });
+  }
+  const version = versionOf(form.get("version"));
+  if (version === null) {
+    return data({ error: "Choose a version to promote: a version number is a positive integer." }, { status: 400 });
+  }
+  try {
+    await promoteVersion(context.db, store, productname, version);
+  } catch (err) {
+    if (err instanceof NotFoundError) {
+      return data({ error: `Version ${version} does not exist for store ${store} ${productname}.` }, { status: 404 });
+    }
+    throw err;
+  }
+  return redirect(`/models/${store}/${encodeURIComponent(productname)}?promoted=${version}`, 303);
+}
+
+const buttonClass =
+  "rounded-md px-3 py-1.5 text-sm font-medium focus-visible:outline-2 focus-visible:outline-offset-2 disabled:opacity-60";
+
+function StageBadge({ stage }: { stage: string }) {
+  return <Badge tone={stage === "production" ? "green" : "grey"}>{stage}</Badge>;
+}
+
+type Version = ReturnType<typeof useLoaderData<typeof loader>>["versions"][number];
+
+/**
+ * The confirm step. Without JavaScript it is an open <dialog> in the page (the "Promote" button led
+ * here with ?confirm=N); with JavaScript it becomes modal (focus stays inside, Escape cancels).
+ */
+function ConfirmPromotion({
+  target,
+  current,
+  cancelHref,
+}: {
+  target: Version;
+  current: Version | undefined;
+  cancelHref: string;
+}) {
+  const ref = useRef<HTMLDialogElement>(null);
+  const navigate = useNavigate();
+  const navigation = useNavigation();
+  const submitting = navigation.state === "submitting";
+  useEffect(() => {
+    const dialog = ref.current;
+    if (!dialog || typeof dialog.showModal !== "function") return;
+    // Rendered open for readers without JavaScript; reopen as modal.
+    if (dialog.open) dialog.close();
+    dialog.showModal();
+  }, []);
+  return (
+    <dialog
+      ref={ref}
+      open
+      aria-labelledby="confirm-heading"
+      aria-describedby="confirm-text"
+      onCancel={(e) => {
+        e.preventDefault();
+        navigate(cancelHref, { replace: true, preventScrollReset: true });
+      }}
+      // Not modal (no JavaScript): a panel in the page's flow rather than one laid over the table.
+      className="z-10 mx-auto my-4 w-full max-w-lg rounded-lg [&:not(:modal)]:relative border border-amber-300 bg-white p-5 text-slate-900 shadow-xl backdrop:bg-slate-900/50 dark:border-amber-700 dark:bg-slate-900 dark:text-slate-100"
+    >
+      <h2 id="confirm-heading" className="text-lg font-semibold">
+        Promote version {target.version} to production?
+      </h2>
+      <p id="confirm-text" className="mt-2 text-sm text-slate-700 dark:text-slate-300">
+        Version {target.version} (trained {formatDateTime(target.createdAt)} on {target.trainStart} to {target.trainEnd}
+        , CV RMSPE {formatMetric(target.cvRmspe, "ratio")}) will serve forecasts
+        {current
+          ? `, replacing version ${current.version} (CV RMSPE ${formatMetric(current.cvRmspe, "ratio")}), which is archived and can be promoted back`
+          : ""}
+        . Forecasts already written stay as they are; new forecasts use version {target.version}.
+      </p>
+      <Form method="post" replace preventScrollReset className="mt-4 flex flex-wrap gap-3">
+        <input type="hidden" name="intent" value="promote" />
+        <input type="hidden" name="version" value={target.version} />
+        <button
+          type="submit"
+          disabled={submitting}
+          className={`${buttonClass} bg-amber-600 text-white hover:bg-amber-700 dark:bg-amber-500 dark:text-slate-950 dark:hover:bg-amber-400`}
+        >
+          Confirm
+        </button>
+        <Link
+          to={cancelHref}
+          replace
+          preventScrollReset
+          className={`${buttonClass} border border-slate-300 hover:bg-slate-100 dark:border-slate-700 dark:hover:bg-slate-800`}
+        >
+          Cancel
+        </Link>
+      </Form>
+    </dialog>
+  );
+}
+
+export default function ModelVersions() {
+  const { store, productname, name, versions, confirm, promoted } = useLoaderData<typeof loader>();
+  const actionData = useActionData<typeof action>();
+  const production = versions.find((v) => v.stage === "production");
+  const target = confirm === null ? undefined : versions.find((v) => v.version === confirm);
+  const selfHref = `/models/${store}/${encodeURIComponent(productname)}`;
+  const storeHref = `/stores/${store}?product=${encodeURIComponent(productname)}`;
+
+  return (
+    <div className="space-y-5">
+      <nav aria-label="Breadcrumb" className="text-sm">
+        <ol className="flex flex-wrap gap-1 text-slate-600 dark:text-slate-400">
+          <li>
+            <Link to="/models" className={linkClass}>
+              Models
+            </Link>{" "}
+            /
+          </li>
+          <li>
+            Store {store} / {productname}
+          </li>
+        </ol>
+      </nav>
+
+      <section aria-labelledby="model-heading" className="space-y-2">
+        <h1 id="model-heading" className="text-2xl font-semibold">
+          Model of store {store}, {productname}
+        </h1>
+        {name ? <p className="font-mono text-sm text-slate-600 break-all dark:text-slate-400">{name}</p> : null}
+        <p className="text-lg">
+          In production: version{" "}
+          <strong data-testid="production-version" className="tabular-nums">
+            {production ? production.version : "none"}
+          </strong>
+          {production ? (
+            <span className="text-sm text-slate-600 dark:text-slate-400">
+              {" "}
+              (CV RMSPE {formatMetric(production.cvRmspe, "ratio")}, trained {formatDateTime(production.createdAt)})
+            </span>
+          ) : null}
+        </p>
+        <p className="text-sm">
+          <Link to={storeHref} className={linkClass}>
+            Forecast of store {store} {productname}
+          </Link>
+        </p>
+      </section>
+
+      {promoted !== null ? (
+        <p
+          role="status"
+          className="rounded-md border border-emerald-300 bg-emerald-50 px-4 py-2 text-emerald-900 dark:border-emerald-800 dark:bg-emerald-950 dark:text-emerald-100"
+        >
+          {production?.version === promoted
+            ? `Version ${promoted} is now in production.`
+            : `Version ${promoted} was promoted, and another version has been put in production since.`}
+        </p>
+      ) : null}
+      {actionData?.error ? (
+        <p
+          role="alert"
+          className="rounded-md border border-red-300 bg-red-50 px-4 py-2 text-red-900 dark:border-red-800 dark:bg-red-950 dark:text-red-100"
+        >
+          {actionData.error}
+        </p>
+      ) : null}
+      {confirm !== null && target === undefined ? (
+        <p role="status" className="text-sm text-slate-700 dark:text-slate-300">
+          There is no version {confirm} of this model.
+        </p>
+      ) : null}
+      {target?.stage === "production" ? (
+        <p role="status" className="text-sm text-slate-700 dark:text-slate-300">
+          Version {target.version} is already in production.
+        </p>
+      ) : null}
+      {target && target.stage !== "production" ? (
+        <ConfirmPromotion key={target.version} target={target} current={production} cancelHref={selfHref} />
+      ) : null}
+
+      {versions.length === 0 ? (
+        <p className="rounded-lg border border-amber-300 bg-amber-50 p-4 dark:border-amber-700 dark:bg-amber-950">
+          This series has sales history but no model yet. Retrain it from its{" "}
+          <Link to={storeHref} className={linkClass}>
+            store page
+          </Link>
+          , or train every store from the{" "}
+          <Link to="/pipelines" className={linkClass}>
+            Pipelines
+          </Link>{" "}
+          page.
+        </p>
+      ) : (
+        <TableFrame>
+          <caption className="px-3 py-2 text-left text-slate-600 dark:text-slate-400">
+            Every version of this model, newest first, with its cross-validation metrics (means over the folds).
+          </caption>
+          <TableHead
+            columns={[
+              { label: "Version", numeric: true },
+              { label: "Stage" },
+              { label: "CV RMSPE", numeric: true },
+              { label: "CV RMSE", numeric: true, showFrom: "sm" },
+              { label: "CV MAPE", numeric: true, showFrom: "md" },
+              { label: "CV MAE", numeric: true, showFrom: "md" },
+              { label: "Training window" },
+              { label: "Rows", numeric: true, showFrom: "lg" },
+              { label: "Trained", showFrom: "lg" },
+              { label: "Fit time", numeric: true, showFrom: "lg" },
+              { key: "action", label: <span className="sr-only">Action</span> },
+            ]}
+          />
+          <tbody data-testid="version-rows">
+            {versions.map((v) => (
+              <tr key={v.version} className="border-t border-slate-100 dark:border-slate-800">
+                <th scope="row" className="px-3 py-1.5 text-right font-medium tabular-nums">
+                  {v.version}
+                </th>
+                <td className="px-3 py-1.5">
+                  <StageBadge stage={v.stage} />
+                </td>
+                <td className="px-3 py-1.5 text-right tabular-nums">{formatMetric(v.cvRmspe, "ratio")}</td>
+                <td className="hidden px-3 py-1.5 text-right tabular-nums sm:table-cell">
+                  {formatMetric(v.cvRmse, "sales")}
+                </td>
+                <td className="hidden px-3 py-1.5 text-right tabular-nums md:table-cell">
+                  {formatMetric(v.cvMape, "ratio")}
+                </td>
+                <td className="hidden px-3 py-1.5 text-right tabular-nums md:table-cell">
+                  {formatMetric(v.cvMae, "sales")}
+                </td>
+                <td className="px-3 py-1.5 whitespace-nowrap tabular-nums">
+                  {v.trainStart} to {v.trainEnd}
+                </td>
+                <td className="hidden px-3 py-1.5 text-right tabular-nums lg:table-cell">
+                  {formatInteger(v.trainRows)}
+                </td>
+                <td className="hidden px-3 py-1.5 whitespace-nowrap tabular-nums lg:table-cell">
+                  {formatDateTime(v.createdAt)}
+                </td>
+                <td className="hidden px-3 py-1.5 text-right whitespace-nowrap tabular-nums lg:table-cell">
+                  {formatDuration(v.durationMs)}
+                </td>
+                <td className="px-3 py-1.5">
+                  {v.stage === "production" ? (
+                    <span className="text-sm text-slate-500 dark:text-slate-400">serving</span>
+                  ) : (
+                    // A GET to the confirm step: nothing changes until "Confirm" is pressed.
+                    <Form method="get" preventScrollReset>
+                      <input type="hidden" name="confirm" value={v.version} />
+                      <button
+                        type="submit"
+                        className={`${buttonClass} border border-blue-700 text-blue-700 whitespace-nowrap hover:bg-blue-50 dark:border-blue-400 dark:text-blue-300 dark:hover:bg-slate-800`}
+                      >
+                        Promote version {v.version}
+                      </button>
+                    </Form>
+                  )}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </TableFrame>
+      )}
+    </div>
+  );
+}

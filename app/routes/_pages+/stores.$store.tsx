@@ -1,0 +1,185 @@
+import { type ActionFunctionArgs, data, type LoaderFunctionArgs, type MetaFunction, redirect } from "@remix-run/node";
+import { Form, Link, useActionData, useFetcher, useLoaderData, useSubmit } from "@remix-run/react";
+import { useMemo } from "react";
+import { AdhocForm } from "../../components/AdhocForm.js";
+import { Field } from "../../components/Field.js";
+import { ForecastChart } from "../../components/ForecastChart.js";
+import { ModelCard } from "../../components/ModelCard.js";
+import { RetrainPanel } from "../../components/RetrainPanel.js";
+import { linkClass } from "../../components/styles.js";
+import { useSynced } from "../../components/useSynced.js";
+import { dedupeKeyOf } from "../../jobs/dedupe.js";
+import { modelCard, retrainJob } from "../../stores/queries.server.js";
+import { jobOrNull, readForm } from "./forms.server.js";
+import { adhocFromSearch, selectSeries, seriesChartData } from "./store-page.server.js";
+
+export const meta: MetaFunction<typeof loader> = ({ data: d }) => [
+  { title: d ? `storecast: store ${d.store} ${d.product}` : "storecast: store" },
+];
+
+export async function loader({ request, params, context }: LoaderFunctionArgs) {
+  const search = new URL(request.url).searchParams;
+  const { info, key } = await selectSeries(context, params.store, search);
+  const [chart, card, job, adhoc] = await Promise.all([
+    seriesChartData(context, key),
+    modelCard(context.db, key),
+    jobOrNull(() => retrainJob(context.jobs, key, search.get("job")), "retrain job status"),
+    adhocFromSearch(context, key, search),
+  ]);
+  const payload = {
+    store: info.store,
+    storeType: info.storeType,
+    assortment: info.assortment,
+    products: info.products,
+    product: key.productname,
+    chart,
+    card,
+    job,
+    adhoc,
+  };
+  // A form the server could not accept answers 400, with the page and the errors beside the fields.
+  return data(payload, { status: adhoc.errors ? 400 : 200 });
+}
+
+/** The ad-hoc forecast's dates survive the Retrain POST and its redirect (no JavaScript). */
+const KEPT_PARAMS = ["begin", "end"] as const;
+
+export async function action({ request, params, context }: ActionFunctionArgs) {
+  const form = await readForm(request);
+  if (!form) return data({ retrainError: "The form could not be read: send it from this page." }, { status: 400 });
+  if (form.get("intent") !== "retrain") {
+    return data({ retrainError: "Unknown action: this page can only retrain." }, { status: 400 });
+  }
+  const product = String(form.get("product") ?? "");
+  const { key } = await selectSeries(context, params.store, new URLSearchParams({ product }));
+  let jobId: string;
+  try {
+    const enqueued = await context.jobs.enqueue("train-one", key, { dedupeKey: dedupeKeyOf("train-one", key) });
+    jobId = enqueued.id;
+  } catch (err) {
+    console.error("storecast ui: could not enqueue a retrain", err);
+    return data(
+      { retrainError: `The retrain could not be started: ${(err as Error).message}. Try again in a moment.` },
+      { status: 503 },
+    );
+  }
+  const next = new URLSearchParams({ product: key.productname, job: jobId });
+  for (const name of KEPT_PARAMS) {
+    const value = form.get(name);
+    if (typeof value === "string" && value !== "") next.set(name, value.slice(0, 40));
+  }
+  return redirect(`/stores/${key.store}?${next}`);
+}
+
+type LoaderData = ReturnType<typeof useLoaderData<typeof loader>>;
+
+export default function StorePage() {
+  const page = useLoaderData<typeof loader>();
+  const actionData = useActionData<typeof action>();
+  const adhocFetcher = useFetcher<typeof loader>({ key: "adhoc" });
+  const submit = useSubmit();
+  const [product, setProduct] = useSynced(page.product);
+  const base = `/stores/${page.store}`;
+
+  // The fetcher's answer wins while it is about this series (with JavaScript); else the address's.
+  const fetched: LoaderData | undefined = adhocFetcher.data;
+  const adhoc =
+    fetched && fetched.store === page.store && fetched.product === page.product ? fetched.adhoc : page.adhoc;
+  const input = useMemo(
+    () => ({ actuals: page.chart.actuals, weekly: page.chart.weekly, adhoc: adhoc.forecast }),
+    [page.chart, adhoc.forecast],
+  );
+  const csvParams = new URLSearchParams({ product: page.product });
+  if (adhoc.forecast) {
+    csvParams.set("begin", adhoc.forecast.begin);
+    csvParams.set("end", adhoc.forecast.end);
+  }
+  const keep: Record<string, string> = {};
+  if (page.adhoc.requested && page.adhoc.forecast) {
+    keep.begin = page.adhoc.begin;
+    keep.end = page.adhoc.end;
+  }
+  const productOnly = `${base}?${new URLSearchParams({ product: page.product })}`;
+
+  return (
+    <div className="space-y-6">
+      <nav aria-label="Breadcrumb" className="text-sm text-slate-600 dark:text-slate-300">
+        <ol className="flex gap-2">
+          <li>
+            <Link to="/stores" className={linkClass}>
+              Stores
+            </Link>
+          </li>
+          <li aria-hidden="true">/</li>
+          <li aria-current="page">Store {page.store}</li>
+        </ol>
+      </nav>
+
+      <header className="flex flex-wrap items-end justify-between gap-4">
+        <div>
+          <h1 className="text-2xl font-semibold">Store {page.store}</h1>
+          <p className="text-sm text-slate-600 dark:text-slate-300">
+            Type {page.storeType ?? "–"}, assortment {page.assortment ?? "–"}
+          </p>
+        </div>
+        <Form
+          method="get"
+          action={base}
+          className="flex items-end gap-2"
+          onChange={(event) => submit(event.currentTarget, { preventScrollReset: true })}
+        >
+          <Field id="product" label="Product">
+            <select
+              id="product"
+              name="product"
+              value={product}
+              onChange={(event) => setProduct(event.target.value)}
+              className="mt-1 rounded-md border border-slate-300 bg-white px-3 py-2 dark:border-slate-700 dark:bg-slate-900"
+            >
+              {page.products.map((p) => (
+                <option key={p} value={p}>
+                  {p}
+                </option>
+              ))}
+            </select>
+          </Field>
+          <noscript>
+            <button type="submit" className="rounded-md border border-slate-300 px-3 py-2 dark:border-slate-700">
+              Show
+            </button>
+          </noscript>
+        </Form>
+      </header>
+
+      <section className="space-y-3 rounded-lg border border-slate-200 bg-white p-4 dark:border-slate-800 dark:bg-slate-900">
+        <ForecastChart input={input} />
+        <p className="text-sm">
+          <a href={`${base}/forecast.csv?${csvParams}`} download className={linkClass}>
+            Download CSV
+          </a>
+          <span className="text-slate-500 dark:text-slate-400"> of the data on the chart</span>
+        </p>
+      </section>
+
+      <div className="grid gap-6 lg:grid-cols-3">
+        <RetrainPanel
+          store={page.store}
+          product={page.product}
+          job={page.job}
+          actionError={actionData?.retrainError ?? null}
+          keep={keep}
+        />
+        <AdhocForm
+          action={base}
+          product={page.product}
+          state={adhoc}
+          fetcher={adhocFetcher}
+          shown={adhoc.forecast !== null}
+          clearHref={productOnly}
+          onClear={() => adhocFetcher.load(productOnly)}
+        />
+        <ModelCard card={page.card} store={page.store} product={page.product} />
+      </div>
+    </div>
+  );
+}

@@ -1,0 +1,29 @@
+import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
+import { dedupeKeyOf } from "../../jobs/dedupe.js";
+import {
+  allowMethods,
+  api,
+  assertSeries,
+  methodNotAllowed,
+  parseProduct,
+  parseStore,
+  readBodyText,
+} from "../../server/api.server.js";
+import { jobQueue } from "../../server/api-jobs.server.js";
+
+/** Reference-compatible: POST /api/trainers/{store_id}/{product_name}/train retrains one series. */
+export function action({ request, params, context }: ActionFunctionArgs) {
+  return api(async () => {
+    allowMethods(request, ["POST"]);
+    const store = parseStore(params.store, "store_id");
+    const productname = parseProduct(params.product, "product_name");
+    await readBodyText(request);
+    const jobs = jobQueue(context);
+    await assertSeries(context.db, store, productname);
+    const key = { store, productname };
+    const { id } = await jobs.enqueue("train-one", key, { dedupeKey: dedupeKeyOf("train-one", key) });
+    return Response.json({ train_job_id: id, status: "SUBMITTED" });
+  });
+}
+
+export const loader = (_: LoaderFunctionArgs) => methodNotAllowed(["POST"]);

@@ -1,0 +1,15 @@
+import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
+import { allowMethods, api, methodNotAllowed, readBodyText } from "../../server/api.server.js";
+import { jobQueue } from "../../server/api-jobs.server.js";
+
+/** Reference-compatible: POST /api/trainers/train retrains every series (a train-all job). */
+export function action({ request, context }: ActionFunctionArgs) {
+  return api(async () => {
+    allowMethods(request, ["POST"]);
+    await readBodyText(request); // any body is ignored, as in the reference system (but still size-limited)
+    const { id } = await jobQueue(context).enqueue("train-all", { runKind: "train-all" }, { dedupeKey: "train-all" });
+    return Response.json({ train_job_id: id, status: "SUBMITTED" });
+  });
+}
+
+export const loader = (_: LoaderFunctionArgs) => methodNotAllowed(["POST"]);
