@@ -1,5 +1,5 @@
 import { Link } from "@remix-run/react";
-import type { ModelCard as ModelCardRecord } from "../stores/queries.server.js";
+import type { ModelCard as ModelCardRecord } from "../registry/model-card.server.js";
 import { formatDateTime, formatDuration, formatInteger, formatMetric } from "./display.js";
 import { Panel } from "./Panel.js";
 import { linkClass } from "./styles.js";

@@ -188,3 +188,52 @@ export async function listRuns(
 export async function countRuns(db: Database, opts: { kind?: string } = {}): Promise<number> {
   return db.prisma.pipelineRun.count({ where: opts.kind ? { kind: opts.kind } : undefined });
 }
+
+export interface TrainingRunSummary {
+  id: number;
+  kind: string;
+  status: string;
+  startedAt: Date | null;
+  finishedAt: Date | null;
+  durationMs: number | null;
+  progressDone: number;
+  progressTotal: number;
+  trained: number | null;
+  failed: number | null;
+  skipped: number | null;
+}
+
+/** The newest run that trains every series (the weekly schedule's, or an on-demand train-all). */
+export async function latestTrainingRun(db: Database): Promise<TrainingRunSummary | null> {
+  const [row] = await db.sql.query<{
+    id: number;
+    kind: string;
+    status: string;
+    started_at: Date | null;
+    finished_at: Date | null;
+    progress_done: number;
+    progress_total: number;
+    counts: Record<string, unknown> | null;
+  }>(
+    `SELECT id, kind, status, started_at, finished_at, progress_done, progress_total, counts
+       FROM pipeline_runs WHERE kind IN ('train-weekly', 'train-all')
+      ORDER BY created_at DESC, id DESC LIMIT 1`,
+  );
+  if (!row) return null;
+  const startedAt = row.started_at ? new Date(row.started_at) : null;
+  const finishedAt = row.finished_at ? new Date(row.finished_at) : null;
+  const count = (k: string) => (typeof row.counts?.[k] === "number" ? (row.counts[k] as number) : null);
+  return {
+    id: row.id,
+    kind: row.kind,
+    status: row.status,
+    startedAt,
+    finishedAt,
+    durationMs: startedAt && finishedAt ? finishedAt.getTime() - startedAt.getTime() : null,
+    progressDone: row.progress_done,
+    progressTotal: row.progress_total,
+    trained: count("trained"),
+    failed: count("failed"),
+    skipped: count("skipped"),
+  };
+}

@@ -7,8 +7,8 @@ import { Stat } from "../../components/Stat.js";
 import { linkClass } from "../../components/styles.js";
 import { useAutoRevalidate } from "../../components/useAutoRevalidate.js";
 import { formatDay, todayDay } from "../../days.js";
-import { latestTrainingRun, overviewStats } from "../../stores/queries.server.js";
-import { streamActivity } from "../../stores/stream-activity.server.js";
+import { latestTrainingRun } from "../../pipelines/runs.server.js";
+import { overviewStats, streamActivity } from "../../stores/overview.server.js";
 
 export const meta: MetaFunction = () => [{ title: "storecast: overview" }];
 

@@ -11,7 +11,7 @@ import { NotFoundError, ValidationError } from "../../errors.js";
 import { adhocForecast, MAX_ADHOC_DAYS, validateRange } from "../../forecasting/adhoc.server.js";
 import { latestForecast } from "../../forecasting/weekly.server.js";
 import { timeAdhocForecast } from "../../platform/metrics.server.js";
-import { type ActualSale, recentSales, type StoreInfo, storeInfo } from "../../stores/queries.server.js";
+import { type ActualSale, recentSales, type StoreInfo, storeInfo } from "../../stores/store.server.js";
 
 const MAX_INT32 = 2_147_483_647;
 const MAX_PRODUCT_LENGTH = 100;

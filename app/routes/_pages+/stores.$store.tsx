@@ -9,7 +9,8 @@ import { RetrainPanel } from "../../components/RetrainPanel.js";
 import { linkClass } from "../../components/styles.js";
 import { useSynced } from "../../components/useSynced.js";
 import { dedupeKeyOf } from "../../jobs/dedupe.js";
-import { modelCard, retrainJob } from "../../stores/queries.server.js";
+import { modelCard } from "../../registry/model-card.server.js";
+import { retrainJob } from "../../training/retrain-job.server.js";
 import { jobOrNull, readForm } from "./forms.server.js";
 import { adhocFromSearch, selectSeries, seriesChartData } from "./store-page.server.js";
 

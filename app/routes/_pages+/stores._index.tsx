@@ -5,6 +5,7 @@ import { formatInteger, formatMetric } from "../../components/display.js";
 import { Field } from "../../components/Field.js";
 import { inputClass, linkClass } from "../../components/styles.js";
 import { useSynced } from "../../components/useSynced.js";
+import { listStoresPage } from "../../stores/list.server.js";
 import {
   DEFAULT_DIR,
   parseStoreListParams,
@@ -14,7 +15,6 @@ import {
   type StoreSort,
   storeListHref,
 } from "../../stores/list-params.js";
-import { listStoresPage } from "../../stores/queries.server.js";
 
 export const meta: MetaFunction = () => [{ title: "storecast: stores" }];
 

@@ -3,18 +3,14 @@ import { ValidationError } from "../../../app/errors.js";
 import { dedupeKeyOf } from "../../../app/jobs/dedupe.js";
 import { createInProcessQueue } from "../../../app/jobs/in-process.server.js";
 import type { JobQueue } from "../../../app/jobs/port.js";
-import { PipelineRun } from "../../../app/pipelines/runs.server.js";
+import { latestTrainingRun, PipelineRun } from "../../../app/pipelines/runs.server.js";
 import { type Database, openDatabase } from "../../../app/platform/db.server.js";
+import { modelCard } from "../../../app/registry/model-card.server.js";
 import { registerVersion } from "../../../app/registry/register.server.js";
-import {
-  latestTrainingRun,
-  listStoresPage,
-  modelCard,
-  overviewStats,
-  recentSales,
-  retrainJob,
-  storeInfo,
-} from "../../../app/stores/queries.server.js";
+import { listStoresPage } from "../../../app/stores/list.server.js";
+import { overviewStats } from "../../../app/stores/overview.server.js";
+import { recentSales, storeInfo } from "../../../app/stores/store.server.js";
+import { retrainJob } from "../../../app/training/retrain-job.server.js";
 
 // Stores 1..12 (types a, b, c, d in turn), store 3 with a second product; 60 days ending
 // 2026-03-01; store n sells 100 * n a day, so the sales order is the store order. Store 99 has
