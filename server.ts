@@ -126,7 +126,7 @@ async function main(): Promise<void> {
     createRequestHandler({
       build,
       mode: config.NODE_ENV === "development" ? "development" : "production",
-      getLoadContext: () => ({ config, db, models, jobs, startedAt, stream, shuttingDown: () => stopping }),
+      getLoadContext: () => ({ config, db, models, jobs, log, startedAt, stream, shuttingDown: () => stopping }),
     }),
   );
 

@@ -39,6 +39,8 @@ export function VegaChart({ spec, label, fallback, className }: VegaChartProps) 
   const target = useRef<HTMLDivElement>(null);
   const dark = usePrefersDark();
   const [state, setState] = useState<DrawState>("pending");
+  // Shown, not logged: in the browser there is no server log to send it to.
+  const [problem, setProblem] = useState<string | null>(null);
   const resolved = typeof spec === "function" ? spec({ dark }) : spec;
   // Redraw when the spec's content changes, not on every render that builds an equal object.
   const json = JSON.stringify(resolved);
@@ -69,8 +71,9 @@ export function VegaChart({ spec, label, fallback, className }: VegaChartProps) 
         setState("drawn");
       })
       .catch((err: unknown) => {
-        console.error("chart could not be drawn", err);
-        if (!cancelled) setState("failed");
+        if (cancelled) return;
+        setProblem(err instanceof Error ? err.message : String(err));
+        setState("failed");
       });
     return () => {
       cancelled = true;
@@ -88,7 +91,9 @@ export function VegaChart({ spec, label, fallback, className }: VegaChartProps) 
       {state === "drawn" ? null : (
         <div data-testid="chart-fallback">
           {state === "failed" ? (
-            <p className="text-sm text-red-700 dark:text-red-400">The chart could not be drawn.</p>
+            <p className="text-sm text-red-700 dark:text-red-400">
+              The chart could not be drawn{problem ? `: ${problem}` : "."}
+            </p>
           ) : null}
           {fallback}
         </div>

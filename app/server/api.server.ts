@@ -4,6 +4,7 @@
  * parameters through zod), and errors as `{"error": "...", "details": {...}}` with the right status.
  * Every API route runs inside `api()`.
  */
+import type { Logger } from "pino";
 import { ZodError, type ZodType, z } from "zod";
 import { ApiError, NotFoundError, RequestError, ValidationError } from "../errors.js";
 import { assertSeriesExists } from "../forecasting/series-data.server.js";
@@ -32,7 +33,7 @@ export function fieldPath(path: readonly PropertyKey[]): string {
 }
 
 /** Maps what the domain modules throw to API responses; anything unexpected is a logged 500. */
-export function toErrorResponse(err: unknown): Response {
+export function toErrorResponse(err: unknown, log?: Pick<Logger, "error">): Response {
   if (err instanceof Response) return err;
   if (err instanceof RequestError) return errorResponse(err.status, err.message, err.details());
   if (err instanceof ZodError) {
@@ -40,16 +41,19 @@ export function toErrorResponse(err: unknown): Response {
     const first = issues[0] ?? { field: "body", message: "invalid input" };
     return errorResponse(400, `${first.field}: ${first.message}`, { field: first.field, issues });
   }
-  console.error("storecast api: unexpected error", err);
+  log?.error({ err }, "api: unexpected error");
   return errorResponse(500, "internal error: the request could not be completed", {});
 }
 
-/** Runs a route body, answering any error as JSON. */
-export async function api(fn: () => Promise<Response> | Response): Promise<Response> {
+/** Runs a route body, answering any error as JSON (an unexpected one is logged through the context's logger). */
+export async function api(
+  context: { log?: Pick<Logger, "error"> },
+  fn: () => Promise<Response> | Response,
+): Promise<Response> {
   try {
     return await fn();
   } catch (err) {
-    return toErrorResponse(err);
+    return toErrorResponse(err, context.log);
   }
 }
 

@@ -1,3 +1,4 @@
+import type { Logger } from "pino";
 import type { JobQueue } from "../jobs/port.js";
 import type { ModelPool } from "../model/pool.server.js";
 import type { Config } from "../platform/config.server.js";
@@ -12,6 +13,8 @@ export interface StorecastContext {
   models: ModelPool;
   /** Background jobs (train-one, train-all, batch-forecast, ingest-daily): BullMQ with REDIS_URL, in-process otherwise. */
   jobs: JobQueue;
+  /** The process's logger (pino, JSON lines): routes and forms log through it. */
+  log: Logger;
   startedAt: Date;
   /** The sales stream (Kafka or in-process); readiness checks the brokers through it. */
   stream?: Pick<SalesStream, "kind" | "lag">;

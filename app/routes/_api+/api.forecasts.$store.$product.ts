@@ -11,7 +11,7 @@ const points = (ps: { date: string; value: number; lower: number; upper: number 
 
 /** GET /api/forecasts/:store/:product: the latest weekly 7-day forecast (404 when none yet). */
 export function loader({ params, context }: LoaderFunctionArgs) {
-  return api(async () => {
+  return api(context, async () => {
     const key = seriesParams(params);
     const forecast = await latestForecast(context.db, key);
     if (!forecast) {
@@ -40,7 +40,7 @@ const FIELD_NAMES: Record<string, string> = { begin_date: "begin", end_date: "en
  * forecast from the production model, both days inclusive, at most 365 days. Nothing is stored.
  */
 export function action({ request, params, context }: ActionFunctionArgs) {
-  return api(async () => {
+  return api(context, async () => {
     allowMethods(request, ["POST"]);
     const key = seriesParams(params);
     const body = await readJson(request, adhocForecastBody);

@@ -37,7 +37,7 @@ const snapshotOf = (job: JobEvent | JobInfo): Snapshot => ({
  * comment line every 15 s keeps proxies from closing an idle stream.
  */
 export function loader({ request, params, context }: LoaderFunctionArgs) {
-  return api(async () => {
+  return api(context, async () => {
     const jobs = jobQueue(context);
     const id = params.id ?? "";
     await getJobOr404(jobs, id);

@@ -6,7 +6,7 @@ import { stopTrainRunsOfJob } from "../../training/train-runs.server.js";
 
 /** GET /api/jobs/:id: a job's status, progress, result or error. */
 export function loader({ params, context }: LoaderFunctionArgs) {
-  return api(async () => Response.json(jobJson(await getJobOr404(jobQueue(context), params.id ?? ""))));
+  return api(context, async () => Response.json(jobJson(await getJobOr404(jobQueue(context), params.id ?? ""))));
 }
 
 /**
@@ -14,7 +14,7 @@ export function loader({ params, context }: LoaderFunctionArgs) {
  * stop and ends STOPPED. 409 when it has already finished.
  */
 export function action({ request, params, context }: ActionFunctionArgs) {
-  return api(async () => {
+  return api(context, async () => {
     allowMethods(request, ["DELETE"]);
     const jobs = jobQueue(context);
     const id = params.id ?? "";

@@ -5,7 +5,7 @@ import { jobsQuery } from "./contract.server.js";
 
 /** GET /api/jobs?kind=&limit=: recent jobs, newest first. */
 export function loader({ request, context }: LoaderFunctionArgs) {
-  return api(async () => {
+  return api(context, async () => {
     const query = parseQuery(request, jobsQuery);
     const jobs = await jobQueue(context).list({ kind: query.kind, limit: query.limit });
     return Response.json({ jobs: jobs.map(jobJson) });

@@ -8,7 +8,7 @@ import { acceptedJob, jobQueue } from "../../server/api-jobs.server.js";
  * series is pending or running, its id comes back with `deduplicated: true`.
  */
 export function action({ request, params, context }: ActionFunctionArgs) {
-  return api(async () => {
+  return api(context, async () => {
     allowMethods(request, ["POST"]);
     const key = seriesParams(params);
     const jobs = jobQueue(context);

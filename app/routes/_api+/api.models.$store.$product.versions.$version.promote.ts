@@ -16,7 +16,7 @@ import {
  * (a rollback when older) and archives the current one. Promoting the production version is a no-op.
  */
 export function action({ request, params, context }: ActionFunctionArgs) {
-  return api(async () => {
+  return api(context, async () => {
     allowMethods(request, ["POST"]);
     const key = seriesParams(params);
     const version = parsePositiveInt(params.version, "version");

@@ -4,7 +4,7 @@ import { api, assertSeries, methodNotAllowed, notFound, seriesParams } from "../
 
 /** GET /api/models/:store/:product/versions: every version of the series' model, newest first. */
 export function loader({ params, context }: LoaderFunctionArgs) {
-  return api(async () => {
+  return api(context, async () => {
     const key = seriesParams(params);
     const versions = await listVersions(context.db, key.store, key.productname);
     if (versions.length === 0) {

@@ -10,7 +10,7 @@ import { acceptedJob, jobQueue } from "../../server/api-jobs.server.js";
  * 409 while it is pending or running, when it succeeded, or when its kind is not a job (history-load).
  */
 export function action({ request, params, context }: ActionFunctionArgs) {
-  return api(async () => {
+  return api(context, async () => {
     allowMethods(request, ["POST"]);
     const id = parsePositiveInt(params.id, "id");
     const jobs = jobQueue(context);

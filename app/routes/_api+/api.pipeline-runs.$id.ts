@@ -4,7 +4,7 @@ import { api, methodNotAllowed, notFound, parsePositiveInt } from "../../server/
 
 /** GET /api/pipeline-runs/:id: one run with its steps, counts, progress and error. */
 export function loader({ params, context }: LoaderFunctionArgs) {
-  return api(async () => {
+  return api(context, async () => {
     const id = parsePositiveInt(params.id, "id");
     const run = await getRun(context.db, id);
     if (!run) throw notFound("pipeline-run", `unknown pipeline run ${id}`, { run: id });

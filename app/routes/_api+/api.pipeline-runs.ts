@@ -5,7 +5,7 @@ import { runsQuery } from "./contract.server.js";
 
 /** GET /api/pipeline-runs?kind=&limit=: pipeline runs, newest first. */
 export function loader({ request, context }: LoaderFunctionArgs) {
-  return api(async () => {
+  return api(context, async () => {
     const query = parseQuery(request, runsQuery);
     return Response.json({ runs: await listRuns(context.db, { kind: query.kind, limit: query.limit }) });
   });

@@ -4,7 +4,7 @@ import { storeDetail } from "../../stores/store.server.js";
 
 /** GET /api/stores/:store: the store, each product's history summary and production model. */
 export function loader({ params, context }: LoaderFunctionArgs) {
-  return api(async () => {
+  return api(context, async () => {
     const store = parseStore(params.store);
     const detail = await storeDetail(context.db, store);
     if (!detail) throw notFound("store", `unknown store ${store}`, { store });

@@ -5,7 +5,7 @@ import { storesQuery } from "./contract.server.js";
 
 /** GET /api/stores?q=&type=&limit=&offset=: stores with sales, their products and history span, paged. */
 export function loader({ request, context }: LoaderFunctionArgs) {
-  return api(async () => {
+  return api(context, async () => {
     const query = parseQuery(request, storesQuery);
     const { total, stores } = await listStores(context.db, query);
     return Response.json({

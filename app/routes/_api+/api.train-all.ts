@@ -4,7 +4,7 @@ import { acceptedJob, jobQueue } from "../../server/api-jobs.server.js";
 
 /** POST /api/train-all: enqueues a `train-all` job (202); one already pending or running is returned instead. */
 export function action({ request, context }: ActionFunctionArgs) {
-  return api(async () => {
+  return api(context, async () => {
     allowMethods(request, ["POST"]);
     const jobs = jobQueue(context);
     return acceptedJob(jobs, await jobs.enqueue("train-all", { runKind: "train-all" }, { dedupeKey: "train-all" }));

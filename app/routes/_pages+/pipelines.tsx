@@ -75,7 +75,9 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
   const jobs = queueOf(context);
   const jobParam = params.get("job") ?? "";
   const job =
-    jobs && jobParam !== "" && jobParam.length <= 200 ? await jobOrNull(() => jobs.get(jobParam), "job status") : null;
+    jobs && jobParam !== "" && jobParam.length <= 200
+      ? await jobOrNull(context.log, () => jobs.get(jobParam), "job status")
+      : null;
   const runningRun = [latestTrainAll, latestWeekly].find((r) => r?.status === "RUNNING") ?? null;
   return {
     kind: kind ?? "",
@@ -123,7 +125,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
   try {
     enqueued = await jobs.enqueue("train-all", { runKind: "train-all" }, { dedupeKey: "train-all" });
   } catch (err) {
-    console.error("storecast ui: could not enqueue a train-all", err);
+    context.log.error({ err }, "ui: could not enqueue a train-all");
     return data(
       { error: `The train-all could not be started: ${(err as Error).message}. Try again in a moment.` },
       { status: 503 },

@@ -24,7 +24,7 @@ export async function loader({ request, params, context }: LoaderFunctionArgs) {
   const [chart, card, job, adhoc] = await Promise.all([
     seriesChartData(context, key),
     modelCard(context.db, key),
-    jobOrNull(() => retrainJob(context.jobs, key, search.get("job")), "retrain job status"),
+    jobOrNull(context.log, () => retrainJob(context.jobs, key, search.get("job")), "retrain job status"),
     adhocFromSearch(context, key, search),
   ]);
   const payload = {
@@ -58,7 +58,7 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
     const enqueued = await context.jobs.enqueue("train-one", key, { dedupeKey: dedupeKeyOf("train-one", key) });
     jobId = enqueued.id;
   } catch (err) {
-    console.error("storecast ui: could not enqueue a retrain", err);
+    context.log.error({ err }, "ui: could not enqueue a retrain");
     return data(
       { retrainError: `The retrain could not be started: ${(err as Error).message}. Try again in a moment.` },
       { status: 503 },

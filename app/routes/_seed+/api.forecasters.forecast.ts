@@ -16,7 +16,7 @@ import { mapBounded, seedDateString, seedForecastBody, seedRange } from "./seed.
  * the first unknown store, product or model answers 404 for the whole request.
  */
 export function action({ request, context }: ActionFunctionArgs) {
-  return api(async () => {
+  return api(context, async () => {
     allowMethods(request, ["POST"]);
     const items = await readJson(request, seedForecastBody);
     const jobs = items.map((item, i) => ({

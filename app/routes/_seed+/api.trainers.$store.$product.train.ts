@@ -13,7 +13,7 @@ import { jobQueue } from "../../server/api-jobs.server.js";
 
 /** Reference-compatible: POST /api/trainers/{store_id}/{product_name}/train retrains one series. */
 export function action({ request, params, context }: ActionFunctionArgs) {
-  return api(async () => {
+  return api(context, async () => {
     allowMethods(request, ["POST"]);
     const store = parseStore(params.store, "store_id");
     const productname = parseProduct(params.product, "product_name");

@@ -4,7 +4,7 @@ import { jobQueue } from "../../server/api-jobs.server.js";
 
 /** Reference-compatible: POST /api/trainers/train retrains every series (a train-all job). */
 export function action({ request, context }: ActionFunctionArgs) {
-  return api(async () => {
+  return api(context, async () => {
     allowMethods(request, ["POST"]);
     await readBodyText(request); // any body is ignored, as in the reference system (but still size-limited)
     const { id } = await jobQueue(context).enqueue("train-all", { runKind: "train-all" }, { dedupeKey: "train-all" });

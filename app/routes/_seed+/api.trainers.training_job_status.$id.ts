@@ -7,7 +7,7 @@ import { getJobOr404, jobQueue } from "../../server/api-jobs.server.js";
  * `{"train_job_id", "status"}`, status one of PENDING, RUNNING, SUCCEEDED, FAILED, STOPPED.
  */
 export function loader({ params, context }: LoaderFunctionArgs) {
-  return api(async () => {
+  return api(context, async () => {
     const job = await getJobOr404(jobQueue(context), params.id ?? "");
     return Response.json({ train_job_id: job.id, status: job.status });
   });

@@ -5,6 +5,7 @@
  * over HTTP.
  */
 import type { AppLoadContext } from "@remix-run/node";
+import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createInProcessQueue } from "../../../app/jobs/in-process.server.js";
 import type { JobQueue } from "../../../app/jobs/port.js";
@@ -12,6 +13,7 @@ import { type Database, openDatabase } from "../../../app/platform/db.server.js"
 import { action, loader } from "../../../app/routes/_pages+/stores.$store.js";
 
 const STORE = 4;
+const log = pino({ level: "silent" });
 
 interface DataResult<T> {
   data: T;
@@ -49,7 +51,7 @@ async function thrown(promise: Promise<unknown>): Promise<Response> {
 describe("store page route", () => {
   let db: Database;
   let jobs: JobQueue;
-  const context = () => ({ db, jobs }) as unknown as AppLoadContext;
+  const context = () => ({ db, jobs, log }) as unknown as AppLoadContext;
   const load = (query: string, store = String(STORE)) =>
     loader({ request: new Request(`http://localhost/stores/${store}${query}`), params: { store }, context: context() });
 
@@ -141,7 +143,7 @@ describe("store page route", () => {
     const result = (await action({
       request: post({ intent: "retrain", product: "product_A" }),
       params: { store: String(STORE) },
-      context: { db, jobs: closed } as unknown as AppLoadContext,
+      context: { db, jobs: closed, log } as unknown as AppLoadContext,
     })) as unknown as DataResult<{ retrainError: string }>;
     expect(result.init?.status).toBe(503);
     expect(result.data.retrainError).toMatch(/^The retrain could not be started: the job queue is closed\./);
