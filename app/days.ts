@@ -17,6 +17,11 @@ export function parseDay(date: string): number | undefined {
   return back.getTime() / DAY_MS;
 }
 
+/** The day number of a calendar date (month 1-12). */
+export function dayOf(year: number, month: number, day: number): number {
+  return Date.UTC(year, month - 1, day) / DAY_MS;
+}
+
 export function formatDay(day: number): string {
   return new Date(day * DAY_MS).toISOString().slice(0, 10);
 }

@@ -3,7 +3,7 @@
  * counts, JSON that Postgres can hold, CV metrics) before its transaction starts, so a bad input
  * never holds a lock. A refusal is an InvalidVersionError naming the field.
  */
-import { DAY_MS, formatDay, parseDay } from "../days.js";
+import { DAY_MS, parseDay } from "../days.js";
 import { InvalidVersionError } from "../errors.js";
 import { Prisma } from "../generated/prisma/client.js";
 import { MAX_INT32, MAX_PRODUCT_NAME } from "../rossmann.js";
@@ -31,8 +31,6 @@ export function toDate(field: string, value: string): Date {
   // @db.Date columns: a Date at UTC midnight is that calendar day whatever the process time zone.
   return new Date(day * DAY_MS);
 }
-
-export const fromDate = (d: Date): string => formatDay(Math.floor(d.getTime() / DAY_MS));
 
 export function describeValue(value: unknown): string {
   if (value === null) return "null";

@@ -3,11 +3,12 @@
  * per version (exactly one in production), each with its training window, configuration, fitted
  * parameters (enough to predict again) and cross-validation metrics. Writes are in register.server.ts.
  */
+
+import { DAY_MS, formatDay } from "../days.js";
 import { ValidationError } from "../errors.js";
 import type { Prisma } from "../generated/prisma/client.js";
 import type { Database } from "../platform/db.server.js";
 import { MAX_INT32 } from "../rossmann.js";
-import { fromDate } from "./checks.server.js";
 
 export const MODEL_NAME_PREFIX = "prophet-retail-forecaster-store-";
 export const STAGES = ["production", "archived"] as const;
@@ -77,6 +78,8 @@ const FULL_SELECT = { ...SUMMARY_SELECT, config: true, params: true } satisfies 
 
 type SummaryRow = Prisma.ModelVersionGetPayload<{ select: typeof SUMMARY_SELECT }>;
 type FullRow = Prisma.ModelVersionGetPayload<{ select: typeof FULL_SELECT }>;
+
+const fromDate = (d: Date): string => formatDay(Math.floor(d.getTime() / DAY_MS));
 
 function toStage(stage: string): Stage {
   if ((STAGES as readonly string[]).includes(stage)) return stage as Stage;

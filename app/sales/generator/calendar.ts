@@ -4,14 +4,10 @@
  * store on one day (a Plan). Dates are integer days since 1970-01-01 (UTC): cheap arithmetic in the
  * hot loop.
  */
-import { DAY_MS, formatDay, isoWeekday } from "../../days.js";
+import { DAY_MS, dayOf, formatDay, isoWeekday } from "../../days.js";
 import type { StateHoliday } from "../../rossmann.js";
 import { STATES, type StoreProfile } from "./profiles.js";
 import { Purpose, streamFor } from "./random.js";
-
-export function dayOf(y: number, month: number, d: number): number {
-  return Date.UTC(y, month - 1, d) / DAY_MS;
-}
 
 /** Easter Sunday (Gregorian), Meeus/Jones/Butcher algorithm. */
 export function easterSunday(year: number): string {

@@ -2,8 +2,7 @@
  * The generator's options: sizes, end date and seed, their bounds, and the fixed day counts that
  * split the generated days between the history file, the stream file and the planned calendar.
  */
-import { parseDay } from "../../days.js";
-import { dayOf } from "./calendar.js";
+import { dayOf, parseDay } from "../../days.js";
 
 export interface GenerateOptions {
   stores: number;
