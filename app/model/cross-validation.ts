@@ -6,7 +6,7 @@
  */
 import { formatDay } from "../days.js";
 import type { Metrics } from "./config.js";
-import { dayOf } from "./series.js";
+import { dayOf } from "./training-series.js";
 
 /**
  * Expanding-window folds: the last folds * horizon days of [trainStart, trainEnd] split into `folds`

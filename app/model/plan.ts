@@ -5,7 +5,7 @@
  */
 import { isoWeekday } from "../days.js";
 import type { HistoryDay, ModelConfig, PlanDay } from "./config.js";
-import { dayOf, type Window, windowOf } from "./series.js";
+import { dayOf, type Window, windowOf } from "./training-series.js";
 
 /** Share of open days per ISO weekday (Mon..Sun) over a window's calendar days. */
 export function sharesOf(w: Window): number[] {

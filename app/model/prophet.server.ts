@@ -38,7 +38,15 @@ import {
 } from "./config.js";
 import { cvFolds, meanMetrics, metrics } from "./cross-validation.js";
 import { sharesOf } from "./plan.js";
-import { dayOf, fittedSeries, REGRESSOR_VALUE, type Series, subSeries, varyingRegressors, windowOf } from "./series.js";
+import {
+  dayOf,
+  fittedSeries,
+  REGRESSOR_VALUE,
+  type Series,
+  subSeries,
+  varyingRegressors,
+  windowOf,
+} from "./training-series.js";
 
 const DAY_SECONDS = 86_400;
 
