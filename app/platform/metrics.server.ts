@@ -245,11 +245,11 @@ export const httpMetrics = metrics.http;
 export const ingestMetrics = metrics.ingest;
 /** Job attempts (app/server/job-metrics.server.ts) and the queue's depth. */
 export const jobMetrics = metrics.jobs;
-/** Trained, skipped and failed series (app/forecast.server.ts). */
+/** Trained, skipped and failed series (reported by app/training, recorded by app/server/job-handlers.server.ts). */
 export const trainingMetrics = metrics.training;
 /** Pipeline runs as they finish (app/pipelines/runs.server.ts). */
 export const pipelineMetrics = metrics.pipelines;
-/** Ad-hoc forecasts (app/forecast.server.ts). */
+/** Ad-hoc forecasts (timed around app/forecasting/adhoc.server.ts by the routes). */
 export const forecastMetrics = metrics.forecast;
 
 /**
