@@ -61,15 +61,9 @@ export interface TrainAllResult extends RunSummary {
 export const TRAIN_BATCH_SERIES = 50;
 
 /**
- * The weekly pipeline: for every series with sales in the last `trainDays` days, fit,
- * cross-validate, register a new production version, and write the next 7 days into
- * `forecast_results`. A series that cannot be trained is recorded and does not fail the run.
- *
- * The run's series are planned in `train_series` and claimed a batch at a time, so the work can be
- * shared: `requestHelpers` brings in train-chunk jobs (other replicas' workers, trainRunSeries), and
- * this job trains alongside them, then waits for the series others hold. Interrupted by a shutdown,
- * the run is left PENDING and its job (or a resume job) picks it up where it was; a series is
- * never trained twice in one run (docs/decisions/0009).
+ * Runs (or resumes) a train-all: plans its series, asks for helpers, trains alongside them, then
+ * waits for the series others hold, taking over any whose lease ran out. Ends SUCCEEDED, STOPPED
+ * (cancelled), FAILED (rethrown), or PENDING when a shutdown interrupted it.
  */
 export async function trainAll(db: Database, pool: ModelPool, opts: TrainAllOptions = {}): Promise<TrainAllResult> {
   const started = Date.now();
