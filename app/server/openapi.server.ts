@@ -5,7 +5,7 @@
 import { type ZodType, z } from "zod";
 import { JOB_KINDS, JOB_STATUSES } from "../jobs/port.js";
 import { adhocForecastBody } from "../routes/_api+/contract.server.js";
-import { seedForecastBody } from "../routes/_seed+/seed.server.js";
+import { seedForecastBody } from "../routes/_seed+/contract.server.js";
 import { MAX_BODY_BYTES } from "./api.server.js";
 
 type Json = Record<string, unknown>;

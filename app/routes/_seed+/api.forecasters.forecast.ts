@@ -5,7 +5,8 @@ import { adhocForecast } from "../../forecasting/adhoc.server.js";
 import { firstMissingSeries } from "../../forecasting/series-data.server.js";
 import { timeAdhocForecast } from "../../platform/metrics.server.js";
 import { allowMethods, api, methodNotAllowed, notFound, parseStore, readJson } from "../../server/api.server.js";
-import { mapBounded, seedDateString, seedForecastBody, seedRange } from "./seed.server.js";
+import { seedForecastBody } from "./contract.server.js";
+import { mapBounded, seedDateString, seedRange } from "./seed.server.js";
 
 /**
  * Reference-compatible: POST /api/forecasters/forecast with a JSON list of
