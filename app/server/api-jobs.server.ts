@@ -1,11 +1,13 @@
 /**
  * Jobs over HTTP, shared by the native and the reference-compatible routes: the queue from the load
- * context, a job as JSON, and the 202 answer of anything that enqueues one.
+ * context, a job as JSON (and its schema), and the 202 answer of anything that enqueues one.
  */
 import type { AppLoadContext } from "@remix-run/node";
+import { z } from "zod";
 import { ApiError } from "../errors.js";
-import type { JobInfo, JobQueue } from "../jobs/port.js";
+import { JOB_KINDS, JOB_STATUSES, type JobInfo, type JobQueue } from "../jobs/port.js";
 import { notFound } from "./api.server.js";
+import { respond, timestamp } from "./api-contract.server.js";
 
 /** The job queue from the load context (503 while it is not wired). */
 export function jobQueue(context: AppLoadContext): JobQueue {
@@ -22,8 +24,32 @@ export async function getJobOr404(jobs: JobQueue, id: string): Promise<JobInfo> 
 
 export const FINAL_STATUSES = new Set(["SUCCEEDED", "FAILED", "STOPPED"]);
 
+export const jobLinks = z.strictObject({
+  self: z.string().describe("/api/jobs/{id}"),
+  events: z.string().describe("/api/jobs/{id}/events"),
+});
+
+export const jobProgress = z.strictObject({ done: z.int().nonnegative(), total: z.int().nonnegative() });
+
 /** A job as the API shows it. */
-export function jobJson(job: JobInfo) {
+export const jobSchema = z
+  .strictObject({
+    id: z.string(),
+    kind: z.enum(JOB_KINDS),
+    data: z.record(z.string(), z.unknown()).describe("what the job was asked to do: its kind's parameters"),
+    status: z.enum(JOB_STATUSES),
+    progress: jobProgress.nullable(),
+    result: z.unknown().describe("what the job returned, once SUCCEEDED; null before"),
+    error: z.string().nullable(),
+    attempts: z.int().nonnegative(),
+    createdAt: timestamp,
+    startedAt: timestamp.nullable(),
+    finishedAt: timestamp.nullable(),
+    links: jobLinks,
+  })
+  .meta({ id: "Job" });
+
+export function jobJson(job: JobInfo): z.input<typeof jobSchema> {
   return {
     id: job.id,
     kind: job.kind,
@@ -44,10 +70,23 @@ export function jobJson(job: JobInfo) {
 }
 
 /** The 202 answer to anything that enqueues a job. */
+export const jobAccepted = z
+  .strictObject({
+    job_id: z.string(),
+    status: z.enum(JOB_STATUSES),
+    deduplicated: z.boolean().describe("true when the same job was already pending or running: its id comes back"),
+    links: jobLinks,
+  })
+  .meta({ id: "JobAccepted" });
+
+export const ACCEPTED_HEADERS = { Location: "/api/jobs/{job_id}" } as const;
+
+/** Answers 202 with the enqueued job: its id, status and links, and a Location header. */
 export async function acceptedJob(jobs: JobQueue, enqueued: { id: string; deduplicated: boolean }): Promise<Response> {
   const job = await jobs.get(enqueued.id);
   const self = `/api/jobs/${encodeURIComponent(enqueued.id)}`;
-  return Response.json(
+  return respond(
+    jobAccepted,
     {
       job_id: enqueued.id,
       status: job?.status ?? "PENDING",

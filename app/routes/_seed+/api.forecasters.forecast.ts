@@ -5,7 +5,8 @@ import { adhocForecast } from "../../forecasting/adhoc.server.js";
 import { firstMissingSeries } from "../../forecasting/series-data.server.js";
 import { timeAdhocForecast } from "../../platform/metrics.server.js";
 import { allowMethods, api, methodNotAllowed, notFound, parseStore, readJson } from "../../server/api.server.js";
-import { seedForecastBody } from "./contract.server.js";
+import { reply } from "../../server/api-contract.server.js";
+import { seedApi, seedForecastBody } from "./contract.server.js";
 import { mapBounded, seedDateString, seedRange } from "./seed.server.js";
 
 /**
@@ -80,7 +81,7 @@ export function action({ request, context }: ActionFunctionArgs) {
         throw err;
       }
     });
-    return Response.json(answers);
+    return reply(seedApi.forecast, 200, answers);
   });
 }
 

@@ -9,7 +9,9 @@ import {
   parseStore,
   readBodyText,
 } from "../../server/api.server.js";
+import { reply } from "../../server/api-contract.server.js";
 import { jobQueue } from "../../server/api-jobs.server.js";
+import { seedApi } from "./contract.server.js";
 
 /** Reference-compatible: POST /api/trainers/{store_id}/{product_name}/train retrains one series. */
 export function action({ request, params, context }: ActionFunctionArgs) {
@@ -22,7 +24,7 @@ export function action({ request, params, context }: ActionFunctionArgs) {
     await assertSeries(context.db, store, productname);
     const key = { store, productname };
     const { id } = await jobs.enqueue("train-one", key, { dedupeKey: dedupeKeyOf("train-one", key) });
-    return Response.json({ train_job_id: id, status: "SUBMITTED" });
+    return reply(seedApi.trainOne, 200, { train_job_id: id, status: "SUBMITTED" });
   });
 }
 
