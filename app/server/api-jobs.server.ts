@@ -1,11 +1,20 @@
 /**
  * Jobs over HTTP, shared by the native and the reference-compatible routes: the queue from the load
- * context, a job as JSON (and its schema), and the 202 answer of anything that enqueues one.
+ * context, a job as JSON (and its schema), and `submitJob`, the one way a route enqueues a job and
+ * answers (202 with the job, unless the route shapes its own answer).
  */
 import type { AppLoadContext } from "@remix-run/node";
 import { z } from "zod";
 import { ApiError } from "../errors.js";
-import { JOB_KINDS, JOB_STATUSES, type JobInfo, type JobQueue } from "../jobs/port.js";
+import { dedupeKeyOf } from "../jobs/dedupe.js";
+import {
+  JOB_KINDS,
+  JOB_STATUSES,
+  type JobDataByKind,
+  type JobInfo,
+  type JobKind,
+  type JobQueue,
+} from "../jobs/port.js";
 import { notFound } from "./api.server.js";
 import { respond, timestamp } from "./api-contract.server.js";
 
@@ -81,8 +90,18 @@ export const jobAccepted = z
 
 export const ACCEPTED_HEADERS = { Location: "/api/jobs/{job_id}" } as const;
 
-/** Answers 202 with the enqueued job: its id, status and links, and a Location header. */
-export async function acceptedJob(jobs: JobQueue, enqueued: { id: string; deduplicated: boolean }): Promise<Response> {
+export interface EnqueuedJob {
+  id: string;
+  deduplicated: boolean;
+}
+
+/** What to enqueue: a kind and its data (deduplicated by its dedupe key), or a function that enqueues. */
+export type JobOrder =
+  | { [K in JobKind]: { kind: K; data: JobDataByKind[K] } }[JobKind]
+  | ((jobs: JobQueue) => Promise<EnqueuedJob>);
+
+/** 202 with the job's id, status and links, and a Location header. */
+async function acceptedJob(enqueued: EnqueuedJob, jobs: JobQueue): Promise<Response> {
   const job = await jobs.get(enqueued.id);
   const self = `/api/jobs/${encodeURIComponent(enqueued.id)}`;
   return respond(
@@ -95,4 +114,20 @@ export async function acceptedJob(jobs: JobQueue, enqueued: { id: string; dedupl
     },
     { status: 202, headers: { Location: self } },
   );
+}
+
+/**
+ * Enqueues `order` and answers: by default 202 with the job (`jobAccepted`, Location header); a
+ * route that answers in its own shape (the reference routes' 200 `SUBMITTED`) passes `answer`.
+ */
+export async function submitJob(
+  jobs: JobQueue,
+  order: JobOrder,
+  answer: (job: EnqueuedJob, jobs: JobQueue) => Response | Promise<Response> = acceptedJob,
+): Promise<Response> {
+  const enqueued =
+    typeof order === "function"
+      ? await order(jobs)
+      : await jobs.enqueue(order.kind, order.data, { dedupeKey: dedupeKeyOf(order.kind, order.data) });
+  return answer(enqueued, jobs);
 }
