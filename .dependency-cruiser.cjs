@@ -112,6 +112,13 @@ module.exports = {
       to: { path: "\\.server\\.tsx?$", dependencyTypesNot: ["type-only"] },
     },
     {
+      name: "server-imports-no-route",
+      comment: "server/ is the plumbing the routes stand on: it imports no route or route-local module.",
+      severity: "error",
+      from: { path: "^app/server/" },
+      to: { path: "^app/routes/" },
+    },
+    {
       name: "app-imports-no-process-code",
       comment: "app/ is imported by the process entry, the workers and the scripts, never the other way round.",
       severity: "error",

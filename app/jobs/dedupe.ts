@@ -1,5 +1,5 @@
 /** The dedupe keys of jobs: a second request for the same work joins the job already queued or running. */
-import type { JobDataByKind, JobKind } from "./port.js";
+import type { JobDataByKind, JobKind, JobQueue } from "./port.js";
 
 /** The dedupe key of a job, so one series (or the whole chain) is never trained twice at once. */
 export function dedupeKeyOf<K extends JobKind>(kind: K, data: JobDataByKind[K]): string {
@@ -9,4 +9,16 @@ export function dedupeKeyOf<K extends JobKind>(kind: K, data: JobDataByKind[K]):
   }
   if (kind === "ingest-daily") return `ingest-daily:${(data as JobDataByKind["ingest-daily"]).day ?? "today"}`;
   return kind;
+}
+
+/**
+ * Enqueues a job under its dedupe key: the same work already queued or running is returned instead
+ * (`deduplicated: true`). Every request that starts work (API, pages, retries) goes through here.
+ */
+export function enqueueOnce<K extends JobKind>(
+  jobs: Pick<JobQueue, "enqueue">,
+  kind: K,
+  data: JobDataByKind[K],
+): Promise<{ id: string; deduplicated: boolean }> {
+  return jobs.enqueue(kind, data, { dedupeKey: dedupeKeyOf(kind, data) });
 }

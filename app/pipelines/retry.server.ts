@@ -1,6 +1,6 @@
 /** Re-running a failed or stopped pipeline run as a new job of the matching kind. */
 import { NotFoundError, ValidationError } from "../errors.js";
-import { dedupeKeyOf } from "../jobs/dedupe.js";
+import { enqueueOnce } from "../jobs/dedupe.js";
 import type { JobDataByKind, JobKind, JobQueue } from "../jobs/port.js";
 import type { Database } from "../platform/db.server.js";
 import { getRun } from "./runs.server.js";
@@ -25,8 +25,7 @@ export async function retryPipelineRun(
     );
   }
   const params = (run.params ?? {}) as Record<string, unknown>;
-  const enqueue = <K extends JobKind>(kind: K, data: JobDataByKind[K]) =>
-    jobs.enqueue(kind, data, { dedupeKey: dedupeKeyOf(kind, data) });
+  const enqueue = <K extends JobKind>(kind: K, data: JobDataByKind[K]) => enqueueOnce(jobs, kind, data);
   switch (run.kind) {
     case "train-all":
     case "train-weekly":

@@ -1,8 +1,8 @@
 /**
  * The JSON API's HTTP plumbing, shared by the native (app/routes/_api+) and reference-compatible
  * (app/routes/_seed+) routes: request parsing (JSON bodies with a size limit, path and query
- * parameters through zod), and errors as `{"error": "...", "details": {...}}` with the right status.
- * Every API route runs inside `api()`.
+ * parameters through zod), and errors as `{"error": "...", "details": {...}}` (`errorBody`) with the
+ * right status. Every API route runs inside `api()`.
  */
 import type { Logger } from "pino";
 import { ZodError, type ZodType, z } from "zod";
@@ -18,8 +18,22 @@ export function notFound(entity: string, message: string, details: Record<string
   return new ApiError(404, message, { entity, ...details });
 }
 
+/** Every error answer's body (the OpenAPI document's `Error`). */
+export const errorBody = z
+  .strictObject({
+    error: z.string().describe("what went wrong, in words"),
+    details: z
+      .record(z.string(), z.unknown())
+      .describe(
+        "`field` (400: the input at fault, e.g. `begin`, `[3].store_id`), `issues` (400: every " +
+          "problem), `entity` (404: store, product, model, version, forecast, job, pipeline-run) and the ids",
+      ),
+  })
+  .meta({ id: "Error" });
+
 export function errorResponse(status: number, error: string, details: Record<string, unknown> = {}): Response {
-  return Response.json({ error, details }, { status });
+  const body: z.input<typeof errorBody> = { error, details };
+  return Response.json(body, { status });
 }
 
 /** A zod path as one string: `[3].store_id`, `begin`. */
@@ -59,10 +73,11 @@ export async function api(
 
 /** For a resource route's `action` (or `loader`) when the method is not one it serves. */
 export function methodNotAllowed(allowed: string[]): Response {
-  return Response.json(
-    { error: `method not allowed: use ${allowed.join(" or ")}`, details: { allowed } },
-    { status: 405, headers: { Allow: allowed.join(", ") } },
-  );
+  const body: z.input<typeof errorBody> = {
+    error: `method not allowed: use ${allowed.join(" or ")}`,
+    details: { allowed },
+  };
+  return Response.json(body, { status: 405, headers: { Allow: allowed.join(", ") } });
 }
 
 /** Refuses any method not listed (405 with Allow). */

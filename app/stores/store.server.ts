@@ -77,13 +77,14 @@ export async function storeDetail(db: Database, store: number) {
     store,
     storeType: info?.store_type ?? null,
     assortment: info?.assortment ?? null,
+    // products is not empty (checked above), so both days exist.
     history: {
       rows: products.reduce((n, p) => n + p.rows, 0),
-      firstDate: products.map((p) => p.first_date).sort()[0],
+      firstDate: products.map((p) => p.first_date).sort()[0]!,
       lastDate: products
         .map((p) => p.last_date)
         .sort()
-        .at(-1),
+        .at(-1)!,
     },
     products: products.map((p) => ({
       product: p.productname,

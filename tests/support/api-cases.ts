@@ -1,10 +1,14 @@
 /**
  * The HTTP API's cases, run against a real server process (tests/integration/api.test.ts): on
  * PGlite with the in-process queue, and on Postgres with BullMQ on Redis. Every route's happy path
- * and its error answers; the reference-compatible routes with the reference system's bodies.
+ * and its error answers; the reference-compatible routes with the reference system's bodies; and
+ * the declared contract live: every endpoint of /api/openapi.json answers a documented success whose
+ * body parses with the zod schema its route declares.
  * The server holds the small generated data set (6 stores, product_A, 60 days), fully trained.
  */
 import { expect, it } from "vitest";
+import { z } from "zod";
+import { API_ENDPOINTS } from "../../app/routes/_api+/openapi.server.js";
 import { sseEvents } from "./sse.js";
 
 export interface ApiTarget {
@@ -591,4 +595,153 @@ export function defineApiCases(target: () => ApiTarget): void {
     expectError(await post("/api/stores"), 405, { allowed: ["GET"] });
     expectError(await get("/api/forecasters/forecast"), 405, { allowed: ["POST"] });
   });
+
+  // --- the declared contract, live ----------------------------------------------------------------
+
+  it("answers every documented path and method with a documented success that parses with its declared schema", async () => {
+    const doc = (await get("/api/openapi.json")).body as { paths: Record<string, Record<string, unknown>> };
+    const stores = ((await get("/api/stores")).body as { stores: { store: number; lastDate: string }[] }).stores;
+    const series = `${stores[0]!.store}/${PRODUCT}`;
+    const other = `${stores[1]!.store}/${PRODUCT}`;
+    const begin = addDays(stores[0]!.lastDate, 1);
+    const runId = ((await get("/api/pipeline-runs?limit=1")).body as { runs: { id: number }[] }).runs[0]!.id;
+    // A finished job to read, and every job the cases start, to wait for at the end.
+    const started: string[] = [];
+    const jobId = ((await post(`/api/models/${series}/retrain`)).body as { job_id: string }).job_id;
+    await waitForJob(base(), jobId);
+
+    /** With one job at a time, a retrain enqueued behind a train-all waits: cancelling it is a success (200). */
+    const cancelWaitingJob = async () => {
+      for (let attempt = 1; ; attempt++) {
+        started.push(((await post("/api/train-all")).body as { job_id: string }).job_id);
+        const waiting = ((await post(`/api/models/${other}/retrain`)).body as { job_id: string }).job_id;
+        started.push(waiting);
+        const res = await call(base(), "DELETE", `/api/jobs/${waiting}`);
+        if (res.status !== 409 || attempt === 5) return res;
+      }
+    };
+    /** A failed or stopped run of a kind that retries as a job; else a train-all cancelled while running makes one. */
+    const retryableRun = async (): Promise<number> => {
+      const kinds = ["train-all", "train-weekly", "retrain", "batch-forecast", "ingest-daily"];
+      for (let attempt = 1; attempt <= 5; attempt++) {
+        const runs = ((await get("/api/pipeline-runs?limit=100")).body as { runs: RunBody[] }).runs;
+        const run = runs.find((r) => kinds.includes(r.kind) && (r.status === "FAILED" || r.status === "STOPPED"));
+        if (run) return run.id;
+        const id = ((await post("/api/train-all")).body as { job_id: string }).job_id;
+        started.push(id);
+        const deadline = Date.now() + 60_000;
+        while (
+          ((await get(`/api/jobs/${id}`)).body as { status: string }).status === "PENDING" &&
+          Date.now() < deadline
+        ) {
+          await new Promise((r) => setTimeout(r, 20));
+        }
+        await call(base(), "DELETE", `/api/jobs/${id}`);
+        await waitForJob(base(), id);
+      }
+      throw new Error("no failed or stopped pipeline run to retry, and none could be made");
+    };
+    const events = async (id: string) => {
+      const abort = new AbortController();
+      const timer = setTimeout(() => abort.abort(), 30_000);
+      try {
+        const res = await fetch(`${base()}/api/jobs/${id}/events`, { signal: abort.signal });
+        const body: unknown[] = [];
+        if (res.ok) {
+          // A finished job: its final state, then the end of the stream.
+          const stream = sseEvents<unknown>(res.body!);
+          for (let e = await stream.next(); e; e = await stream.next()) body.push(e);
+        }
+        return { status: res.status, body, headers: res.headers };
+      } finally {
+        clearTimeout(timer);
+      }
+    };
+
+    const cases: Record<string, () => Promise<{ status: number; body: unknown; headers: Headers }>> = {
+      "GET /api/stores": () => get("/api/stores?limit=3"),
+      "GET /api/stores/{store}": () => get(`/api/stores/${stores[0]!.store}`),
+      "GET /api/forecasts/{store}/{product}": () => get(`/api/forecasts/${series}`),
+      "POST /api/forecasts/{store}/{product}": () =>
+        post(`/api/forecasts/${series}`, { begin, end: addDays(begin, 9) }),
+      "POST /api/models/{store}/{product}/retrain": () => post(`/api/models/${series}/retrain`),
+      "GET /api/models/{store}/{product}/versions": () => get(`/api/models/${series}/versions`),
+      "POST /api/models/{store}/{product}/versions/{version}/promote": async () => {
+        const list = (await get(`/api/models/${series}/versions`)).body as { productionVersion: number };
+        return post(`/api/models/${series}/versions/${list.productionVersion}/promote`);
+      },
+      "POST /api/train-all": () => post("/api/train-all"),
+      "GET /api/jobs": () => get("/api/jobs?limit=50"),
+      "GET /api/jobs/{id}": () => get(`/api/jobs/${jobId}`),
+      "DELETE /api/jobs/{id}": cancelWaitingJob,
+      "GET /api/jobs/{id}/events": () => events(jobId),
+      "GET /api/pipeline-runs": () => get("/api/pipeline-runs?limit=50"),
+      "GET /api/pipeline-runs/{id}": () => get(`/api/pipeline-runs/${runId}`),
+      "POST /api/pipeline-runs/{id}/retry": async () => post(`/api/pipeline-runs/${await retryableRun()}/retry`),
+      "GET /api/openapi.json": () => get("/api/openapi.json"),
+      "POST /api/trainers/train": () => post("/api/trainers/train"),
+      "POST /api/trainers/{store_id}/{product_name}/train": () => post(`/api/trainers/${series}/train`),
+      "GET /api/trainers/training_job_status/{id}": () => get(`/api/trainers/training_job_status/${jobId}`),
+      "POST /api/forecasters/forecast": () =>
+        post("/api/forecasters/forecast", [
+          { store_id: stores[0]!.store, product_name: PRODUCT },
+          {
+            store_id: String(stores[1]!.store),
+            product_name: PRODUCT,
+            begin_date: `${begin}T00:00:00Z`,
+            end_date: `${addDays(begin, 3)}T00:00:00Z`,
+          },
+        ]),
+      "GET /api/forecasters/health": () => get("/api/forecasters/health"),
+    };
+
+    const documented = Object.entries(doc.paths).flatMap(([path, ops]) =>
+      Object.keys(ops).map((method) => `${method.toUpperCase()} ${path}`),
+    );
+    // A new endpoint needs a case here, and a case must not outlive its endpoint.
+    expect(
+      documented.filter((key) => !cases[key]),
+      "documented without a live case",
+    ).toEqual([]);
+    expect(
+      Object.keys(cases).filter((key) => !documented.includes(key)),
+      "cases of no documented endpoint",
+    ).toEqual([]);
+
+    for (const key of documented) {
+      const endpoint = API_ENDPOINTS.find((e) => `${e.method.toUpperCase()} ${e.path}` === key);
+      expect(endpoint, `${key} is declared`).toBeDefined();
+      const res = await cases[key]!();
+      const reply = endpoint!.responses[res.status];
+      const what = `${key} answered ${res.status}: ${JSON.stringify(res.body).slice(0, 500)}`;
+      expect(res.status >= 200 && res.status < 300 && reply !== undefined, what).toBe(true);
+      for (const name of Object.keys(reply!.headers ?? {}))
+        expect(res.headers.get(name), `${key}: ${name}`).toBeTruthy();
+      if (reply!.events) {
+        expect(res.headers.get("content-type"), key).toMatch(/^text\/event-stream/);
+        expect((res.body as unknown[]).length, key).toBeGreaterThan(0);
+        for (const event of res.body as unknown[]) expectParses(reply!.events, event, `${key} event`);
+      } else {
+        expect(res.headers.get("content-type"), key).toMatch(/^application\/json/);
+        expectParses(reply!.body!, res.body, what);
+      }
+      for (const field of ["job_id", "train_job_id"]) {
+        const id = (res.body as Record<string, unknown> | null)?.[field];
+        if (typeof id === "string") started.push(id);
+      }
+    }
+    // Leave no job of these cases running for the cases after.
+    for (const id of started) expect(FINAL).toContain((await waitForJob(base(), id)).status);
+  });
+}
+
+interface RunBody {
+  id: number;
+  kind: string;
+  status: string;
+}
+
+function expectParses(schema: z.ZodType, value: unknown, what: string): void {
+  const parsed = schema.safeParse(value);
+  expect(parsed.success, parsed.success ? what : `${what}\n${z.prettifyError(parsed.error)}`).toBe(true);
 }

@@ -94,6 +94,7 @@ describe("import rules", () => {
       "app/routes/_api+/api.things.ts":
         'import { db } from "../../platform/db.server.js";\nimport { queue } from "../../jobs/bullmq.server.js";\nexport const loader = () => db.sql.query("SELECT * FROM things", [queue]);\n',
       "app/jobs/bullmq.server.ts": "export const queue = 1;\n",
+      "app/server/openapi.server.ts": 'import { page } from "../routes/_pages+/page.js";\nexport const doc = page;\n',
       "app/components/Card.tsx": 'import { list } from "../stores/list.server.js";\nexport const Card = () => list;\n',
     };
 
@@ -124,6 +125,7 @@ describe("import rules", () => {
           "registry-below-pipelines-sales-stores-forecasting-training-monitoring",
           "routes-hold-no-sql",
           "routes-use-ports-not-adapters",
+          "server-imports-no-route",
           "training-below-monitoring-sales-stores",
           "ui-imports-no-server-code",
           "vocabulary-is-a-leaf",

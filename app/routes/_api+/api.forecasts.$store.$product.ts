@@ -4,7 +4,8 @@ import { adhocForecast } from "../../forecasting/adhoc.server.js";
 import { latestForecast } from "../../forecasting/weekly.server.js";
 import { timeAdhocForecast } from "../../platform/metrics.server.js";
 import { allowMethods, api, assertSeries, notFound, readJson, seriesParams } from "../../server/api.server.js";
-import { adhocForecastBody } from "./contract.server.js";
+import { reply } from "../../server/api-contract.server.js";
+import { adhocForecastBody, nativeApi } from "./contract.server.js";
 
 const points = (ps: { date: string; value: number; lower: number; upper: number }[]) =>
   ps.map((p) => ({ date: p.date, value: p.value, lower: p.lower, upper: p.upper }));
@@ -21,7 +22,7 @@ export function loader({ params, context }: LoaderFunctionArgs) {
         product: key.productname,
       });
     }
-    return Response.json({
+    return reply(nativeApi.weeklyForecast, 200, {
       store: key.store,
       product: key.productname,
       kind: "weekly",
@@ -48,7 +49,7 @@ export function action({ request, params, context }: ActionFunctionArgs) {
       const forecast = await timeAdhocForecast(() =>
         adhocForecast(context.db, context.models, { ...key, begin: body.begin, end: body.end }),
       );
-      return Response.json({
+      return reply(nativeApi.adhocForecast, 200, {
         store: key.store,
         product: key.productname,
         kind: "adhoc",

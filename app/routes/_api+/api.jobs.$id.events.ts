@@ -1,12 +1,15 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
+import type { z } from "zod";
 import type { JobEvent, JobInfo } from "../../jobs/port.js";
 import { api, methodNotAllowed } from "../../server/api.server.js";
 import { FINAL_STATUSES, getJobOr404, jobQueue } from "../../server/api-jobs.server.js";
+import type { jobEvent } from "./contract.server.js";
 
 const HEARTBEAT_MS = 15_000;
 const STATUS_RANK: Record<string, number> = { PENDING: 0, RUNNING: 1, SUCCEEDED: 2, FAILED: 2, STOPPED: 2 };
 
-type Snapshot = Pick<JobEvent, "id" | "status" | "progress" | "error" | "result">;
+/** One event's data, as the contract declares it (`jobEvent`). */
+type Snapshot = z.input<typeof jobEvent>;
 
 /** Whether `next` tells a client something newer than `last` (events may race the initial read). */
 function advances(last: Snapshot | null, next: Snapshot): boolean {

@@ -1,12 +1,16 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
 import { ApiError } from "../../errors.js";
 import { allowMethods, api } from "../../server/api.server.js";
+import { reply } from "../../server/api-contract.server.js";
 import { FINAL_STATUSES, getJobOr404, jobJson, jobQueue } from "../../server/api-jobs.server.js";
 import { stopTrainRunsOfJob } from "../../training/train-runs.server.js";
+import { nativeApi } from "./contract.server.js";
 
 /** GET /api/jobs/:id: a job's status, progress, result or error. */
 export function loader({ params, context }: LoaderFunctionArgs) {
-  return api(context, async () => Response.json(jobJson(await getJobOr404(jobQueue(context), params.id ?? ""))));
+  return api(context, async () =>
+    reply(nativeApi.getJob, 200, jobJson(await getJobOr404(jobQueue(context), params.id ?? ""))),
+  );
 }
 
 /**
@@ -33,9 +37,9 @@ export function action({ request, params, context }: ActionFunctionArgs) {
     if (job.kind === "train-all") await stopTrainRunsOfJob(context.db, id, "cancelled");
     const after = await getJobOr404(jobs, id);
     // 200 once stopped (a pending job), 202 while a running one winds down.
-    return Response.json(
-      { ...jobJson(after), cancelled: true },
-      { status: FINAL_STATUSES.has(after.status) ? 200 : 202 },
-    );
+    return reply(nativeApi.cancelJob, FINAL_STATUSES.has(after.status) ? 200 : 202, {
+      ...jobJson(after),
+      cancelled: true,
+    });
   });
 }

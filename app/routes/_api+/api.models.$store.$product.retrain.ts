@@ -1,7 +1,6 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
-import { dedupeKeyOf } from "../../jobs/dedupe.js";
 import { allowMethods, api, assertSeries, methodNotAllowed, seriesParams } from "../../server/api.server.js";
-import { acceptedJob, jobQueue } from "../../server/api-jobs.server.js";
+import { jobQueue, submitJob } from "../../server/api-jobs.server.js";
 
 /**
  * POST /api/models/:store/:product/retrain: enqueues a `train-one` job (202). While one for the same
@@ -13,8 +12,7 @@ export function action({ request, params, context }: ActionFunctionArgs) {
     const key = seriesParams(params);
     const jobs = jobQueue(context);
     await assertSeries(context.db, key.store, key.productname);
-    const enqueued = await jobs.enqueue("train-one", key, { dedupeKey: dedupeKeyOf("train-one", key) });
-    return acceptedJob(jobs, enqueued);
+    return submitJob(jobs, { kind: "train-one", data: key });
   });
 }
 

@@ -10,6 +10,8 @@ import {
   parsePositiveInt,
   seriesParams,
 } from "../../server/api.server.js";
+import { reply } from "../../server/api-contract.server.js";
+import { nativeApi } from "./contract.server.js";
 
 /**
  * POST /api/models/:store/:product/versions/:version/promote: puts that version in production
@@ -23,7 +25,7 @@ export function action({ request, params, context }: ActionFunctionArgs) {
     await assertSeries(context.db, key.store, key.productname);
     try {
       const promoted = await promoteVersion(context.db, key.store, key.productname, version);
-      return Response.json({ store: key.store, product: key.productname, promoted });
+      return reply(nativeApi.promote, 200, { store: key.store, product: key.productname, promoted });
     } catch (err) {
       if (err instanceof NotFoundError) {
         throw notFound(err.entity, err.message, { store: key.store, product: key.productname, version });

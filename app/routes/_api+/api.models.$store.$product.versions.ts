@@ -1,6 +1,8 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
 import { listVersions } from "../../registry/versions.server.js";
 import { api, assertSeries, methodNotAllowed, notFound, seriesParams } from "../../server/api.server.js";
+import { reply } from "../../server/api-contract.server.js";
+import { nativeApi } from "./contract.server.js";
 
 /** GET /api/models/:store/:product/versions: every version of the series' model, newest first. */
 export function loader({ params, context }: LoaderFunctionArgs) {
@@ -15,7 +17,7 @@ export function loader({ params, context }: LoaderFunctionArgs) {
       });
     }
     const production = versions.find((v) => v.stage === "production") ?? null;
-    return Response.json({
+    return reply(nativeApi.versions, 200, {
       store: key.store,
       product: key.productname,
       model: versions[0]!.name,

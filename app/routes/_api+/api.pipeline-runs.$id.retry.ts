@@ -3,7 +3,7 @@ import { ApiError, ValidationError } from "../../errors.js";
 import { retryPipelineRun } from "../../pipelines/retry.server.js";
 import { getRun } from "../../pipelines/runs.server.js";
 import { allowMethods, api, methodNotAllowed, notFound, parsePositiveInt } from "../../server/api.server.js";
-import { acceptedJob, jobQueue } from "../../server/api-jobs.server.js";
+import { jobQueue, submitJob } from "../../server/api-jobs.server.js";
 
 /**
  * POST /api/pipeline-runs/:id/retry: runs a failed or stopped run again as a new job (202).
@@ -21,7 +21,7 @@ export function action({ request, params, context }: ActionFunctionArgs) {
       throw conflict(`pipeline run ${id} is ${run.status}: only a failed or stopped run can be retried`);
     }
     try {
-      return await acceptedJob(jobs, await retryPipelineRun(context.db, jobs, id));
+      return await submitJob(jobs, (queue) => retryPipelineRun(context.db, queue, id));
     } catch (err) {
       // Its remaining refusals are about the run's state or kind, not the request.
       if (err instanceof ValidationError) throw conflict(err.message);

@@ -1,6 +1,8 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
 import { getRun } from "../../pipelines/runs.server.js";
 import { api, methodNotAllowed, notFound, parsePositiveInt } from "../../server/api.server.js";
+import { reply } from "../../server/api-contract.server.js";
+import { nativeApi } from "./contract.server.js";
 
 /** GET /api/pipeline-runs/:id: one run with its steps, counts, progress and error. */
 export function loader({ params, context }: LoaderFunctionArgs) {
@@ -8,7 +10,7 @@ export function loader({ params, context }: LoaderFunctionArgs) {
     const id = parsePositiveInt(params.id, "id");
     const run = await getRun(context.db, id);
     if (!run) throw notFound("pipeline-run", `unknown pipeline run ${id}`, { run: id });
-    return Response.json(run);
+    return reply(nativeApi.getRun, 200, run);
   });
 }
 

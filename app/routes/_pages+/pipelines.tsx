@@ -16,6 +16,7 @@ import { TableFrame, TableHead } from "../../components/Table.js";
 import { StatusBadge, TrainAllStatus } from "../../components/TrainAllStatus.js";
 import { useSynced } from "../../components/useSynced.js";
 import { VegaChart } from "../../components/VegaChart.js";
+import { enqueueOnce } from "../../jobs/dedupe.js";
 import type { JobInfo, JobQueue } from "../../jobs/port.js";
 import { countRuns, listRuns, type PipelineRunRecord } from "../../pipelines/runs.server.js";
 import { parsePage } from "../../stores/list-params.js";
@@ -122,7 +123,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
   // The same dedupe key as POST /api/train-all: a second click joins the train-all already queued or running.
   let enqueued: { id: string; deduplicated: boolean };
   try {
-    enqueued = await jobs.enqueue("train-all", { runKind: "train-all" }, { dedupeKey: "train-all" });
+    enqueued = await enqueueOnce(jobs, "train-all", { runKind: "train-all" });
   } catch (err) {
     context.log.error({ err }, "ui: could not enqueue a train-all");
     return data(

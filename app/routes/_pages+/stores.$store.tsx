@@ -8,7 +8,7 @@ import { ModelCard } from "../../components/ModelCard.js";
 import { RetrainPanel } from "../../components/RetrainPanel.js";
 import { linkClass } from "../../components/styles.js";
 import { useSynced } from "../../components/useSynced.js";
-import { dedupeKeyOf } from "../../jobs/dedupe.js";
+import { enqueueOnce } from "../../jobs/dedupe.js";
 import { modelCard } from "../../registry/model-card.server.js";
 import { retrainJob } from "../../training/retrain-job.server.js";
 import { jobOrNull, readForm } from "./forms.server.js";
@@ -55,7 +55,7 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
   const { key } = await selectSeries(context, params.store, new URLSearchParams({ product }));
   let jobId: string;
   try {
-    const enqueued = await context.jobs.enqueue("train-one", key, { dedupeKey: dedupeKeyOf("train-one", key) });
+    const enqueued = await enqueueOnce(context.jobs, "train-one", key);
     jobId = enqueued.id;
   } catch (err) {
     context.log.error({ err }, "ui: could not enqueue a retrain");

@@ -5,7 +5,9 @@ import { adhocForecast } from "../../forecasting/adhoc.server.js";
 import { firstMissingSeries } from "../../forecasting/series-data.server.js";
 import { timeAdhocForecast } from "../../platform/metrics.server.js";
 import { allowMethods, api, methodNotAllowed, notFound, parseStore, readJson } from "../../server/api.server.js";
-import { mapBounded, seedDateString, seedForecastBody, seedRange } from "./seed.server.js";
+import { reply } from "../../server/api-contract.server.js";
+import { seedApi, seedForecastBody } from "./contract.server.js";
+import { mapBounded, seedDateString, seedRange } from "./seed.server.js";
 
 /**
  * Reference-compatible: POST /api/forecasters/forecast with a JSON list of
@@ -79,7 +81,7 @@ export function action({ request, context }: ActionFunctionArgs) {
         throw err;
       }
     });
-    return Response.json(answers);
+    return reply(seedApi.forecast, 200, answers);
   });
 }
 

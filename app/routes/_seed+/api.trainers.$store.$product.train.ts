@@ -1,5 +1,4 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
-import { dedupeKeyOf } from "../../jobs/dedupe.js";
 import {
   allowMethods,
   api,
@@ -9,7 +8,9 @@ import {
   parseStore,
   readBodyText,
 } from "../../server/api.server.js";
-import { jobQueue } from "../../server/api-jobs.server.js";
+import { reply } from "../../server/api-contract.server.js";
+import { jobQueue, submitJob } from "../../server/api-jobs.server.js";
+import { seedApi } from "./contract.server.js";
 
 /** Reference-compatible: POST /api/trainers/{store_id}/{product_name}/train retrains one series. */
 export function action({ request, params, context }: ActionFunctionArgs) {
@@ -20,9 +21,9 @@ export function action({ request, params, context }: ActionFunctionArgs) {
     await readBodyText(request);
     const jobs = jobQueue(context);
     await assertSeries(context.db, store, productname);
-    const key = { store, productname };
-    const { id } = await jobs.enqueue("train-one", key, { dedupeKey: dedupeKeyOf("train-one", key) });
-    return Response.json({ train_job_id: id, status: "SUBMITTED" });
+    return submitJob(jobs, { kind: "train-one", data: { store, productname } }, ({ id }) =>
+      reply(seedApi.trainOne, 200, { train_job_id: id, status: "SUBMITTED" }),
+    );
   });
 }
 

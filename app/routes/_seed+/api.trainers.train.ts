@@ -1,14 +1,17 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
 import { allowMethods, api, methodNotAllowed, readBodyText } from "../../server/api.server.js";
-import { jobQueue } from "../../server/api-jobs.server.js";
+import { reply } from "../../server/api-contract.server.js";
+import { jobQueue, submitJob } from "../../server/api-jobs.server.js";
+import { seedApi } from "./contract.server.js";
 
 /** Reference-compatible: POST /api/trainers/train retrains every series (a train-all job). */
 export function action({ request, context }: ActionFunctionArgs) {
   return api(context, async () => {
     allowMethods(request, ["POST"]);
     await readBodyText(request); // any body is ignored, as in the reference system (but still size-limited)
-    const { id } = await jobQueue(context).enqueue("train-all", { runKind: "train-all" }, { dedupeKey: "train-all" });
-    return Response.json({ train_job_id: id, status: "SUBMITTED" });
+    return submitJob(jobQueue(context), { kind: "train-all", data: { runKind: "train-all" } }, ({ id }) =>
+      reply(seedApi.trainAll, 200, { train_job_id: id, status: "SUBMITTED" }),
+    );
   });
 }
 

@@ -1,6 +1,8 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
 import { api, methodNotAllowed } from "../../server/api.server.js";
+import { reply } from "../../server/api-contract.server.js";
 import { getJobOr404, jobQueue } from "../../server/api-jobs.server.js";
+import { seedApi } from "./contract.server.js";
 
 /**
  * Reference-compatible: GET /api/trainers/training_job_status/{id} answers
@@ -9,7 +11,7 @@ import { getJobOr404, jobQueue } from "../../server/api-jobs.server.js";
 export function loader({ params, context }: LoaderFunctionArgs) {
   return api(context, async () => {
     const job = await getJobOr404(jobQueue(context), params.id ?? "");
-    return Response.json({ train_job_id: job.id, status: job.status });
+    return reply(seedApi.jobStatus, 200, { train_job_id: job.id, status: job.status });
   });
 }
 

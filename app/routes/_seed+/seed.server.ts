@@ -1,34 +1,11 @@
 /**
- * The reference (seed) system's forecast request, as its clients send it: the body schema, its date
- * format, and the days a request covers. Only the routes of app/routes/_seed+ speak this format.
+ * The reference (seed) system's forecast request, as its clients send it: its date format and the
+ * days a request covers (the request's schema is in contract.server.ts). Only the routes of
+ * app/routes/_seed+ speak this format.
  */
-import { z } from "zod";
 import { DAY_MS, formatDay, parseDay, todayDay } from "../../days.js";
 import { ValidationError } from "../../errors.js";
-import { MAX_PRODUCT_NAME } from "../../rossmann.js";
-
-/** The reference system's date format (`YYYY-MM-DDTHH:MM:SSZ`); a bare YYYY-MM-DD is accepted too. */
-const SEED_DATE_RE = /^(\d{4}-\d{2}-\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?$/;
-
-export const seedForecastItem = z.object({
-  store_id: z
-    .union([z.number().int().positive(), z.string().regex(/^\d{1,10}$/, "expected a store number")])
-    .describe("the store number, as an integer or a string of digits"),
-  product_name: z.string().min(1).max(MAX_PRODUCT_NAME),
-  begin_date: z
-    .string()
-    .regex(SEED_DATE_RE, "expected YYYY-MM-DDTHH:MM:SSZ")
-    .nullish()
-    .describe("first day (inclusive), YYYY-MM-DDTHH:MM:SSZ; default today (UTC)"),
-  end_date: z
-    .string()
-    .regex(SEED_DATE_RE, "expected YYYY-MM-DDTHH:MM:SSZ")
-    .nullish()
-    .describe("end of the range, EXCLUSIVE, YYYY-MM-DDTHH:MM:SSZ; default begin + 7 days"),
-});
-export type SeedForecastItem = z.infer<typeof seedForecastItem>;
-
-export const seedForecastBody = z.array(seedForecastItem).min(1, "expected at least one request").max(20_000);
+import { SEED_DATE_RE, type SeedForecastItem } from "./contract.server.js";
 
 /** The UTC day of a reference-format date (a time of day is dropped; an offset moves it to UTC first). */
 export function seedDay(value: string, field: string): number {

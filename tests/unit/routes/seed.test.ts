@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { parseDay } from "../../../app/days.js";
 import { ValidationError } from "../../../app/errors.js";
-import { mapBounded, seedDay, seedForecastBody, seedRange } from "../../../app/routes/_seed+/seed.server.js";
+import { seedForecastBody } from "../../../app/routes/_seed+/contract.server.js";
+import { mapBounded, seedDay, seedRange } from "../../../app/routes/_seed+/seed.server.js";
 
 describe("reference forecast requests", () => {
   const today = parseDay("2025-06-10")!;

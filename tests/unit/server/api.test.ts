@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
 import { ApiError, NotFoundError, ValidationError } from "../../../app/errors.js";
+import { openapiDocument } from "../../../app/routes/_api+/openapi.server.js";
 import { fieldPath, MAX_BODY_BYTES, parseStore, readJson, toErrorResponse } from "../../../app/server/api.server.js";
-import { openapiDocument } from "../../../app/server/openapi.server.js";
 
 const post = (body: BodyInit | null, headers: Record<string, string> = { "content-type": "application/json" }) =>
   new Request("http://x/api", { method: "POST", body, headers, duplex: "half" } as RequestInit);

@@ -1,0 +1,76 @@
+/**
+ * How an API route declares its HTTP contract: method, path, parameters, request body and every
+ * answer by status, as zod schemas in its group's contract module (app/routes/_api+/contract.server.ts,
+ * app/routes/_seed+/contract.server.ts). Routes answer through `reply` or `respond`, whose body is
+ * typed by the declared schema, so an answer that drifts from its declaration does not compile; the
+ * OpenAPI document (openapi.server.ts) and the live contract test read the same declarations.
+ */
+import { type ZodObject, type ZodType, z } from "zod";
+import { errorBody, MAX_BODY_BYTES } from "./api.server.js";
+
+/** One answer: a JSON `body`, or server-sent events whose `data:` lines are `events`. */
+export interface Reply {
+  description: string;
+  body?: ZodType;
+  events?: ZodType;
+  /** Response headers it sets: name, and what the value is. */
+  headers?: Readonly<Record<string, string>>;
+}
+
+/** One route and method. */
+export interface Endpoint {
+  method: "get" | "post" | "delete";
+  /** OpenAPI style: `/api/forecasts/{store}/{product}`. */
+  path: string;
+  summary: string;
+  description?: string;
+  tags: readonly string[];
+  /** Path parameters, one per `{name}` of the path, in order. */
+  params?: ZodObject;
+  query?: ZodObject;
+  /** The JSON request body. */
+  body?: ZodType;
+  responses: Readonly<Record<number, Reply>>;
+}
+
+/** A declaration, its literal types (statuses, schemas) kept for `reply`. */
+export const endpoint = <const E extends Endpoint>(e: E): E => e;
+
+export const json = <S extends ZodType>(body: S, description = "OK") => ({ description, body });
+
+/** An error answer: `{"error", "details"}`. */
+export const failure = (description: string) => ({ description, body: errorBody });
+
+export const ERRORS = {
+  400: failure("invalid input: `details.field` names the parameter or body field at fault"),
+  404: failure("not found: `details.entity` says what (store, product, model, version, forecast, job, pipeline-run)"),
+  413: failure(`request body larger than ${MAX_BODY_BYTES} bytes`),
+  415: failure("a body that is not application/json"),
+  503: failure("the job queue is not available"),
+};
+
+type BodyOf<R> = R extends { body: infer S extends ZodType } ? z.input<S> : never;
+
+/** Answers `body` as JSON, typed by `schema` (not parsed at run time). */
+export function respond<S extends ZodType>(_schema: S, body: z.input<S>, init?: ResponseInit): Response {
+  return Response.json(body, init);
+}
+
+/** Answers one of the endpoint's declared statuses with a body of that status's schema. */
+export function reply<E extends Endpoint, S extends keyof E["responses"] & number>(
+  _endpoint: E,
+  status: S,
+  body: BodyOf<E["responses"][S]>,
+  init: Omit<ResponseInit, "status"> = {},
+): Response {
+  return Response.json(body, { ...init, status });
+}
+
+/** A point in time: a Date in the program, ISO 8601 in UTC on the wire (what Response.json writes). */
+export const timestamp = z.preprocess(
+  (value: Date | string) => (value instanceof Date ? value.toISOString() : value),
+  z.iso.datetime(),
+);
+
+/** A day, YYYY-MM-DD. */
+export const day = z.iso.date();

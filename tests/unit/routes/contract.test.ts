@@ -1,0 +1,90 @@
+/**
+ * No API route outside the contract: every route file of app/routes/_api+ and app/routes/_seed+ is
+ * declared (app/routes/<group>/contract.server.ts), every declaration has its route file, and a
+ * route answers 405 to any method its declaration does not list. The route paths come from
+ * remix-flat-routes itself, as the build sees them.
+ */
+import { fileURLToPath } from "node:url";
+import { UNSAFE_defineRoutes } from "@remix-run/dev";
+import { flatRoutes } from "remix-flat-routes";
+import { describe, expect, it } from "vitest";
+import { API_ENDPOINTS, openapiDocument } from "../../../app/routes/_api+/openapi.server.js";
+
+const GROUPS = ["routes/_api+/", "routes/_seed+/"];
+/**
+ * The /api/* splat is no endpoint: it answers the JSON 404 for every path no route claims (and the
+ * live contract test could not give it a success to check).
+ */
+const NOT_ENDPOINTS = new Set(["routes/_api+/api.$"]);
+const METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"];
+
+interface RouteFile {
+  id: string;
+  file: string;
+  /** `/api/jobs/{}`: the parameters' names left out (the seed routes document the reference system's names). */
+  shape: string;
+}
+
+/** The API route files, as remix-flat-routes maps them (the options of vite.config.ts). */
+function apiRouteFiles(): RouteFile[] {
+  const manifest = flatRoutes("routes", UNSAFE_defineRoutes as never, {
+    appDir: "app",
+    ignoredRouteFiles: ["**/.*", "**/*.test.*", "**/*.server.*", "**/*.md", "**/*.css"],
+  });
+  const pathOf = (id: string): string => {
+    const route = manifest[id]!;
+    const parent = route.parentId && route.parentId !== "root" ? pathOf(route.parentId) : "";
+    return [parent, route.path ?? ""].filter((p) => p !== "").join("/");
+  };
+  return Object.values(manifest)
+    .filter((r) => GROUPS.some((g) => r.file.startsWith(g)) && !NOT_ENDPOINTS.has(r.id))
+    .map((r) => ({ id: r.id, file: r.file, shape: shapeOf(`/${pathOf(r.id)}`) }));
+}
+
+const shapeOf = (path: string) => path.replace(/\{\w+\}|:\w+/g, "{}");
+
+describe("the API contract", () => {
+  const routes = apiRouteFiles();
+
+  it("declares every API route file, and has a route file for every declaration", () => {
+    expect(routes.length).toBeGreaterThan(15);
+    const declared = [...new Set(API_ENDPOINTS.map((e) => shapeOf(e.path)))].sort();
+    expect(routes.map((r) => r.shape).sort()).toEqual(declared);
+  });
+
+  it("lets a route answer only the methods it declares (405 for the others)", async () => {
+    for (const route of routes) {
+      const file = fileURLToPath(new URL(`../../../app/${route.file}`, import.meta.url));
+      const module = (await import(/* @vite-ignore */ file)) as Record<string, unknown>;
+      const declared = API_ENDPOINTS.filter((e) => shapeOf(e.path) === route.shape).map((e) => e.method.toUpperCase());
+      for (const method of METHODS) {
+        const handler = module[method === "GET" ? "loader" : "action"];
+        expect(typeof handler, `${route.file} handles ${method}`).toBe("function");
+        if (declared.includes(method)) continue;
+        const request = new Request(`http://localhost${route.shape}`, { method });
+        const res = await (handler as (args: unknown) => Promise<Response> | Response)({
+          request,
+          params: {},
+          context: {},
+        });
+        expect(res.status, `${method} ${route.file}`).toBe(405);
+      }
+    }
+  });
+
+  it("declares a body (or an event stream) for every success, so the live contract test can check it", () => {
+    for (const e of API_ENDPOINTS) {
+      const successes = Object.entries(e.responses).filter(([status]) => status.startsWith("2"));
+      expect(successes.length, `${e.method} ${e.path}`).toBeGreaterThan(0);
+      for (const [status, reply] of successes) {
+        expect(Boolean(reply.body) !== Boolean(reply.events), `${e.method} ${e.path} ${status}`).toBe(true);
+      }
+    }
+  });
+
+  it("documents exactly the declared endpoints", () => {
+    const doc = openapiDocument();
+    const documented = Object.entries(doc.paths).flatMap(([path, ops]) => Object.keys(ops).map((m) => `${m} ${path}`));
+    expect(documented.sort()).toEqual(API_ENDPOINTS.map((e) => `${e.method} ${e.path}`).sort());
+  });
+});
