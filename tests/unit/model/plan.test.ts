@@ -1,19 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { formatDay, parseDay } from "../../../app/days.js";
-import type { PlanDay } from "../../../app/model/config.js";
 import { planDays } from "../../../app/model/plan.js";
-
-const END = "2015-07-31"; // a Friday
-const addDays = (date: string, n: number) => formatDay(parseDay(date)! + n);
-
-const plan = (date: string, p: Partial<PlanDay> = {}): PlanDay => ({
-  date,
-  open: 1,
-  promo: 0,
-  stateholiday: "0",
-  schoolholiday: 0,
-  ...p,
-});
+import { addDays, END, plan } from "../../support/model-days.js";
 
 describe("plans", () => {
   it("planDays uses calendar rows where present, else the usual weekday pattern without promo or holidays", () => {

@@ -6,7 +6,6 @@ import {
   InsufficientHistoryError,
   type ModelConfig,
   modelConfig,
-  type PlanDay,
   SEED_CONFIG,
   type StoredModel,
 } from "../../../app/model/config.js";
@@ -14,10 +13,9 @@ import { cvFolds } from "../../../app/model/cross-validation.js";
 import { weekdayOpenShares } from "../../../app/model/plan.js";
 import { initProphet, predict, trainModel } from "../../../app/model/prophet.server.js";
 import { generateSalesDays } from "../../../app/sales/generator/sales-model.js";
+import { addDays, END, plan } from "../../support/model-days.js";
 
-const END = "2015-07-31"; // a Friday
 const endDay = parseDay(END)!;
-const addDays = (date: string, n: number) => formatDay(parseDay(date)! + n);
 
 /** Small deterministic wiggle, so hand-built series are not perfectly collinear. */
 const wiggle = (day: number) => 1 + 0.03 * Math.sin(day * 1.7) + 0.02 * Math.cos(day * 0.37);
@@ -52,15 +50,6 @@ function generated(store: number, days: number, seed = 42): HistoryDay[] {
   }
   return out.reverse();
 }
-
-const plan = (date: string, p: Partial<PlanDay> = {}): PlanDay => ({
-  date,
-  open: 1,
-  promo: 0,
-  stateholiday: "0",
-  schoolholiday: 0,
-  ...p,
-});
 
 const noCv = (c: ModelConfig = DEFAULT_CONFIG) => ({ ...c, cvFolds: 0 });
 
