@@ -3,7 +3,7 @@
  * answer by status, as zod schemas in its group's contract module (app/routes/_api+/contract.server.ts,
  * app/routes/_seed+/contract.server.ts). Routes answer through `reply` or `respond`, whose body is
  * typed by the declared schema, so an answer that drifts from its declaration does not compile; the
- * OpenAPI document (openapi.server.ts) and the live contract test read the same declarations.
+ * OpenAPI document (app/routes/_api+/openapi.server.ts) and the live contract test read the same declarations.
  */
 import { type ZodObject, type ZodType, z } from "zod";
 import { errorBody, MAX_BODY_BYTES } from "./api.server.js";

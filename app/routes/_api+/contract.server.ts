@@ -1,7 +1,7 @@
 /**
  * The native API's contract: for each route of app/routes/_api+ and method, its path, parameters,
  * request body and every answer by status, as zod schemas. The routes validate requests with these
- * and type their answers by them; the OpenAPI document (app/server/openapi.server.ts) is generated
+ * and type their answers by them; the OpenAPI document (openapi.server.ts, beside this file) is generated
  * from them (a schema with a `meta` id is one of its components.schemas), and tests/support/api-cases.ts
  * checks a live answer of every endpoint against them.
  */

@@ -2,7 +2,7 @@
  * The reference-compatible API's contract: the reference (seed) system's paths, request and answer
  * shapes, as its clients use them, for each route of app/routes/_seed+ and method. The routes
  * validate requests with these and type their answers by them; the OpenAPI document
- * (app/server/openapi.server.ts) is generated from them, and tests/support/api-cases.ts checks a live
+ * (app/routes/_api+/openapi.server.ts) is generated from them, and tests/support/api-cases.ts checks a live
  * answer of every endpoint against them.
  */
 import { z } from "zod";
