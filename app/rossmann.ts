@@ -169,6 +169,15 @@ function dayOf(text: string): number | undefined {
 export const rossmannFields = {
   /** A positive integer (a store number). */
   store: integerField(1),
+  /** The ISO weekday, Monday 1 to Sunday 7 (Kaggle's DayOfWeek), as a number or decimal text. */
+  dayofweek: z.preprocess(
+    decimalText,
+    z
+      .number({ error: expected("expected a weekday 1 (Monday) to 7 (Sunday)") })
+      .int({ error: expected("expected a weekday 1 (Monday) to 7 (Sunday)") })
+      .min(1, { error: expected("expected a weekday 1 (Monday) to 7 (Sunday)") })
+      .max(7, { error: expected("expected a weekday 1 (Monday) to 7 (Sunday)") }),
+  ),
   /** A real calendar date YYYY-MM-DD (2015-02-30 is refused), as a day number. */
   date: z
     .string({ error: expected("expected YYYY-MM-DD") })

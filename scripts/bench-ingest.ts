@@ -19,7 +19,7 @@
 import { randomBytes } from "node:crypto";
 import { Command, InvalidArgumentError } from "commander";
 import pg from "pg";
-import { formatDay, todayDay } from "../app/days.js";
+import { formatDay, isoWeekday, todayDay } from "../app/days.js";
 import { openDatabase } from "../app/platform/db.server.js";
 import { ingestBatch } from "../app/sales/ingest.server.js";
 import { KafkaStream } from "../app/stream/kafka.server.js";
@@ -62,7 +62,7 @@ function workload(n: number): { messages: OutgoingMessage[]; invalid: number } {
       key: String(kStore),
       value: JSON.stringify({
         store: kStore,
-        dayofweek: 1,
+        dayofweek: isoWeekday(day),
         date: formatDay(day),
         sales: 4000 + (i % 5000),
         customers: 400 + (i % 500),
@@ -180,7 +180,7 @@ async function main(opts: CliOptions): Promise<number> {
           key: String(store),
           value: JSON.stringify({
             store,
-            dayofweek: 1,
+            dayofweek: isoWeekday(todayDay()),
             date: today,
             sales: i,
             customers: 1,

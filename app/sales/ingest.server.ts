@@ -1,7 +1,7 @@
 /**
  * Stream ingestion: validates a batch of sales records from the stream and writes it in one
  * transaction: valid records upserted into `rossman_sales` (unique per store, product and date; the
- * newest write wins), their stores into `stores`, invalid records into `stream_rejects` with the raw
+ * newest record wins, by the record's version, docs/decisions/0016), their stores into `stores`, invalid records into `stream_rejects` with the raw
  * payload, the reason and where they were read. The caller commits the stream offsets afterwards,
  * so a crash in between redelivers the batch, and redelivery is harmless: sales are upserts and
  * rejects are unique on (topic, partition, offset).
@@ -27,6 +27,7 @@ export const REJECT_CLASSES = [
   "not_object",
   "missing_field",
   "invalid_field",
+  "unknown_field",
 ] as const;
 export type RejectClass = (typeof REJECT_CLASSES)[number];
 
@@ -36,12 +37,13 @@ export type IngestRow = Omit<SalesRow, "date"> & { day: number };
 export type ParsedRecord = { ok: true; row: IngestRow } | { ok: false; reason: string; class: RejectClass };
 
 /**
- * One stream record (the reference system's JSON shape). The rules are the shared Rossmann field
- * rules; `dayofweek` is not read: it is recomputed from the date, as the history loader does.
- * Unknown fields are ignored.
+ * One stream record: the reference system's JSON shape, exactly (README "Live sales stream",
+ * docs/decisions/0016). Every field is required; the shared Rossmann field rules apply (numbers may
+ * come as decimal text); `dayofweek` must agree with `date`; any other key rejects the record.
  */
 export const streamRecord = z.object({
   store: rossmannFields.store,
+  dayofweek: rossmannFields.dayofweek,
   date: rossmannFields.date,
   sales: rossmannFields.sales,
   customers: rossmannFields.customers,
@@ -54,6 +56,7 @@ export const streamRecord = z.object({
     error: "must not contain a NUL character",
   }),
 });
+const FIELDS: ReadonlySet<string> = new Set(Object.keys(streamRecord.shape));
 const STREAM_RECORD = z.compile(streamRecord);
 
 /** Reasons are short; JSON.parse quotes part of the input, so cap them. */
@@ -86,12 +89,29 @@ export function parseStreamRecord(value: Buffer | null, today: number): ParsedRe
   if (json === null || typeof json !== "object" || Array.isArray(json)) {
     return { ok: false, reason: `expected a JSON object, got ${kindOf(json)}`, class: "not_object" };
   }
+  const unknown = Object.keys(json).filter((k) => !FIELDS.has(k));
+  if (unknown.length > 0) {
+    return {
+      ok: false,
+      reason: clean(
+        `unknown field${unknown.length > 1 ? "s" : ""} ${unknown.map((k) => showValue(k)).join(", ")}: a record has exactly ${[...FIELDS].join(", ")}`,
+      ),
+      class: "unknown_field",
+    };
+  }
   const parsed = STREAM_RECORD.safeParse(json);
   if (!parsed.success) {
     const missing = parsed.error.issues.every((i) => i.message === "missing");
     return { ok: false, reason: clean(formatIssues(parsed.error)), class: missing ? "missing_field" : "invalid_field" };
   }
   const r = parsed.data;
+  if (r.dayofweek !== isoWeekday(r.date)) {
+    return {
+      ok: false,
+      reason: `dayofweek: ${r.dayofweek} does not match date "${formatDay(r.date)}", a weekday ${isoWeekday(r.date)} (Monday 1 to Sunday 7)`,
+      class: "invalid_field",
+    };
+  }
   if (r.date > today + 1) {
     return {
       ok: false,
@@ -133,7 +153,10 @@ export interface IngestResult {
   rejected: number;
   /** Rows upserted: distinct (store, product, date) among the valid records. */
   written: number;
-  /** Of `written`, rows already stored with the same values (a redelivery, a duplicate record). */
+  /**
+   * Of `written`, rows the batch left as they were: a redelivery, or a record older than the one
+   * stored (docs/decisions/0016).
+   */
   unchanged: number;
   rejectedBy: Partial<Record<RejectClass, number>>;
 }
@@ -143,6 +166,35 @@ const REJECTS_INSERT = `INSERT INTO stream_rejects (payload, reason, topic, part
   ON CONFLICT (topic, partition, "offset") DO NOTHING`;
 
 /** Every element quoted, so commas, braces, spaces and the word NULL are safe. */
+
+/**
+ * The version of a record (docs/decisions/0016): its timestamp (ms; the producer's send time on
+ * Kafka, the append time in-process), then partition and offset to break ties. Kafka offsets are
+ * 64-bit, so ts and offset stay decimal strings (bigint in the database).
+ */
+export interface RecordVersion {
+  ts: string;
+  partition: number;
+  offset: string;
+}
+
+type VersionedRow = IngestRow & RecordVersion;
+
+const DECIMAL = /^\d{1,19}$/;
+
+/** A message's version; a missing or negative timestamp (old Kafka formats say -1) counts as 0. */
+export function recordVersion(m: { timestamp: string; offset: string }, partition: number): RecordVersion {
+  return { ts: DECIMAL.test(m.timestamp) ? m.timestamp : "0", partition, offset: m.offset };
+}
+
+/** Orders two versions: negative, zero or positive as `a` is older, the same or newer. */
+export function compareVersions(a: RecordVersion, b: RecordVersion): number {
+  const ts = BigInt(a.ts) - BigInt(b.ts);
+  if (ts !== 0n) return ts < 0n ? -1 : 1;
+  if (a.partition !== b.partition) return a.partition - b.partition;
+  const off = BigInt(a.offset) - BigInt(b.offset);
+  return off === 0n ? 0 : off < 0n ? -1 : 1;
+}
 
 /** Interactive-transaction limits: a batch is at most a few thousand rows, but PGlite serialises writers. */
 const TX = { timeout: 60_000, maxWait: 60_000 };
@@ -158,7 +210,7 @@ export async function ingestBatch(
   opts: { now?: number } = {},
 ): Promise<IngestResult> {
   const today = todayDay(opts.now ?? Date.now());
-  const byKey = new Map<string, IngestRow>();
+  const byKey = new Map<string, VersionedRow>();
   const rejectPayloads: string[] = [];
   const rejectReasons: string[] = [];
   const rejectOffsets: string[] = [];
@@ -169,9 +221,10 @@ export async function ingestBatch(
     if (r.ok) {
       ingested++;
       const key = `${r.row.store}\u0001${r.row.day}\u0001${r.row.productname}`;
-      // Re-inserting moves the key last: the map keeps the batch's newest record per key.
-      byKey.delete(key);
-      byKey.set(key, r.row);
+      const row: VersionedRow = { ...r.row, ...recordVersion(m, batch.partition) };
+      const seen = byKey.get(key);
+      // The batch's newest record per key, as the upsert decides across batches.
+      if (!seen || compareVersions(row, seen) > 0) byKey.set(key, row);
     } else {
       rejectPayloads.push(storedPayload(m.value));
       rejectReasons.push(r.reason);
@@ -180,7 +233,7 @@ export async function ingestBatch(
     }
   }
   // Rows in key order: concurrent batches (other partitions, other replicas) lock rows in one order.
-  const rows = [...byKey.values()].sort(
+  const rows: VersionedRow[] = [...byKey.values()].sort(
     (a, b) =>
       a.store - b.store ||
       (a.productname < b.productname ? -1 : a.productname > b.productname ? 1 : 0) ||
@@ -192,7 +245,7 @@ export async function ingestBatch(
       if (rows.length > 0) {
         const stores = [...new Set(rows.map((r) => r.store))];
         await tx.$executeRawUnsafe(STORES_ENSURE, intArray(stores));
-        const col = (f: (r: IngestRow) => number) => intArray(rows.map(f));
+        const col = (f: (r: VersionedRow) => number) => intArray(rows.map(f));
         const affected = await tx.$executeRawUnsafe(
           SALES_UPSERT,
           col((r) => r.store),
@@ -205,6 +258,9 @@ export async function ingestBatch(
           col((r) => r.promo),
           `{${rows.map((r) => r.stateholiday).join(",")}}`,
           col((r) => r.schoolholiday),
+          `{${rows.map((r) => r.ts).join(",")}}`,
+          col((r) => r.partition),
+          `{${rows.map((r) => r.offset).join(",")}}`,
         );
         unchanged = rows.length - affected;
       }

@@ -5,23 +5,49 @@
  * serialise JS arrays; dates travel as day numbers (days since 1970-01-01).
  */
 
-/** Parameters, all array literals of one length: store, productname, day, dayofweek, sales,
- * customers, open, promo, stateholiday, schoolholiday. Returns the rows inserted or changed. */
+const VALUES = "dayofweek, sales, customers, open, promo, stateholiday, schoolholiday";
+const stored = (cols: string) =>
+  cols
+    .split(", ")
+    .map((c) => `rossman_sales.${c}`)
+    .join(", ");
+const incoming = (cols: string) =>
+  cols
+    .split(", ")
+    .map((c) => `EXCLUDED.${c}`)
+    .join(", ");
+/** A row's version, oldest first; NULL (a history load, or a row from before versions) is the oldest. */
+const version = (t: string) =>
+  `(coalesce(${t}.source_ts, -1), coalesce(${t}.source_partition, -1), coalesce(${t}.source_offset, -1))`;
+
+/**
+ * Parameters, array literals: store, productname, day, dayofweek, sales, customers, open, promo,
+ * stateholiday, schoolholiday, then the records' versions: source_ts (ms), source_partition,
+ * source_offset (docs/decisions/0016). The history loader passes empty version arrays: unnest pads
+ * them with NULL, the oldest version. Returns the rows inserted or changed.
+ *
+ * A stored row is replaced only by a newer version (the newest record wins, whatever the order of
+ * arrival), or by the same version with other values (a corrected history file loaded again). A
+ * newer record with the same values moves the version but not `updated_at`, which keeps meaning
+ * "the values changed"; a redelivered or older record changes nothing.
+ */
 export const SALES_UPSERT = `INSERT INTO rossman_sales
-    (store, productname, date, dayofweek, sales, customers, open, promo, stateholiday, schoolholiday)
-  SELECT u.store, u.product, DATE '1970-01-01' + u.day, u.dow, u.sales, u.customers, u.open, u.promo, u.holiday, u.school
+    (store, productname, date, ${VALUES}, source_ts, source_partition, source_offset)
+  SELECT u.store, u.product, DATE '1970-01-01' + u.day, u.dow, u.sales, u.customers, u.open, u.promo, u.holiday,
+         u.school, u.ts, u.part, u.off
     FROM unnest($1::int[], $2::varchar[], $3::int[], $4::smallint[], $5::int[], $6::int[], $7::smallint[],
-                $8::smallint[], $9::varchar[], $10::smallint[])
-      AS u(store, product, day, dow, sales, customers, open, promo, holiday, school)
+                $8::smallint[], $9::varchar[], $10::smallint[], $11::bigint[], $12::int[], $13::bigint[])
+      AS u(store, product, day, dow, sales, customers, open, promo, holiday, school, ts, part, off)
   ON CONFLICT (store, productname, date) DO UPDATE SET
     dayofweek = EXCLUDED.dayofweek, sales = EXCLUDED.sales, customers = EXCLUDED.customers,
     open = EXCLUDED.open, promo = EXCLUDED.promo, stateholiday = EXCLUDED.stateholiday,
-    schoolholiday = EXCLUDED.schoolholiday, updated_at = now()
-  -- Skipping identical rows keeps updated_at meaningful and makes a replay cheap.
-  WHERE (rossman_sales.dayofweek, rossman_sales.sales, rossman_sales.customers, rossman_sales.open,
-         rossman_sales.promo, rossman_sales.stateholiday, rossman_sales.schoolholiday)
-     IS DISTINCT FROM (EXCLUDED.dayofweek, EXCLUDED.sales, EXCLUDED.customers, EXCLUDED.open,
-         EXCLUDED.promo, EXCLUDED.stateholiday, EXCLUDED.schoolholiday)`;
+    schoolholiday = EXCLUDED.schoolholiday,
+    updated_at = CASE WHEN (${stored(VALUES)}) IS DISTINCT FROM (${incoming(VALUES)}) THEN now()
+                      ELSE rossman_sales.updated_at END,
+    source_ts = EXCLUDED.source_ts, source_partition = EXCLUDED.source_partition, source_offset = EXCLUDED.source_offset
+  WHERE ${version("EXCLUDED")} > ${version("rossman_sales")}
+     OR (${version("EXCLUDED")} = ${version("rossman_sales")}
+         AND (${stored(VALUES)}) IS DISTINCT FROM (${incoming(VALUES)}))`;
 
 /** Stores with sales but no attributes yet: a row of nulls, never overwriting known ones. $1: int[]. */
 export const STORES_ENSURE = "INSERT INTO stores (store) SELECT unnest($1::int[]) ON CONFLICT (store) DO NOTHING";

@@ -6,7 +6,7 @@
 import { randomBytes } from "node:crypto";
 import kafkajs from "kafkajs";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { formatDay, todayDay } from "../../app/days.js";
+import { formatDay, isoWeekday, parseDay, todayDay } from "../../app/days.js";
 import type { Database } from "../../app/platform/db.server.js";
 import { ingestBatch } from "../../app/sales/ingest.server.js";
 import type { SalesRecord } from "../../app/sales/stream-records.js";
@@ -49,10 +49,13 @@ export const YESTERDAY = formatDay(todayDay() - 1);
 
 /** A valid record for today (store 1, product_A) with `overrides`. */
 export function record(overrides: Partial<Record<keyof SalesRecord, unknown>> = {}): Record<string, unknown> {
+  const date = overrides.date ?? TODAY;
+  // The weekday of the record's date (the consumer rejects one that does not agree), unless given.
+  const day = typeof date === "string" ? parseDay(date) : undefined;
   return {
     store: 1,
-    dayofweek: 1,
-    date: TODAY,
+    dayofweek: day === undefined ? 1 : isoWeekday(day),
+    date,
     sales: 5000,
     customers: 500,
     open: 1,
@@ -148,7 +151,7 @@ export const BAD_INPUTS: BadInput[] = [
     name: "missing fields",
     value: JSON.stringify({ store: 2, productname: "product_A" }),
     reason:
-      /^date: missing; sales: missing; customers: missing; open: missing; promo: missing; stateholiday: missing; schoolholiday: missing$/,
+      /^dayofweek: missing; date: missing; sales: missing; customers: missing; open: missing; promo: missing; stateholiday: missing; schoolholiday: missing$/,
   },
   {
     name: 'wrong type ("sales": "12a")',
@@ -206,6 +209,21 @@ export const BAD_INPUTS: BadInput[] = [
     name: "a date two days ahead",
     value: JSON.stringify(record({ store: 2, date: formatDay(todayDay() + 2) })),
     reason: /^date: more than one day in the future/,
+  },
+  {
+    name: "a key the reference shape does not have",
+    value: JSON.stringify(record({ store: 2, seq: 17 })),
+    reason: /^unknown field "seq": a record has exactly store, dayofweek, date, /,
+  },
+  {
+    name: "a weekday that is not the date's",
+    value: JSON.stringify(record({ store: 2, date: "2015-07-31", dayofweek: 4 })),
+    reason: /^dayofweek: 4 does not match date "2015-07-31", a weekday 5 /,
+  },
+  {
+    name: "a weekday as a word",
+    value: JSON.stringify(record({ store: 2, dayofweek: "Friday" })),
+    reason: /^dayofweek: expected a weekday 1 \(Monday\) to 7 \(Sunday\), got "Friday"$/,
   },
   {
     name: "open not 0/1",
@@ -477,7 +495,7 @@ export function describeStreamContract(name: string, harness: StreamContractHarn
         expect(new Set(rej.map((r) => r.offset)).size).toBe(2);
       });
 
-      it("lets the newest write win: an older record for a day consumed after a newer one replaces it", async () => {
+      it("lets a key's later record win, in a batch and across batches", async () => {
         const stream = open();
         await stream.ensureTopic(2);
         const producer = await stream.producer();
@@ -497,6 +515,36 @@ export function describeStreamContract(name: string, harness: StreamContractHarn
           [YESTERDAY, 50, 500],
           [TODAY, 300, 30],
         ]);
+      });
+
+      it("keeps each store's newest record when unkeyed records of a day spread over partitions are read as a backlog", async () => {
+        const stream = open("unkeyed");
+        await stream.ensureTopic(3);
+        const producer = await stream.producer();
+        // An unkeyed producer (the reference system's) puts a store's records for today on any
+        // partition. Here round r of every store goes to partition (r + store) % 3, rounds sent in
+        // order, so each store's newest record sits on some partition and older ones on the others.
+        const keyFor = (partition: number) => {
+          for (let i = 0; ; i++) if (kafkaPartition(`k${i}`, 3) === partition) return `k${i}`;
+        };
+        const keys = [0, 1, 2].map(keyFor);
+        const STORES = 30;
+        const ROUNDS = 4;
+        for (let round = 0; round < ROUNDS; round++) {
+          await producer.send(
+            Array.from({ length: STORES }, (_, i) =>
+              message(record({ store: i + 1, sales: round * 1000 + i + 1, customers: round }), keys[(round + i) % 3]),
+            ),
+          );
+          // The next round is later by the record clock (milliseconds).
+          await new Promise((r) => setTimeout(r, 5));
+        }
+        // The whole backlog is read only now; partitions are read in turn (in-process) or at once (Kafka).
+        await consume(stream, STORES * ROUNDS, ingest);
+        const rows = await streamSales(db);
+        expect(rows).toHaveLength(STORES);
+        const stale = rows.filter((r) => r.sales !== (ROUNDS - 1) * 1000 + r.store);
+        expect(stale.map((r) => [r.store, r.sales])).toEqual([]);
       });
 
       it("accepts a store never seen before and adds it to stores with unknown attributes", async () => {

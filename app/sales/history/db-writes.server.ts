@@ -89,6 +89,10 @@ export async function writeHistory(db: Database, writes: HistoryWrites, report: 
           flag(1),
           `{${Array.from(idx, (i) => STATE_HOLIDAYS[rows.holiday[i]!]).join(",")}}`,
           flag(2),
+          // No record version: history is the oldest version (docs/decisions/0016).
+          "{}",
+          "{}",
+          "{}",
         );
         report.rowsUnchanged += n - affected;
         written += n;

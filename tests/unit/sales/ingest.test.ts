@@ -9,6 +9,7 @@ import {
   REJECT_CLASSES,
   storedPayload,
 } from "../../../app/sales/ingest.server.js";
+import { SALES_UPSERT } from "../../../app/sales/upsert.server.js";
 import type { StreamBatch } from "../../../app/stream/port.js";
 import { record } from "../../support/stream-cases.js";
 
@@ -18,8 +19,8 @@ const json = (v: unknown) => Buffer.from(JSON.stringify(v));
 const rec = (o: Record<string, unknown> = {}) => record({ date: TODAY, ...o });
 
 describe("parseStreamRecord", () => {
-  it("accepts the reference system's record and recomputes the weekday from the date", () => {
-    const r = parseStreamRecord(json(rec({ store: 262, dayofweek: 1, sales: 5263, stateholiday: "a" })), today);
+  it("accepts the reference system's record, its weekday agreeing with the date", () => {
+    const r = parseStreamRecord(json(rec({ store: 262, dayofweek: 3, sales: 5263, stateholiday: "a" })), today);
     expect(r).toEqual({
       ok: true,
       row: {
@@ -37,12 +38,54 @@ describe("parseStreamRecord", () => {
     });
   });
 
-  it("accepts numbers written as text, a 0 state holiday as a number, and ignores unknown fields", () => {
+  it("accepts numbers written as text (the weekday too) and a 0 state holiday as a number", () => {
     const r = parseStreamRecord(
-      json(rec({ store: "7", sales: "12", customers: " 3 ", open: "0", stateholiday: 0, extra: true })),
+      json(rec({ store: "7", dayofweek: "3", sales: "12", customers: " 3 ", open: "0", stateholiday: 0 })),
       today,
     );
-    expect(r.ok && r.row).toMatchObject({ store: 7, sales: 12, customers: 3, open: 0, stateholiday: "0" });
+    expect(r.ok && r.row).toMatchObject({
+      store: 7,
+      dayofweek: 3,
+      sales: 12,
+      customers: 3,
+      open: 0,
+      stateholiday: "0",
+    });
+  });
+
+  it("has exactly the reference shape: every field required, no other key", () => {
+    const { dayofweek: _d, ...withoutWeekday } = rec();
+    expect(parseStreamRecord(json(withoutWeekday), today)).toEqual({
+      ok: false,
+      reason: "dayofweek: missing",
+      class: "missing_field",
+    });
+    expect(parseStreamRecord(json(rec({ extra: true })), today)).toEqual({
+      ok: false,
+      reason:
+        'unknown field "extra": a record has exactly store, dayofweek, date, sales, customers, open, promo, stateholiday, schoolholiday, productname',
+      class: "unknown_field",
+    });
+    const two = parseStreamRecord(json(rec({ Store: 1, seq: 2 })), today);
+    expect(!two.ok && two.reason).toMatch(/^unknown fields "Store", "seq": /);
+  });
+
+  it.each([
+    ["null", null, "dayofweek: missing"],
+    ["a name", "Friday", 'dayofweek: expected a weekday 1 (Monday) to 7 (Sunday), got "Friday"'],
+    ["a fraction", 5.5, "dayofweek: expected a weekday 1 (Monday) to 7 (Sunday), got 5.5"],
+    ["an array", [5], "dayofweek: expected a weekday 1 (Monday) to 7 (Sunday), got an array"],
+    ["an object", { day: 5 }, "dayofweek: expected a weekday 1 (Monday) to 7 (Sunday), got an object"],
+    ["a boolean", true, "dayofweek: expected a weekday 1 (Monday) to 7 (Sunday), got true"],
+    ["out of range", 8, "dayofweek: expected a weekday 1 (Monday) to 7 (Sunday), got 8"],
+    [
+      "another weekday than the date's",
+      5,
+      'dayofweek: 5 does not match date "2024-06-05", a weekday 3 (Monday 1 to Sunday 7)',
+    ],
+  ])("rejects a dayofweek that is %s", (_name, dayofweek, reason) => {
+    const r = parseStreamRecord(json(rec({ dayofweek })), today);
+    expect(r).toMatchObject({ ok: false, reason });
   });
 
   it("accepts a record dated tomorrow, and any past date, but not two days ahead", () => {
@@ -63,7 +106,12 @@ describe("parseStreamRecord", () => {
     ["a JSON array", Buffer.from("[]"), "expected a JSON object, got an array", "not_object"],
     ["JSON true", Buffer.from("true"), "expected a JSON object, got a boolean (true)", "not_object"],
     ["JSON null", Buffer.from("null"), "expected a JSON object, got null", "not_object"],
-    ["an empty object", Buffer.from("{}"), /^store: missing; date: missing; .*productname: missing$/, "missing_field"],
+    [
+      "an empty object",
+      Buffer.from("{}"),
+      /^store: missing; dayofweek: missing; date: missing; .*productname: missing$/,
+      "missing_field",
+    ],
     ["sales 12a", json(rec({ sales: "12a" })), 'sales: expected a non-negative integer, got "12a"', "invalid_field"],
     ["sales too large", json(rec({ sales: 2 ** 31 })), "sales: too large (2147483648 > 2147483647)", "invalid_field"],
     [
@@ -142,6 +190,103 @@ describe("ingestBatch and the daily ingestion run (PGlite)", () => {
       { offset: "1" },
       { offset: "3" },
     ]);
+  });
+
+  describe("the newest record wins, whatever the partitioning and the order of arrival", () => {
+    /** One message per record: [value, timestamp ms, offset]. */
+    const at = (partition: number, ...records: [Buffer, number, number][]): StreamBatch => ({
+      topic: "sales",
+      partition,
+      messages: records.map(([value, ts, offset]) => ({
+        key: null,
+        value,
+        offset: String(offset),
+        timestamp: String(ts),
+      })),
+    });
+    const stored = async () =>
+      (
+        await db.sql.query<{ sales: number; ts: string; part: number; off: string; changed: Date }>(
+          `SELECT sales, source_ts::text AS ts, source_partition AS part, source_offset::text AS off, updated_at AS changed
+             FROM rossman_sales WHERE store = 1`,
+        )
+      )[0];
+
+    it("across partitions: a newer record read first is not replaced by an older one read later", async () => {
+      // Unkeyed producer: the store's 10:00 record went to partition 1, its 10:05 record to partition 0,
+      // and partition 0 is read first (a backlog). Reading order used to decide: the stale 10:00 one won.
+      await ingestBatch(db, at(0, [json(rec({ sales: 105 })), now + 300_000, 7]), { now });
+      const r = await ingestBatch(db, at(1, [json(rec({ sales: 100 })), now, 40]), { now });
+      expect(r).toMatchObject({ written: 1, unchanged: 1 });
+      expect(await stored()).toMatchObject({ sales: 105, ts: String(now + 300_000), part: 0, off: "7" });
+      // In the other order the newer one replaces the older.
+      await ingestBatch(db, at(1, [json(rec({ sales: 110 })), now + 600_000, 41]), { now });
+      expect((await stored())?.sales).toBe(110);
+    });
+
+    it("within a batch, by timestamp first, whatever the offsets", async () => {
+      const r = await ingestBatch(
+        db,
+        at(
+          2,
+          [json(rec({ sales: 3 })), now + 3, 10],
+          [json(rec({ sales: 1 })), now + 1, 11],
+          [json(rec({ sales: 2 })), now + 2, 12],
+        ),
+        { now },
+      );
+      expect(r).toMatchObject({ ingested: 3, written: 1 });
+      expect(await stored()).toMatchObject({ sales: 3, off: "10" });
+    });
+
+    it("on equal timestamps, the higher partition, then the higher offset", async () => {
+      await ingestBatch(db, at(1, [json(rec({ sales: 1 })), now, 900]), { now });
+      await ingestBatch(db, at(0, [json(rec({ sales: 2 })), now, 999]), { now });
+      expect((await stored())?.sales).toBe(1);
+      await ingestBatch(db, at(1, [json(rec({ sales: 3 })), now, 901]), { now });
+      expect((await stored())?.sales).toBe(3);
+    });
+
+    it("a newer record with the same values moves the version, so an older one met later still loses", async () => {
+      await ingestBatch(db, at(0, [json(rec({ sales: 1 })), now, 1]), { now });
+      const first = await stored();
+      await ingestBatch(db, at(1, [json(rec({ sales: 1 })), now + 20, 5]), { now });
+      const second = await stored();
+      expect(second).toMatchObject({ sales: 1, ts: String(now + 20), part: 1 });
+      // The values did not change: updated_at (the overview's "records in the last minute") stays.
+      expect(second?.changed).toEqual(first?.changed);
+      await ingestBatch(db, at(2, [json(rec({ sales: 9 })), now + 10, 3]), { now });
+      expect((await stored())?.sales).toBe(1);
+    });
+
+    it("redelivery and replay change nothing; history (no version) gives way to any record, and to a corrected reload", async () => {
+      const history = (sales: number) =>
+        db.prisma.$executeRawUnsafe(
+          SALES_UPSERT,
+          "{1}",
+          '{"product_A"}',
+          `{${today}}`,
+          "{3}",
+          `{${sales}}`,
+          "{500}",
+          "{1}",
+          "{0}",
+          "{0}",
+          "{0}",
+          "{}",
+          "{}",
+          "{}",
+        );
+      expect(await history(50)).toBe(1);
+      expect(await history(50)).toBe(0); // the same file again: unchanged
+      expect(await history(51)).toBe(1); // a corrected file: history replaces history
+      expect((await stored())?.sales).toBe(51);
+      const streamed = at(0, [json(rec({ sales: 60 })), now, 3]);
+      expect(await ingestBatch(db, streamed, { now })).toMatchObject({ written: 1, unchanged: 0 });
+      expect(await ingestBatch(db, streamed, { now })).toMatchObject({ written: 1, unchanged: 1 });
+      expect(await history(52)).toBe(0); // a history load never replaces a streamed record
+      expect(await stored()).toMatchObject({ sales: 60, ts: String(now), part: 0, off: "3" });
+    });
   });
 
   it("does nothing for an empty batch", async () => {
