@@ -26,7 +26,7 @@ import { jobHandlers } from "./app/server/job-handlers.server.js";
 import { loadHistoryIfEmpty, openConfiguredDatabase } from "./app/server/startup.server.js";
 import { openSalesStream } from "./app/stream/open.server.js";
 import { StreamUnavailableError } from "./app/stream/port.js";
-import { type BackgroundService, startWorkers } from "./workers/index.js";
+import { type BackgroundService, launchWorkers } from "./workers/index.js";
 import { ingestConsumer } from "./workers/ingest-consumer.js";
 import { initialTraining } from "./workers/initial-training.js";
 import { jobWorkers } from "./workers/jobs.js";
@@ -69,7 +69,9 @@ async function main(): Promise<void> {
   // Resumes an interrupted train-all; with AUTO_TRAIN, trains every series when no model exists yet.
   services.push(initialTraining(workerContext, jobs));
   services.push(jobWorkers(workerContext, jobs, jobHandlers({ db, models, stream, config, log, jobs })));
-  const workers = await startWorkers(workerContext, services);
+  // In the background: the web server listens now, while a consumer may still be joining its group
+  // (after a crash, that waits out the dead member's session). /readyz says what is still starting.
+  const workers = launchWorkers(workerContext, services);
   // Scrape-time gauges: queue depth from the queue, model CV error from the registry.
   setMetricSources({
     jobs,
@@ -126,7 +128,17 @@ async function main(): Promise<void> {
     createRequestHandler({
       build,
       mode: config.NODE_ENV === "development" ? "development" : "production",
-      getLoadContext: () => ({ config, db, models, jobs, log, startedAt, stream, shuttingDown: () => stopping }),
+      getLoadContext: () => ({
+        config,
+        db,
+        models,
+        jobs,
+        log,
+        startedAt,
+        stream,
+        services: workers.states,
+        shuttingDown: () => stopping,
+      }),
     }),
   );
 
@@ -135,6 +147,11 @@ async function main(): Promise<void> {
     s.once("error", reject);
   });
   log.info({ url: `http://localhost:${config.PORT}`, database: db.kind }, "storecast is up");
+  workers.started.then(
+    () => log.info({ services: workers.services }, "every background service started"),
+    // A service that cannot start (Kafka or Redis unreachable) stops the process, as before it listened.
+    (err: unknown) => fail(err),
+  );
 
   const shutdown = async (signal: string) => {
     if (stopping) return;

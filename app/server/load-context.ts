@@ -18,6 +18,8 @@ export interface StorecastContext {
   startedAt: Date;
   /** The sales stream (Kafka or in-process); readiness checks the brokers through it. */
   stream?: Pick<SalesStream, "kind" | "lag">;
+  /** The background services and whether each is starting, running or failed (readiness shows them). */
+  services?: () => { name: string; state: "starting" | "running" | "failed" }[];
   /** True once SIGTERM/SIGINT arrived: /readyz answers 503 while the process drains. */
   shuttingDown?: () => boolean;
 }

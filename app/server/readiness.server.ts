@@ -1,7 +1,8 @@
 /**
  * Readiness (/readyz): whether this replica should get traffic. The database answers and its
  * migrations are applied; Redis (the job queue) and Kafka (the sales stream) answer when they are
- * configured; and the process is not shutting down (a load balancer or Kubernetes then stops
+ * configured; no background service failed to start (one still starting, such as a consumer joining
+ * its group, is reported, not held against the replica); and the process is not shutting down (a load balancer or Kubernetes then stops
  * sending it requests while it drains). Each check is bounded, so a hung service makes /readyz
  * answer "not ready" quickly rather than hang itself.
  */
@@ -27,6 +28,8 @@ export interface ReadinessDeps {
   /** The consumer group whose lag the Kafka check reads (a real round trip to the brokers). */
   groupId?: string;
   shuttingDown?: () => boolean;
+  /** The background services' states: one still starting does not make the replica unready. */
+  services?: () => { name: string; state: "starting" | "running" | "failed" }[];
 }
 
 /** How long each check may take before it counts as failed. */
@@ -83,6 +86,16 @@ export async function checkReadiness(deps: ReadinessDeps, timeoutMs = CHECK_TIME
       const lag = await stream.lag(deps.groupId ?? "storecast-ingest");
       return { ok: true, detail: `consumer lag ${lag}` };
     });
+  }
+  if (deps.services) {
+    const states = deps.services();
+    const named = (state: string) => states.filter((s) => s.state === state).map((s) => s.name);
+    const [starting, failed] = [named("starting"), named("failed")];
+    // Pages and forecasts need only the database: a consumer still joining its group is news, not a fault.
+    checks.services =
+      failed.length > 0
+        ? { ok: false, detail: `failed to start: ${failed.join(", ")}` }
+        : { ok: true, detail: starting.length > 0 ? `starting: ${starting.join(", ")}` : "all running" };
   }
   await Promise.all(pending);
   if (deps.shuttingDown?.()) checks.shutdown = { ok: false, detail: "shutting down: finishing the work in flight" };

@@ -119,11 +119,17 @@ class KafkaConsumer implements StreamConsumer {
     this.consumer = consumer;
     // A crash kafkajs does not recover from itself (a non-retriable error): start again, while running.
     consumer.on(consumer.events.CRASH, ({ payload }) => {
-      this.stream.log?.error(
-        { err: payload.error, groupId: this.groupId, restart: payload.restart },
-        "kafka consumer crashed",
-      );
-      if (payload.restart || !this.running) return;
+      if (payload.restart) {
+        // A retriable error (a coordinator still loading on a fresh broker, a rebalance): kafkajs
+        // restarts the consumer itself. Nothing for a person to do, so not an error line.
+        this.stream.log?.warn(
+          { err: payload.error, groupId: this.groupId },
+          "kafka consumer restarting after a transient error",
+        );
+        return;
+      }
+      this.stream.log?.error({ err: payload.error, groupId: this.groupId }, "kafka consumer crashed");
+      if (!this.running) return;
       this.restartTimer = setTimeout(() => {
         void consumer
           .disconnect()

@@ -75,7 +75,8 @@ describe.runIf(redisUrl && brokers)("two replicas share the stream and the train
       const body = (await res.json()) as { status: string; checks: Record<string, { ok: boolean }> };
       expect(res.status).toBe(200);
       expect(body.status).toBe("ready");
-      expect(Object.keys(body.checks).sort()).toEqual(["database", "kafka", "migrations", "redis"]);
+      expect(Object.keys(body.checks).sort()).toEqual(["database", "kafka", "migrations", "redis", "services"]);
+      expect(body.checks.services?.ok).toBe(true);
     }
   });
 

@@ -3,7 +3,8 @@ import { checkReadiness } from "../../server/readiness.server.js";
 
 /**
  * Readiness: the database answers with every migration applied; Redis and Kafka answer when
- * configured; the process is not shutting down. 200 "ready" or 503 "not ready", each check named.
+ * configured; no background service failed to start (one still starting is named in `services`);
+ * the process is not shutting down. 200 "ready" or 503 "not ready", each check named.
  */
 export async function loader({ context }: LoaderFunctionArgs) {
   const { ready, checks } = await checkReadiness({
@@ -12,6 +13,7 @@ export async function loader({ context }: LoaderFunctionArgs) {
     stream: context.stream,
     groupId: context.config.KAFKA_GROUP_ID,
     shuttingDown: context.shuttingDown,
+    services: context.services,
   });
   return Response.json(
     { status: ready ? "ready" : "not ready", checks },

@@ -27,6 +27,24 @@ describe("readiness on embedded defaults", () => {
     }
   });
 
+  it("names the background services still starting without holding them against the replica; a failed one is", async () => {
+    const states = [
+      { name: "ingest-consumer", state: "starting" as const },
+      { name: "job-workers", state: "running" as const },
+    ];
+    const starting = await checkReadiness({ db, services: () => states });
+    expect(starting.ready).toBe(true);
+    expect(starting.checks.services).toEqual({ ok: true, detail: "starting: ingest-consumer" });
+    states[0]!.state = "running";
+    expect((await checkReadiness({ db, services: () => states })).checks.services).toEqual({
+      ok: true,
+      detail: "all running",
+    });
+    const failed = await checkReadiness({ db, services: () => [{ name: "ingest-consumer", state: "failed" }] });
+    expect(failed.ready).toBe(false);
+    expect(failed.checks.services).toEqual({ ok: false, detail: "failed to start: ingest-consumer" });
+  });
+
   it("is not ready while shutting down", async () => {
     const r = await checkReadiness({ db, shuttingDown: () => true });
     expect(r.ready).toBe(false);
