@@ -82,6 +82,17 @@ const messageOf = (err: unknown) => oneLine(err instanceof Error ? err.message |
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/**
+ * How a kafkajs consumer crash is logged. A retriable one (a coordinator still loading on a fresh
+ * broker, a rebalance) is restarted by kafkajs itself: a warning, nothing for a person to do. An
+ * error line means the consumer stopped and needs a look (we restart it after 5 s).
+ */
+export function crashReport(payload: { restart: boolean }): { level: "warn" | "error"; message: string } {
+  return payload.restart
+    ? { level: "warn", message: "kafka consumer restarting after a transient error" }
+    : { level: "error", message: "kafka consumer crashed" };
+}
+
 class KafkaConsumer implements StreamConsumer {
   private consumer: Consumer | undefined;
   private handler: BatchHandler | undefined;
@@ -119,17 +130,9 @@ class KafkaConsumer implements StreamConsumer {
     this.consumer = consumer;
     // A crash kafkajs does not recover from itself (a non-retriable error): start again, while running.
     consumer.on(consumer.events.CRASH, ({ payload }) => {
-      if (payload.restart) {
-        // A retriable error (a coordinator still loading on a fresh broker, a rebalance): kafkajs
-        // restarts the consumer itself. Nothing for a person to do, so not an error line.
-        this.stream.log?.warn(
-          { err: payload.error, groupId: this.groupId },
-          "kafka consumer restarting after a transient error",
-        );
-        return;
-      }
-      this.stream.log?.error({ err: payload.error, groupId: this.groupId }, "kafka consumer crashed");
-      if (!this.running) return;
+      const { level, message } = crashReport(payload);
+      this.stream.log?.[level]({ err: payload.error, groupId: this.groupId }, message);
+      if (payload.restart || !this.running) return;
       this.restartTimer = setTimeout(() => {
         void consumer
           .disconnect()

@@ -4,7 +4,7 @@ import { type Config, loadConfig, runsStreamProducer } from "../../../app/platfo
 import { type Database, openDatabase } from "../../../app/platform/db.server.js";
 import { ingestMetrics, registry } from "../../../app/platform/metrics.server.js";
 import { InProcessStream } from "../../../app/stream/in-process.server.js";
-import { KafkaStream } from "../../../app/stream/kafka.server.js";
+import { crashReport, KafkaStream } from "../../../app/stream/kafka.server.js";
 import { openSalesStream } from "../../../app/stream/open.server.js";
 import type { StreamBatch } from "../../../app/stream/port.js";
 import { startWorkers } from "../../../workers/index.js";
@@ -234,5 +234,15 @@ describe("ingest consumer and in-process producer services (embedded mode)", () 
     await workers.stop();
     expect(lines.join("")).toMatch(/stream producer not started: stream file \/nonexistent\/stream.csv does not exist/);
     expect(await stream.lag("any")).toBe(0);
+  });
+});
+
+describe("kafka consumer crashes in the log", () => {
+  it("a crash kafkajs restarts itself (a coordinator still loading) is a warning; one that stops the consumer is an error", () => {
+    expect(crashReport({ restart: true })).toEqual({
+      level: "warn",
+      message: "kafka consumer restarting after a transient error",
+    });
+    expect(crashReport({ restart: false })).toEqual({ level: "error", message: "kafka consumer crashed" });
   });
 });
