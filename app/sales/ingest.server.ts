@@ -221,7 +221,9 @@ export async function ingestBatch(
     if (r.ok) {
       ingested++;
       const key = `${r.row.store}\u0001${r.row.day}\u0001${r.row.productname}`;
-      const row: VersionedRow = { ...r.row, ...recordVersion(m, batch.partition) };
+      // The parsed row is this message's own object: extended in place (a spread copy per record
+      // cost a third of the batch's throughput).
+      const row: VersionedRow = Object.assign(r.row, recordVersion(m, batch.partition));
       const seen = byKey.get(key);
       // The batch's newest record per key, as the upsert decides across batches.
       if (!seen || compareVersions(row, seen) > 0) byKey.set(key, row);
