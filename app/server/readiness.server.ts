@@ -1,10 +1,10 @@
 /**
  * Readiness (/readyz): whether this replica should get traffic. The database answers and its
  * migrations are applied; Redis (the job queue) and Kafka (the sales stream) answer when they are
- * configured; no background service failed to start (one still starting, such as a consumer joining
- * its group, is reported, not held against the replica); and the process is not shutting down (a load balancer or Kubernetes then stops
- * sending it requests while it drains). Each check is bounded, so a hung service makes /readyz
- * answer "not ready" quickly rather than hang itself.
+ * configured; no background service failed to start (one still starting, such as a consumer
+ * joining its group, is named but not held against the replica); and the process is not shutting
+ * down (a load balancer or Kubernetes then stops sending it requests while it drains). Each check
+ * is bounded, so a hung service makes /readyz answer "not ready" quickly rather than hang itself.
  */
 
 import type { JobQueue } from "../jobs/port.js";
