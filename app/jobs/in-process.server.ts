@@ -149,15 +149,19 @@ export function createInProcessQueue(opts: InProcessQueueOptions = {}): JobQueue
       });
   };
 
-  const arm = (s: Schedule) => {
-    const wait = nextCronTick(s.cron).getTime() - Date.now();
+  // `after`: the tick that just fired. The next one is counted from it, not from the clock: a timer
+  // may fire a hair before its tick by the wall clock, and counting from "now" would then give the
+  // same tick again (two runs a few milliseconds apart).
+  const arm = (s: Schedule, after?: Date) => {
+    const now = new Date();
+    const tick = nextCronTick(s.cron, after && after > now ? after : now);
+    const wait = tick.getTime() - now.getTime();
     const timer = setTimeout(
       () => {
         if (schedules.get(s.name) !== timer || closing) return;
-        if (wait <= MAX_TIMER_MS) {
-          queue.enqueue(s.kind, s.data as never).catch((err: unknown) => opts.onError?.(err, `schedule ${s.name}`));
-        }
-        arm(s);
+        if (wait > MAX_TIMER_MS) return arm(s, after); // a long wait, re-armed: not the tick yet
+        queue.enqueue(s.kind, s.data as never).catch((err: unknown) => opts.onError?.(err, `schedule ${s.name}`));
+        arm(s, tick);
       },
       Math.min(Math.max(wait, 0), MAX_TIMER_MS),
     );

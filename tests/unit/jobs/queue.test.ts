@@ -1,4 +1,4 @@
-import { describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { createInProcessQueue, nextCronTick } from "../../../app/jobs/in-process.server.js";
 import { JOB_RETRIES, retryDelay, retryPolicy } from "../../../app/jobs/retries.server.js";
 import { describeQueueContract } from "../../support/queue-cases.js";
@@ -24,5 +24,31 @@ describe("retries and schedules", () => {
     // Monday 02:00 UTC, from a Sunday evening.
     expect(nextCronTick("0 2 * * 1", new Date("2026-03-08T23:30:00Z")).toISOString()).toBe("2026-03-09T02:00:00.000Z");
     expect(nextCronTick("5 0 * * *", new Date("2026-03-08T00:05:00Z")).toISOString()).toBe("2026-03-09T00:05:00.000Z");
+  });
+});
+
+describe("in-process schedules under a clock that runs behind the timers", () => {
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it("a tick whose timer fires a hair early by the wall clock runs once, not again at the same second", async () => {
+    vi.useFakeTimers({ now: Date.parse("2026-01-01T00:00:00.500Z"), toFake: ["setTimeout", "clearTimeout", "Date"] });
+    const q = createInProcessQueue();
+    try {
+      await q.schedule([{ name: "tick", kind: "ingest-daily", cron: "* * * * * *", data: {} }]);
+      // The wall clock steps back 3 ms (an NTP slew, or timers on another clock than Date): the
+      // timer for 00:00:01 then fires at 00:00:00.997 by Date.
+      vi.setSystemTime(Date.parse("2026-01-01T00:00:00.497Z"));
+      await vi.advanceTimersByTimeAsync(500);
+      expect(await q.list({ kind: "ingest-daily" })).toHaveLength(1);
+      // The next run is the next second's, not a second run at 00:00:01.
+      await vi.advanceTimersByTimeAsync(10);
+      expect(await q.list({ kind: "ingest-daily" })).toHaveLength(1);
+      await vi.advanceTimersByTimeAsync(1000);
+      expect(await q.list({ kind: "ingest-daily" })).toHaveLength(2);
+    } finally {
+      await q.close(0);
+    }
   });
 });
