@@ -3,9 +3,10 @@
  * sentence when it ends; and the run status badge.
  */
 import { useLocation, useRevalidator } from "@remix-run/react";
+import { FINAL_JOB_STATUSES } from "../jobs/port.js";
 import { Badge, type BadgeTone } from "./Badge.js";
 import { formatDuration, formatInteger } from "./display.js";
-import { FINAL_JOB_STATUSES, type JobSnapshot, useJobEvents } from "./job-events.js";
+import { type JobSnapshot, useJobEvents } from "./job-events.js";
 import { linkClass } from "./styles.js";
 import { useAutoRevalidate } from "./useAutoRevalidate.js";
 

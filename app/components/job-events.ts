@@ -4,6 +4,7 @@
  * the page shows what its loader read, so nothing here is needed to read the page.
  */
 import { useEffect, useRef, useState } from "react";
+import { FINAL_JOB_STATUSES } from "../jobs/port.js";
 
 export interface JobSnapshot {
   id: string;
@@ -12,8 +13,6 @@ export interface JobSnapshot {
   error: string | null;
   result?: unknown;
 }
-
-export const FINAL_JOB_STATUSES: ReadonlySet<string> = new Set(["SUCCEEDED", "FAILED", "STOPPED"]);
 
 function parseSnapshot(text: string): JobSnapshot | null {
   try {

@@ -11,8 +11,8 @@ import type { Database } from "../platform/db.server.js";
 import { listProductionVersions } from "../registry/versions.server.js";
 import type { FailedSeries, SeriesKey } from "../series.js";
 import { storedModel } from "./model-cache.server.js";
-import { dateRange, EMPTY_PLAN, loadCalendars, newestSalesDay } from "./series-data.server.js";
-import { BATCH_HORIZON_DAYS, writeForecast } from "./weekly.server.js";
+import { EMPTY_PLAN, newestSalesDay } from "./series-data.server.js";
+import { BATCH_HORIZON_DAYS, weekAfter, writeForecast } from "./weekly.server.js";
 
 /**
  * Runs a pipeline's work and ends its run: STOPPED when aborted, SUCCEEDED otherwise (with the
@@ -86,13 +86,11 @@ export async function batchForecast(
   return settleRun(run, result, started, opts.signal, async () => {
     const newest = await newestSalesDay(db);
     if (newest === null) return "no sales history";
-    const firstDay = newest + 1;
-    const dates = dateRange(firstDay, BATCH_HORIZON_DAYS);
+    const [keys, { dates, calendars }] = await run.step("load", () =>
+      Promise.all([listProductionVersions(db), weekAfter(db, newest)]),
+    );
     result.forecastFrom = dates[0]!;
     result.forecastTo = dates.at(-1)!;
-    const [keys, calendars] = await run.step("load", () =>
-      Promise.all([listProductionVersions(db), loadCalendars(db, firstDay, firstDay + BATCH_HORIZON_DAYS - 1)]),
-    );
     result.series = keys.length;
     await run.progress(0, keys.length);
     let next = 0;

@@ -112,13 +112,10 @@ export function dateRange(fromDay: number, days: number): string[] {
 
 /** NotFoundError naming the store, or the product of a known store, when the series has no sales. */
 export async function assertSeriesExists(db: Database, key: SeriesKey): Promise<void> {
-  const [row] = await db.sql.query<{ store: boolean; product: boolean }>(
-    `SELECT EXISTS (SELECT 1 FROM rossman_sales WHERE store = $1) AS store,
-            EXISTS (SELECT 1 FROM rossman_sales WHERE store = $1 AND productname = $2) AS product`,
-    [key.store, key.productname],
-  );
-  if (!row?.store) throw new NotFoundError("store", `unknown store ${key.store}`);
-  if (!row.product) throw new NotFoundError("product", `store ${key.store} has no product ${key.productname}`);
+  const missing = await firstMissingSeries(db, [key]);
+  if (!missing) return;
+  if (!missing.storeKnown) throw new NotFoundError("store", `unknown store ${key.store}`);
+  throw new NotFoundError("product", `store ${key.store} has no product ${key.productname}`);
 }
 
 /** The first of `items` (by index) with no sales history, and whether its store has any, or null. */

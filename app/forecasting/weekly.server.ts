@@ -3,13 +3,25 @@
  * `forecast_results` (model name and version on each row), and what users see all week.
  */
 
-import type { ForecastPoint } from "../model/config.js";
+import type { ForecastPoint, PlanDay } from "../model/config.js";
 import type { Database } from "../platform/db.server.js";
 import type { VersionSummary } from "../registry/versions.server.js";
 import type { SeriesKey } from "../series.js";
+import { dateRange, loadCalendars } from "./series-data.server.js";
 
 /** The weekly forecast covers this many days after the newest sales day. */
 export const BATCH_HORIZON_DAYS = 7;
+
+/** The weekly forecast's days after `newest`, and each store's plan for them (one store's, or all). */
+export async function weekAfter(
+  db: Database,
+  newest: number,
+  store?: number,
+): Promise<{ dates: string[]; calendars: Map<number, Map<string, PlanDay>> }> {
+  const first = newest + 1;
+  const calendars = await loadCalendars(db, first, first + BATCH_HORIZON_DAYS - 1, store);
+  return { dates: dateRange(first, BATCH_HORIZON_DAYS), calendars };
+}
 
 /** Writes a series' forecast rows; re-writing the same model version replaces them. */
 export async function writeForecast(

@@ -9,6 +9,8 @@ export type JobKind = (typeof JOB_KINDS)[number];
 /** The reference system's status words, kept for its clients. */
 export const JOB_STATUSES = ["PENDING", "RUNNING", "SUCCEEDED", "FAILED", "STOPPED"] as const;
 export type JobStatus = (typeof JOB_STATUSES)[number];
+/** Statuses a job does not leave. */
+export const FINAL_JOB_STATUSES: ReadonlySet<string> = new Set<JobStatus>(["SUCCEEDED", "FAILED", "STOPPED"]);
 
 export interface JobDataByKind {
   "train-one": { store: number; productname: string };

@@ -31,8 +31,6 @@ export async function getJobOr404(jobs: JobQueue, id: string): Promise<JobInfo> 
   return job;
 }
 
-export const FINAL_STATUSES = new Set(["SUCCEEDED", "FAILED", "STOPPED"]);
-
 export const jobLinks = z.strictObject({
   self: z.string().describe("/api/jobs/{id}"),
   events: z.string().describe("/api/jobs/{id}/events"),

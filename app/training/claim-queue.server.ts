@@ -5,8 +5,8 @@
  * current one finish. Leases are renewed meanwhile; a run cancelled elsewhere stops it. Whatever it
  * claimed and did not finish is handed back when it returns or throws (docs/decisions/0009).
  */
-import { dateRange, loadCalendars, loadHistories } from "../forecasting/series-data.server.js";
-import { BATCH_HORIZON_DAYS } from "../forecasting/weekly.server.js";
+import { loadHistories } from "../forecasting/series-data.server.js";
+import { weekAfter } from "../forecasting/weekly.server.js";
 import type { ModelPool } from "../model/pool.server.js";
 import type { Database } from "../platform/db.server.js";
 import { seriesId } from "../series.js";
@@ -31,16 +31,16 @@ export interface PassOptions {
 export async function trainClaimedSeries(db: Database, pool: ModelPool, opts: PassOptions): Promise<number> {
   const { runId, worker, window } = opts;
   const { config, newest } = window;
-  const firstForecastDay = newest + 1;
   const fromDay = newest - config.trainDays;
+  const week = await weekAfter(db, newest);
   const trainer: SeriesTrainer = {
     db,
     pool,
     runId,
     worker,
     config,
-    forecastDates: dateRange(firstForecastDay, BATCH_HORIZON_DAYS),
-    calendars: await loadCalendars(db, firstForecastDay, firstForecastDay + BATCH_HORIZON_DAYS - 1),
+    forecastDates: week.dates,
+    calendars: week.calendars,
     errors: opts.errors ?? new Map<string, number>(),
     onOutcome: opts.onOutcome,
   };

@@ -12,8 +12,6 @@ export interface RetrainJob {
   version: number | null;
 }
 
-export const ACTIVE_STATUSES: ReadonlySet<JobStatus> = new Set(["PENDING", "RUNNING"]);
-
 function retrainJobOf(job: JobInfo, key: SeriesKey): RetrainJob | null {
   const data = job.data as { store?: unknown; productname?: unknown };
   if (job.kind !== "train-one" || data.store !== key.store || data.productname !== key.productname) return null;

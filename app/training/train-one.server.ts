@@ -3,15 +3,8 @@
  * cross-validate, register the new production version and refresh its 7-day forecast, recorded as
  * a `retrain` run.
  */
-import {
-  assertSeriesExists,
-  dateRange,
-  EMPTY_PLAN,
-  loadCalendars,
-  loadHistories,
-  newestSalesDay,
-} from "../forecasting/series-data.server.js";
-import { BATCH_HORIZON_DAYS, writeForecast } from "../forecasting/weekly.server.js";
+import { assertSeriesExists, EMPTY_PLAN, loadHistories, newestSalesDay } from "../forecasting/series-data.server.js";
+import { weekAfter, writeForecast } from "../forecasting/weekly.server.js";
 import { InsufficientHistoryError, type ModelKind, modelConfig, type TrainResult } from "../model/config.js";
 import { planDays, weekdayOpenShares } from "../model/plan.js";
 import type { ModelPool } from "../model/pool.server.js";
@@ -47,13 +40,8 @@ export async function trainOne(
       loadHistories(db, (newest ?? 0) - config.trainDays, newest ?? 0, { series: key }),
     );
     const days = histories.get(seriesId(key))?.days ?? [];
-    const firstForecastDay = (newest ?? 0) + 1;
-    const calendars = await loadCalendars(db, firstForecastDay, firstForecastDay + BATCH_HORIZON_DAYS - 1, key.store);
-    const future = planDays(
-      dateRange(firstForecastDay, BATCH_HORIZON_DAYS),
-      calendars.get(key.store) ?? EMPTY_PLAN,
-      weekdayOpenShares(days, config),
-    );
+    const week = await weekAfter(db, newest ?? 0, key.store);
+    const future = planDays(week.dates, week.calendars.get(key.store) ?? EMPTY_PLAN, weekdayOpenShares(days, config));
     const trained = await run.step("fit", () => pool.train(days, config, { future }));
     const version = await run.step("register", () => registerTrained(db, key, trained, run.id));
     await run.step("forecast", () => writeForecast(db, key, version, trained.forecast ?? [], run.id));

@@ -1,8 +1,9 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
 import type { z } from "zod";
 import type { JobEvent, JobInfo } from "../../jobs/port.js";
+import { FINAL_JOB_STATUSES } from "../../jobs/port.js";
 import { api, methodNotAllowed } from "../../server/api.server.js";
-import { FINAL_STATUSES, getJobOr404, jobQueue } from "../../server/api-jobs.server.js";
+import { getJobOr404, jobQueue } from "../../server/api-jobs.server.js";
 import type { jobEvent } from "./contract.server.js";
 
 const HEARTBEAT_MS = 15_000;
@@ -64,7 +65,7 @@ export function loader({ request, params, context }: LoaderFunctionArgs) {
           if (closed || !advances(last, s)) return;
           last = s;
           write(`id: ${++seq}\ndata: ${JSON.stringify(s)}\n\n`);
-          if (FINAL_STATUSES.has(s.status)) close();
+          if (FINAL_JOB_STATUSES.has(s.status)) close();
         };
         const onEvent = (e: JobEvent) => {
           const s = snapshotOf(e);

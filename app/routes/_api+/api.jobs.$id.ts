@@ -1,8 +1,9 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
 import { ApiError } from "../../errors.js";
+import { FINAL_JOB_STATUSES } from "../../jobs/port.js";
 import { allowMethods, api } from "../../server/api.server.js";
 import { reply } from "../../server/api-contract.server.js";
-import { FINAL_STATUSES, getJobOr404, jobJson, jobQueue } from "../../server/api-jobs.server.js";
+import { getJobOr404, jobJson, jobQueue } from "../../server/api-jobs.server.js";
 import { stopTrainRunsOfJob } from "../../training/train-runs.server.js";
 import { nativeApi } from "./contract.server.js";
 
@@ -28,16 +29,16 @@ export function action({ request, params, context }: ActionFunctionArgs) {
         job: id,
         status: job.status,
       });
-    if (FINAL_STATUSES.has(job.status)) throw conflict();
+    if (FINAL_JOB_STATUSES.has(job.status)) throw conflict();
     if (!(await jobs.cancel(id))) {
       const now = await getJobOr404(jobs, id);
-      if (FINAL_STATUSES.has(now.status)) throw conflict();
+      if (FINAL_JOB_STATUSES.has(now.status)) throw conflict();
     }
     // A train-all waiting to resume has a PENDING run: end it, so it is not resumed and its helpers stop.
     if (job.kind === "train-all") await stopTrainRunsOfJob(context.db, id, "cancelled");
     const after = await getJobOr404(jobs, id);
     // 200 once stopped (a pending job), 202 while a running one winds down.
-    return reply(nativeApi.cancelJob, FINAL_STATUSES.has(after.status) ? 200 : 202, {
+    return reply(nativeApi.cancelJob, FINAL_JOB_STATUSES.has(after.status) ? 200 : 202, {
       ...jobJson(after),
       cancelled: true,
     });

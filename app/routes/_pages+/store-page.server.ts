@@ -11,10 +11,8 @@ import { NotFoundError, ValidationError } from "../../errors.js";
 import { adhocForecast, MAX_ADHOC_DAYS, validateRange } from "../../forecasting/adhoc.server.js";
 import { latestForecast } from "../../forecasting/weekly.server.js";
 import { timeAdhocForecast } from "../../platform/metrics.server.js";
+import { MAX_INT32, MAX_PRODUCT_NAME } from "../../rossmann.js";
 import { type ActualSale, recentSales, type StoreInfo, storeInfo } from "../../stores/store.server.js";
-
-const MAX_INT32 = 2_147_483_647;
-const MAX_PRODUCT_LENGTH = 100;
 
 /** A 404 the root error boundary shows as "Page not found", with this sentence. */
 export function notFoundPage(message: string): Response {
@@ -42,7 +40,7 @@ export async function selectSeries(
   const asked = search.get("product");
   if (asked !== null && asked !== "" && !info.products.includes(asked)) {
     throw notFoundPage(
-      `Store ${store} has no product “${asked.slice(0, MAX_PRODUCT_LENGTH)}”; it sells ${info.products.join(", ")}.`,
+      `Store ${store} has no product “${asked.slice(0, MAX_PRODUCT_NAME)}”; it sells ${info.products.join(", ")}.`,
     );
   }
   return { info, key: { store, productname: asked || info.products[0]! } };
