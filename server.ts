@@ -14,7 +14,7 @@ import { createLogger } from "./app/platform/log.server.js";
 import { setMetricSources } from "./app/platform/metrics.server.js";
 import { MigrationError } from "./app/platform/migrate.server.js";
 import { registrySummary } from "./app/registry/summary.server.js";
-import { MAX_BODY_BYTES } from "./app/server/api.server.js";
+import { bodyLimitOf, isSeedPath } from "./app/server/api.server.js";
 import {
   httpMetricsMiddleware,
   labelRoute,
@@ -58,7 +58,7 @@ async function main(): Promise<void> {
   const db = await openConfiguredDatabase(config);
   log.info({ database: db.kind, location: db.location }, "database ready");
   // The job queue: BullMQ on Redis with REDIS_URL, in-process otherwise.
-  const jobs = await openJobQueue(config, log);
+  const jobs = await openJobQueue(config, log, db);
   await loadHistoryIfEmpty(db, config, log);
   const models = createModelPool({ threads: config.MODEL_THREADS || undefined, cacheSize: config.MODEL_CACHE_SIZE });
   const workerContext = { config, db, log };
@@ -92,15 +92,15 @@ async function main(): Promise<void> {
     if (stopping) res.setHeader("Connection", "close");
     next();
   });
-  // JSON API bodies are at most 1 MB: a larger declared Content-Length is refused before it is read
-  // (app/server/api.server.ts also counts chunked bodies as they arrive).
+  // JSON API bodies are at most 1 MB (the reference batch forecast 16 MB): a larger declared
+  // Content-Length is refused before it is read (app/server/api.server.ts also counts chunked bodies).
   app.use("/api", (req, res, next) => {
-    if (Number(req.headers["content-length"] ?? 0) <= MAX_BODY_BYTES) return next();
+    const limit = bodyLimitOf(req.originalUrl.split("?")[0]!);
+    if (Number(req.headers["content-length"] ?? 0) <= limit) return next();
     req.resume(); // discard the body so the client reads the answer instead of a reset connection
-    res.status(413).json({
-      error: `request body too large: at most ${MAX_BODY_BYTES} bytes`,
-      details: { field: "body", limitBytes: MAX_BODY_BYTES },
-    });
+    const error = `request body too large: at most ${limit} bytes`;
+    const details = { field: "body", limitBytes: limit };
+    res.status(413).json(isSeedPath(req.originalUrl) ? { detail: error, ...details } : { error, details });
   });
 
   let build: ServerBuild | (() => Promise<ServerBuild>);

@@ -7,7 +7,7 @@ import { formatDay, parseDay } from "../days.js";
 import { NotFoundError } from "../errors.js";
 import type { HistoryDay, PlanDay } from "../model/config.js";
 import type { Database } from "../platform/db.server.js";
-import type { StateHoliday } from "../rossmann.js";
+import { MAX_INT32, type StateHoliday } from "../rossmann.js";
 import { type SeriesKey, seriesId } from "../series.js";
 
 interface SalesDbRow {
@@ -112,6 +112,10 @@ export function dateRange(fromDay: number, days: number): string[] {
 
 /** NotFoundError naming the store, or the product of a known store, when the series has no sales. */
 export async function assertSeriesExists(db: Database, key: SeriesKey): Promise<void> {
+  // A number no store can have (a reference client may ask for store -5) is not worth a query.
+  if (!Number.isInteger(key.store) || key.store < 1 || key.store > MAX_INT32) {
+    throw new NotFoundError("store", `unknown store ${key.store}`);
+  }
   const missing = await firstMissingSeries(db, [key]);
   if (!missing) return;
   if (!missing.storeKnown) throw new NotFoundError("store", `unknown store ${key.store}`);

@@ -36,7 +36,14 @@ import type {
   JobStatus,
   QueueDepth,
 } from "./port.js";
-import { ABORT_CANCELLED, ABORT_SHUTDOWN, abortedForShutdown, handlersSettle, JOB_KINDS } from "./port.js";
+import {
+  ABORT_CANCELLED,
+  ABORT_SHUTDOWN,
+  abortedForShutdown,
+  handlersSettle,
+  JOB_KINDS,
+  JOB_RETENTION_MS,
+} from "./port.js";
 import { isPermanentFailure, type RetryOverrides, retryPolicy } from "./retries.server.js";
 
 export interface BullmqQueueOptions extends RetryOverrides {
@@ -48,7 +55,7 @@ export interface BullmqQueueOptions extends RetryOverrides {
   prefix?: string;
   /** Default for startWorkers() without a concurrency (default 1). */
   concurrency?: number;
-  /** Finished jobs kept in Redis per outcome (completed, failed), oldest removed first (default 1,000). */
+  /** Finished jobs kept in Redis per outcome (completed, failed), oldest removed first (default: 7 days, at most 100,000). */
   keepFinished?: number;
   /** After close()'s timeout, how long aborted handlers get to return (default 5 s). */
   abortGraceMs?: number;
@@ -106,7 +113,9 @@ export async function createBullmqQueue(opts: BullmqQueueOptions): Promise<JobQu
   const name = opts.queueName ?? "storecast";
   const prefix = opts.prefix ?? "bull";
   const connection = { url: opts.url };
-  const keep = opts.keepFinished ?? 1000;
+  // Finished jobs stay 7 days (the reference's clients poll a job's status by id), at most 100,000.
+  const keep =
+    opts.keepFinished === undefined ? { age: JOB_RETENTION_MS / 1000, count: 100_000 } : { count: opts.keepFinished };
   const log = opts.log;
   const onError = (what: string) => (err: Error) => log?.warn({ err, queue: name }, `job queue: ${what} error`);
 
@@ -172,8 +181,8 @@ export async function createBullmqQueue(opts: BullmqQueueOptions): Promise<JobQu
     return {
       attempts: policy.attempts,
       backoff: { type: policy.backoff.type, delay: policy.backoff.delayMs },
-      removeOnComplete: { count: keep },
-      removeOnFail: { count: keep },
+      removeOnComplete: keep,
+      removeOnFail: keep,
     };
   };
 

@@ -2,9 +2,10 @@
  * The in-process job queue (embedded mode, no REDIS_URL): the JobQueue contract in memory.
  * Jobs run in this process with `concurrency` at a time, retry with the JOB_RETRIES backoff on
  * timers, cancel through AbortController, and schedules fire from cron-parser's next UTC tick.
- * What it gives up against BullMQ: jobs, schedules and history live only as long as the process
- * (a restart forgets them; a job running at shutdown is stopped, not handed to another replica),
- * and there is one replica by definition.
+ * What it gives up against BullMQ: jobs and schedules run only as long as the process (a job
+ * running at shutdown is stopped, not handed to another replica), and there is one replica by
+ * definition. With a `store` (the database), every status change is saved, so a job's status
+ * outlives the process and the jobs kept in memory (JOB_RETENTION_MS).
  */
 import { randomUUID } from "node:crypto";
 import { EventEmitter } from "node:events";
@@ -18,10 +19,11 @@ import type {
   JobInfo,
   JobKind,
   JobQueue,
+  JobStore,
   QueueDepth,
   Schedule,
 } from "./port.js";
-import { ABORT_CANCELLED, ABORT_SHUTDOWN, handlersSettle } from "./port.js";
+import { ABORT_CANCELLED, ABORT_SHUTDOWN, FINAL_JOB_STATUSES, handlersSettle, JOB_RETENTION_MS } from "./port.js";
 import { isPermanentFailure, type RetryOverrides, retryDelay, retryPolicy } from "./retries.server.js";
 
 export interface InProcessQueueOptions extends RetryOverrides {
@@ -31,9 +33,14 @@ export interface InProcessQueueOptions extends RetryOverrides {
   keepFinished?: number;
   /** After close()'s timeout, how long aborted handlers get to return (default 5 s). */
   abortGraceMs?: number;
-  /** Called when a scheduled tick cannot enqueue (never throws into a timer). */
+  /** Called when a scheduled tick cannot enqueue, or the store cannot save (never throws into a timer). */
   onError?: (err: unknown, what: string) => void;
+  /** Keeps every job's status beyond memory and process (the database); none: memory only. */
+  store?: JobStore;
 }
+
+/** How often finished records past JOB_RETENTION_MS are deleted from the store. */
+const PURGE_EVERY_MS = 3_600_000;
 
 interface Entry {
   info: JobInfo;
@@ -69,12 +76,34 @@ export function createInProcessQueue(opts: InProcessQueueOptions = {}): JobQueue
   let concurrency = opts.concurrency ?? 1;
   let active = 0;
   let closing: Promise<void> | undefined;
+  const store = opts.store;
+  // Saves in order, one at a time: a job's records never overtake each other.
+  let saving: Promise<void> = Promise.resolve();
+  let purgedAt = 0;
+  const persist = (info: JobInfo) => {
+    if (!store) return;
+    const record = snapshot(info);
+    saving = saving
+      .then(() => store.save(record))
+      .catch((err: unknown) => opts.onError?.(err, `saving job ${record.id}`));
+    if (FINAL_JOB_STATUSES.has(record.status) && Date.now() - purgedAt > PURGE_EVERY_MS) {
+      purgedAt = Date.now();
+      saving = saving
+        .then(async () => void (await store.purge(new Date(Date.now() - JOB_RETENTION_MS))))
+        .catch((err: unknown) => opts.onError?.(err, "purging old jobs"));
+    }
+  };
 
   const emit = (entry: Entry) => {
     const { id, status, progress, error, result } = entry.info;
     const event: JobEvent = { id, status, progress: progress && { ...progress }, error };
     if (status === "SUCCEEDED") event.result = result;
     events.emit(id, event);
+  };
+  /** A status change: emitted and saved (progress alone is only emitted). */
+  const changed = (entry: Entry) => {
+    emit(entry);
+    persist(entry.info);
   };
 
   const finish = (entry: Entry, status: "SUCCEEDED" | "FAILED" | "STOPPED") => {
@@ -84,7 +113,7 @@ export function createInProcessQueue(opts: InProcessQueueOptions = {}): JobQueue
     if (entry.dedupeKey && dedupe.get(entry.dedupeKey) === entry.info.id) dedupe.delete(entry.dedupeKey);
     finishedOrder.push(entry.info.id);
     while (finishedOrder.length > keepFinished) jobs.delete(finishedOrder.shift()!);
-    emit(entry);
+    changed(entry);
   };
 
   const pump = () => {
@@ -102,7 +131,7 @@ export function createInProcessQueue(opts: InProcessQueueOptions = {}): JobQueue
     info.attempts++;
     info.startedAt ??= new Date();
     active++;
-    emit(entry);
+    changed(entry);
     const ctx: JobContext = {
       id: info.id,
       attempt: info.attempts,
@@ -130,7 +159,7 @@ export function createInProcessQueue(opts: InProcessQueueOptions = {}): JobQueue
           if (info.attempts >= policy.attempts || closing || isPermanentFailure(err)) return finish(entry, "FAILED");
           info.status = "PENDING";
           entry.controller = undefined;
-          emit(entry);
+          changed(entry);
           entry.retryTimer = setTimeout(
             () => {
               entry.retryTimer = undefined;
@@ -192,6 +221,7 @@ export function createInProcessQueue(opts: InProcessQueueOptions = {}): JobQueue
         finishedAt: null,
       };
       jobs.set(id, { info, dedupeKey: key, cancelled: false });
+      persist(info);
       if (key !== undefined) dedupe.set(key, id);
       ready.push(id);
       queueMicrotask(pump);
@@ -200,7 +230,8 @@ export function createInProcessQueue(opts: InProcessQueueOptions = {}): JobQueue
 
     async get(id) {
       const entry = jobs.get(id);
-      return entry ? snapshot(entry.info) : null;
+      if (entry) return snapshot(entry.info);
+      return store ? store.load(id) : null;
     },
 
     async findActive(dedupeKey) {
@@ -217,7 +248,15 @@ export function createInProcessQueue(opts: InProcessQueueOptions = {}): JobQueue
         if (out.length >= limit) break;
         if (listOpts.kind === undefined || entry.info.kind === listOpts.kind) out.push(snapshot(entry.info));
       }
-      return out.sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime());
+      if (store) {
+        // Older jobs, and an earlier process's: the store's records of jobs not in memory.
+        const inMemory = new Set(out.map((j) => j.id));
+        await saving;
+        for (const job of await store.list({ kind: listOpts.kind, limit })) {
+          if (!inMemory.has(job.id) && !jobs.has(job.id)) out.push(job);
+        }
+      }
+      return out.sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime()).slice(0, limit);
     },
 
     async ping() {
@@ -289,7 +328,7 @@ export function createInProcessQueue(opts: InProcessQueueOptions = {}): JobQueue
         // Past the timeout: nothing can take the jobs over in-process, so they are stopped.
         for (const entry of jobs.values()) entry.controller?.abort(ABORT_SHUTDOWN);
         await settled(opts.abortGraceMs ?? 5_000);
-      })();
+      })().finally(() => saving);
       return closing;
     },
   };

@@ -1,8 +1,10 @@
 import type { Logger } from "pino";
 import type { Config } from "../platform/config.server.js";
+import type { Database } from "../platform/db.server.js";
 import { createBullmqQueue } from "./bullmq.server.js";
 import { createInProcessQueue } from "./in-process.server.js";
-import type { JobQueue } from "./port.js";
+import { databaseJobStore } from "./job-store.server.js";
+import { JOB_RETENTION_MS, type JobQueue } from "./port.js";
 
 /** Thrown when REDIS_URL is set but Redis cannot be reached; one line, no stack. */
 export class QueueUnavailableError extends Error {
@@ -12,15 +14,24 @@ export class QueueUnavailableError extends Error {
 /** How long start-up waits for Redis before giving up (exit code 1). */
 const CONNECT_TIMEOUT_MS = 10_000;
 
-/** The job queue: BullMQ on Redis with REDIS_URL, in-process otherwise. */
+/**
+ * The job queue: BullMQ on Redis with REDIS_URL (its jobs kept in Redis), in-process otherwise (its
+ * jobs kept in the database, so their status outlives this process).
+ */
 export async function openJobQueue(
   config: Pick<Config, "REDIS_URL" | "JOB_QUEUE" | "JOB_CONCURRENCY">,
   log: Logger,
+  db: Pick<Database, "sql">,
 ): Promise<JobQueue> {
   if (!config.REDIS_URL) {
-    log.info({ queue: "in-process", concurrency: config.JOB_CONCURRENCY }, "job queue ready");
+    const store = databaseJobStore(db, config.JOB_QUEUE);
+    // Jobs an earlier process left unfinished: nothing will run them (in-process jobs die with it).
+    const stopped = await store.stopUnfinished("interrupted: storecast stopped before the job finished");
+    const purged = await store.purge(new Date(Date.now() - JOB_RETENTION_MS));
+    log.info({ queue: "in-process", concurrency: config.JOB_CONCURRENCY, stopped, purged }, "job queue ready");
     return createInProcessQueue({
       concurrency: config.JOB_CONCURRENCY,
+      store,
       onError: (err, what) => log.error({ err }, `job queue: ${what} failed`),
     });
   }

@@ -117,6 +117,28 @@ export interface Schedule {
   data: JobDataByKind[JobKind];
 }
 
+/** How long a job is kept after it was created, finished or not (the reference's clients poll by id). */
+export const JOB_RETENTION_MS = 7 * 86_400_000;
+
+/**
+ * Where the in-process queue keeps its jobs beyond its memory (the database, job_records): each
+ * status change is saved, so a job's status outlives a restart and the jobs kept in memory.
+ */
+export interface JobStore {
+  /** Inserts or replaces the job's record. */
+  save(job: JobInfo): Promise<void>;
+  load(id: string): Promise<JobInfo | null>;
+  /** Newest first. */
+  list(opts: { kind?: JobKind; limit: number }): Promise<JobInfo[]>;
+  /**
+   * Ends every PENDING or RUNNING record STOPPED with `reason`: jobs of an earlier process of this
+   * queue, which nothing will run any more. Returns how many.
+   */
+  stopUnfinished(reason: string): Promise<number>;
+  /** Deletes records created before `before`. Returns how many. */
+  purge(before: Date): Promise<number>;
+}
+
 export interface JobQueue {
   kind: "bullmq" | "in-process";
   enqueue<K extends JobKind>(

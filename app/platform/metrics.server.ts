@@ -275,6 +275,15 @@ export async function timeAdhocForecast<T>(fn: () => Promise<T>): Promise<T> {
   }
 }
 
+/**
+ * A batch of `count` ad-hoc forecasts made together (the reference batch route) that took `seconds`:
+ * each is observed with its share of the time, so the histogram stays per forecast.
+ */
+export function observeAdhocForecasts(count: number, seconds: number, outcome: "ok" | "error"): void {
+  if (count <= 0) return;
+  for (let i = 0; i < count; i++) metrics.forecast.seconds.observe({ outcome }, seconds / count);
+}
+
 /** One series finished by a training run; a trained one with its fit-and-CV time in the model thread. */
 export function recordSeries(result: "trained" | "skipped" | "failed", fitMs?: number): void {
   metrics.training.series.inc({ result });

@@ -34,3 +34,13 @@ export async function registrySummary(db: Pick<Database, "sql">): Promise<Regist
     mape: pairs(row?.mape ?? null, row?.mape_max ?? null),
   };
 }
+
+/** Whether the registry answers a query now (the reference's health check asked MLflow the same). */
+export async function registryAnswers(db: Pick<Database, "sql">): Promise<boolean> {
+  try {
+    await db.sql.query("SELECT 1 FROM registered_models LIMIT 1");
+    return true;
+  } catch {
+    return false;
+  }
+}

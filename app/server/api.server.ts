@@ -14,6 +14,17 @@ import { MAX_INT32, MAX_PRODUCT_NAME } from "../rossmann.js";
 /** Request bodies above this are refused with 413 (server.ts refuses a larger Content-Length up front). */
 export const MAX_BODY_BYTES = 1024 * 1024;
 
+/** The reference batch forecast's body limit: the seed's full batch (11,150 items) is about 1.4 MB. */
+export const SEED_FORECAST_MAX_BODY_BYTES = 16 * 1024 * 1024;
+
+/** The body limit of an API path: MAX_BODY_BYTES but for the reference batch forecast. */
+export function bodyLimitOf(pathname: string): number {
+  return pathname === "/api/forecasters/forecast" ? SEED_FORECAST_MAX_BODY_BYTES : MAX_BODY_BYTES;
+}
+
+/** Whether a path is the reference-compatible API's (its errors are FastAPI's `{"detail": ...}`). */
+export const isSeedPath = (pathname: string): boolean => /^\/api\/(forecasters|trainers)(\/|$)/.test(pathname);
+
 export function notFound(entity: string, message: string, details: Record<string, unknown> = {}): ApiError {
   return new ApiError(404, message, { entity, ...details });
 }

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe } from "vitest";
 import { defineApiCases, waitForInitialTraining } from "../support/api-cases.js";
 import { createScratchDatabase } from "../support/databases.js";
 import { type RunningServer, startServer, tempDir } from "../support/processes.js";
+import { defineSeedCases } from "../support/seed-cases.js";
 
 // The HTTP API against the production server process (`tsx server.ts` on the Remix build; run
 // `npm run build` first), with the small generated data set, trained on start.
@@ -22,6 +23,7 @@ describe("HTTP API on PGlite and the in-process queue", () => {
   });
 
   defineApiCases(() => ({ url: server.url }));
+  defineSeedCases(() => ({ url: server.url }));
 });
 
 describe.runIf(process.env.DATABASE_URL && process.env.REDIS_URL)("HTTP API on Postgres and BullMQ (Redis)", () => {
@@ -50,4 +52,5 @@ describe.runIf(process.env.DATABASE_URL && process.env.REDIS_URL)("HTTP API on P
   });
 
   defineApiCases(() => ({ url: server.url }));
+  defineSeedCases(() => ({ url: server.url }));
 });

@@ -75,21 +75,19 @@ describe("nginx in front of the running app", () => {
     expect((await fetch(`${nginx.url}${asset}`)).status).toBe(200);
   });
 
-  it("passes the reference system's API through unchanged", async () => {
+  it("passes the reference system's API through unchanged, the seed's whole batch included", async () => {
     const health = await fetch(`${nginx.url}/api/forecasters/health`);
-    expect(health.status).toBe(200);
+    expect(await health.json()).toMatchObject({ serviceStatus: "OK" });
+    const items = Array.from({ length: 11_150 }, (_, i) => ({
+      store_id: String((i % 30) + 1),
+      product_name: "product_A",
+      begin_date: "2030-03-01T00:00:00Z",
+      end_date: "2030-03-08T00:00:00Z",
+    }));
     const res = await fetch(`${nginx.url}/api/forecasters/forecast`, {
       method: "POST",
       headers: { "Content-Type": "application/json" },
-      body: JSON.stringify([
-        {
-          store_id: "1",
-          product_name: "product_A",
-          begin_date: "2030-03-01T00:00:00Z",
-          end_date: "2030-03-08T00:00:00Z",
-        },
-        { store_id: 2, product_name: "product_A", begin_date: "2030-03-01T00:00:00Z" },
-      ]),
+      body: JSON.stringify(items),
     });
     expect(res.status).toBe(200);
     const answers = (await res.json()) as {
@@ -97,12 +95,11 @@ describe("nginx in front of the running app", () => {
       forecast: { timestamp: string; value: number }[];
       api: { model_name: string; model_version: string };
     }[];
-    expect(answers).toHaveLength(2);
+    expect(answers).toHaveLength(11_150);
     expect(answers[0]?.forecast.map((p) => p.timestamp)).toEqual(
-      Array.from({ length: 7 }, (_, i) => `2030-03-0${i + 1}T00:00:00`),
+      Array.from({ length: 8 }, (_, i) => `2030-03-0${i + 1}T00:00:00`),
     );
     expect(answers[0]?.api.model_name).toBe("prophet-retail-forecaster-store-1-product_A");
-    expect(answers[1]?.forecast).toHaveLength(7);
     expect(Number.isInteger(answers[1]?.forecast[0]?.value)).toBe(true);
     // Errors keep the app's JSON shape and status.
     const missing = await fetch(`${nginx.url}/api/forecasters/forecast`, {
@@ -111,7 +108,7 @@ describe("nginx in front of the running app", () => {
       body: JSON.stringify([{ store_id: 999999, product_name: "product_A" }]),
     });
     expect(missing.status).toBe(404);
-    expect(await missing.json()).toMatchObject({ details: { entity: "store" } });
+    expect(await missing.json()).toMatchObject({ model_name: "prophet-retail-forecaster-store-999999-product_A" });
   });
 
   it("streams a job's server-sent events as they happen, not when the job ends", async () => {
@@ -157,19 +154,24 @@ describe("nginx in front of the running app", () => {
     expect(await direct.text()).toContain("storecast_http_request_duration_seconds_count");
   });
 
-  it("leaves bodies just over 1 MB to the app's JSON 413, and refuses far larger ones itself", async () => {
-    const post = (bytes: number) =>
-      raw(`${nginx.url}/api/forecasters/forecast`, {
+  it("leaves bodies just over the app's limits to the app's JSON 413, and refuses far larger ones itself", async () => {
+    const post = (path: string, bytes: number) =>
+      raw(`${nginx.url}${path}`, {
         method: "POST",
         headers: { "Content-Type": "application/json" },
         body: Buffer.alloc(bytes, " "),
       });
-    const overApp = await post(1.5 * 1024 * 1024);
+    const overApp = await post("/api/forecasts/1/product_A", 1.5 * 1024 * 1024);
     expect(overApp.status).toBe(413);
     expect(JSON.parse(overApp.body.toString("utf8"))).toMatchObject({ details: { field: "body" } });
-    const overProxy = await post(3 * 1024 * 1024);
+    const overProxy = await post("/api/forecasts/1/product_A", 3 * 1024 * 1024);
     expect(overProxy.status).toBe(413);
     expect(overProxy.body.toString("utf8")).toContain("<html>");
+    // The reference batch forecast: 16 MB in the app (FastAPI's detail shape), 17 MB at the proxy.
+    const overSeed = await post("/api/forecasters/forecast", 16.5 * 1024 * 1024);
+    expect(overSeed.status).toBe(413);
+    expect(JSON.parse(overSeed.body.toString("utf8"))).toMatchObject({ detail: expect.stringMatching(/too large/) });
+    expect((await post("/api/forecasters/forecast", 18 * 1024 * 1024)).status).toBe(413);
   });
 });
 

@@ -1,7 +1,7 @@
 /**
  * The HTTP API's cases, run against a real server process (tests/integration/api.test.ts): on
  * PGlite with the in-process queue, and on Postgres with BullMQ on Redis. Every route's happy path
- * and its error answers; the reference-compatible routes with the reference system's bodies; and
+ * and its error answers (the reference-compatible routes' own cases are in seed-cases.ts), and
  * the declared contract live: every endpoint of /api/openapi.json answers a documented success whose
  * body parses with the zod schema its route declares.
  * The server holds the small generated data set (6 stores, product_A, 60 days), fully trained.
@@ -243,7 +243,7 @@ export function defineApiCases(target: () => ApiTarget): void {
         c.close();
       },
     });
-    const res = await fetch(`${base()}/api/forecasters/forecast`, {
+    const res = await fetch(`${base()}${path}`, {
       method: "POST",
       headers: { "content-type": "application/json" },
       body: stream,
@@ -425,139 +425,6 @@ export function defineApiCases(target: () => ApiTarget): void {
     }
   });
 
-  // --- reference-compatible ---------------------------------------------------------------------
-
-  it("POST /api/trainers/{store_id}/{product_name}/train and training_job_status, as the reference answers", async () => {
-    const res = await post(`/api/trainers/${firstStore}/${PRODUCT}/train`);
-    expect(res.status, JSON.stringify(res.body)).toBe(200);
-    const body = res.body as { train_job_id: string; status: string };
-    expect(Object.keys(body).sort()).toEqual(["status", "train_job_id"]);
-    expect(body.status).toBe("SUBMITTED");
-    const deadline = Date.now() + 60_000;
-    let status = "";
-    for (;;) {
-      const s = await get(`/api/trainers/training_job_status/${body.train_job_id}`);
-      expect(s.status).toBe(200);
-      expect(Object.keys(s.body as object).sort()).toEqual(["status", "train_job_id"]);
-      status = (s.body as { status: string }).status;
-      expect(["PENDING", "RUNNING", "SUCCEEDED", "FAILED", "STOPPED"]).toContain(status);
-      expect((s.body as { train_job_id: string }).train_job_id).toBe(body.train_job_id);
-      if (FINAL.includes(status) || Date.now() > deadline) break;
-      await new Promise((r) => setTimeout(r, 100));
-    }
-    expect(status).toBe("SUCCEEDED");
-    expectError(await get("/api/trainers/training_job_status/no-such-job"), 404, { entity: "job" });
-    expectError(await post(`/api/trainers/999999/${PRODUCT}/train`), 404, { entity: "store" });
-    expectError(await post(`/api/trainers/abc/${PRODUCT}/train`), 400, { field: "store_id" });
-  });
-
-  it("POST /api/trainers/train retrains every series", async () => {
-    const res = await post("/api/trainers/train");
-    expect(res.status).toBe(200);
-    const body = res.body as { train_job_id: string; status: string };
-    expect(body.status).toBe("SUBMITTED");
-    expect((await waitForJob(base(), body.train_job_id)).status).toBe("SUCCEEDED");
-    const s = (await get(`/api/trainers/training_job_status/${body.train_job_id}`)).body;
-    expect(s).toEqual({ train_job_id: body.train_job_id, status: "SUCCEEDED" });
-  });
-
-  it("POST /api/forecasters/forecast answers the reference shape with integer values", async () => {
-    const begin = addDays(lastSalesDay, 1);
-    const requestBody = [
-      {
-        store_id: String(firstStore),
-        product_name: PRODUCT,
-        begin_date: `${begin}T00:00:00Z`,
-        end_date: `${addDays(begin, 7)}T00:00:00Z`,
-      },
-      { store_id: firstStore + 1, product_name: PRODUCT, begin_date: `${begin}T00:00:00Z` },
-      { store_id: firstStore + 2, product_name: PRODUCT },
-    ];
-    const res = await post("/api/forecasters/forecast", requestBody);
-    expect(res.status, JSON.stringify(res.body)).toBe(200);
-    const answers = res.body as {
-      request: Record<string, unknown>;
-      forecast: { timestamp: string; value: number; lower_ci: number; upper_ci: number }[];
-      api: { model_name: string; model_version: string };
-    }[];
-    expect(answers).toHaveLength(3);
-    for (const [i, a] of answers.entries()) {
-      expect(Object.keys(a).sort()).toEqual(["api", "forecast", "request"]);
-      // Default or not, a week is 7 days: end_date is exclusive.
-      expect(a.forecast).toHaveLength(7);
-      for (const p of a.forecast) {
-        expect(Object.keys(p).sort()).toEqual(["lower_ci", "timestamp", "upper_ci", "value"]);
-        expect(p.timestamp).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}$/);
-        for (const v of [p.value, p.lower_ci, p.upper_ci]) expect(Number.isInteger(v)).toBe(true);
-        expect(p.lower_ci).toBeLessThanOrEqual(p.upper_ci);
-      }
-      expect(a.api.model_name).toBe(`prophet-retail-forecaster-store-${Number(requestBody[i]!.store_id)}-${PRODUCT}`);
-      expect(a.api.model_version).toMatch(/^\d+$/);
-      expect(a.request).toMatchObject({ store_id: requestBody[i]!.store_id, product_name: PRODUCT });
-    }
-    expect(answers[0]!.forecast[0]!.timestamp).toBe(`${begin}T00:00:00`);
-    expect(answers[0]!.forecast.at(-1)!.timestamp).toBe(`${addDays(begin, 6)}T00:00:00`);
-    expect(answers[1]!.request.end_date).toBe(`${addDays(begin, 7)}T00:00:00Z`);
-    // begin_date defaults to today (UTC).
-    const today = new Date().toISOString().slice(0, 10);
-    expect(answers[2]!.forecast[0]!.timestamp).toBe(`${today}T00:00:00`);
-    expect(answers[2]!.request).toMatchObject({
-      begin_date: `${today}T00:00:00Z`,
-      end_date: `${addDays(today, 7)}T00:00:00Z`,
-    });
-
-    // Every store in one request.
-    const stores = ((await get("/api/stores")).body as { stores: { store: number }[] }).stores;
-    const all = await post(
-      "/api/forecasters/forecast",
-      stores.map((s) => ({ store_id: s.store, product_name: PRODUCT })),
-    );
-    expect(all.status).toBe(200);
-    expect((all.body as unknown[]).length).toBe(STORES);
-  });
-
-  it("POST /api/forecasters/forecast refuses bad items naming the field, and unknown stores with 404", async () => {
-    const path = "/api/forecasters/forecast";
-    const ok = { store_id: firstStore, product_name: PRODUCT };
-    expectError(await post(path, [ok, { ...ok, store_id: "abc" }]), 400, { field: "[1].store_id" });
-    expectError(await post(path, [{ ...ok, store_id: 1.5 }]), 400, { field: "[0].store_id" });
-    expectError(await post(path, [{ store_id: firstStore }]), 400, { field: "[0].product_name" });
-    expectError(
-      await post(path, [{ ...ok, begin_date: "2025-03-10T00:00:00Z", end_date: "2025-03-01T00:00:00Z" }]),
-      400,
-      { field: "[0].end_date" },
-    );
-    expectError(
-      await post(path, [{ ...ok, begin_date: "2025-03-10T00:00:00Z", end_date: "2025-03-10T00:00:00Z" }]),
-      400,
-      { field: "[0].end_date" },
-    );
-    expectError(
-      await post(path, [{ ...ok, begin_date: "2025-01-01T00:00:00Z", end_date: "2026-01-03T00:00:00Z" }]),
-      400,
-      { field: "[0].end_date" },
-    );
-    expectError(await post(path, [{ ...ok, begin_date: "2025-02-30T00:00:00Z" }]), 400, { field: "[0].begin_date" });
-    expectError(await post(path, [{ ...ok, begin_date: "tomorrow" }]), 400, { field: "[0].begin_date" });
-    expectError(await post(path, []), 400, { field: "body" });
-    expectError(await post(path, ok), 400, { field: "body" });
-    expectError(await post(path, '[{"store_id": 1,'), 400, { field: "body" });
-    expectError(await post(path, "x", { "content-type": "text/plain" }), 415);
-    const missing = expectError(await post(path, [ok, { store_id: 999999, product_name: PRODUCT }]), 404, {
-      entity: "store",
-      index: 1,
-      store_id: 999999,
-    });
-    expect(missing.error).toContain("999999");
-    expectError(await post(path, [{ ...ok, product_name: "product_Z" }]), 404, { entity: "product" });
-  });
-
-  it("GET /api/forecasters/health", async () => {
-    const res = await get("/api/forecasters/health");
-    expect(res.status).toBe(200);
-    expect(res.body).toMatchObject({ status: "ok" });
-  });
-
   // --- the rest ---------------------------------------------------------------------------------
 
   it("serves an OpenAPI 3.1 document naming every route", async () => {
@@ -593,7 +460,6 @@ export function defineApiCases(target: () => ApiTarget): void {
   it("answers an unknown API path with a JSON 404 and a wrong method with 405", async () => {
     expectError(await get("/api/no/such/thing"), 404, { entity: "endpoint" });
     expectError(await post("/api/stores"), 405, { allowed: ["GET"] });
-    expectError(await get("/api/forecasters/forecast"), 405, { allowed: ["POST"] });
   });
 
   // --- the declared contract, live ----------------------------------------------------------------

@@ -104,6 +104,24 @@ export function describeQueueContract(
       return info as unknown as JobInfo;
     };
 
+    it("still answers a finished job's status after 1,000 newer jobs finished", async () => {
+      const q = await openQueue();
+      await q.startWorkers(handlers({ "ingest-daily": async () => "ok" }), { concurrency: 8 });
+      const first = await q.enqueue("ingest-daily", { day: "2025-01-01" });
+      await statusIs(q, first.id, "SUCCEEDED");
+      const newer = await Promise.all(Array.from({ length: 1_001 }, () => q.enqueue("ingest-daily", {})));
+      await statusIs(q, newer.at(-1)!.id, "SUCCEEDED");
+      await waitFor(
+        "the newer jobs to finish",
+        async () => {
+          const d = await q.depth();
+          return d.waiting + d.delayed + d.running === 0;
+        },
+        timeoutMs * 6,
+      );
+      expect(await q.get(first.id)).toMatchObject({ id: first.id, status: "SUCCEEDED", result: "ok" });
+    }, 120_000);
+
     it("runs a job: PENDING, then RUNNING, then SUCCEEDED with the handler's result", async () => {
       const q = await openQueue();
       const release = gate();

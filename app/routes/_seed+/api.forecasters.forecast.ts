@@ -1,88 +1,113 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
-import { formatDay } from "../../days.js";
-import { NotFoundError } from "../../errors.js";
-import { adhocForecast } from "../../forecasting/adhoc.server.js";
-import { firstMissingSeries } from "../../forecasting/series-data.server.js";
-import { timeAdhocForecast } from "../../platform/metrics.server.js";
-import { allowMethods, api, methodNotAllowed, notFound, parseStore, readJson } from "../../server/api.server.js";
+import { ApiError } from "../../errors.js";
+import { adhocForecastMany, type RangeRequest } from "../../forecasting/adhoc-many.server.js";
+import { observeAdhocForecasts } from "../../platform/metrics.server.js";
+import { MODEL_NAME_PREFIX } from "../../registry/versions.server.js";
+import { readBodyText } from "../../server/api.server.js";
 import { reply } from "../../server/api-contract.server.js";
-import { seedApi, seedForecastBody } from "./contract.server.js";
-import { mapBounded, seedDateString, seedRange } from "./seed.server.js";
+import { SEED_MAX_BODY_BYTES, SEED_MAX_ITEMS, seedApi } from "./contract.server.js";
+import { parseSeedForecastBody } from "./forecast-request.server.js";
+import {
+  SeedValidationError,
+  seedCall,
+  seedErrorResponse,
+  seedIssue,
+  seedMethodNotAllowed,
+  seedRangeDays,
+  seedRangeTimestamps,
+} from "./seed.server.js";
+
+const JSON_SUBTYPE = /^application\/(?:[\w.-]+\+)?json\s*(?:;|$)/i;
+
+/**
+ * The body as the reference's FastAPI read it: JSON when there is no content type or a JSON one;
+ * any other content type is taken as raw bytes (then refused as "not a valid list"); no body is
+ * `undefined` ("field required").
+ */
+async function seedBody(request: Request): Promise<unknown> {
+  const text = await readBodyText(request, SEED_MAX_BODY_BYTES);
+  if (text === "") return undefined;
+  const type = request.headers.get("content-type");
+  if (type && !JSON_SUBTYPE.test(type)) return text;
+  try {
+    return JSON.parse(text);
+  } catch (err) {
+    const msg = (err as Error).message;
+    const pos = Number(/position (\d+)/.exec(msg)?.[1] ?? 0);
+    throw new SeedValidationError([seedIssue.json(msg, pos)]);
+  }
+}
 
 /**
  * Reference-compatible: POST /api/forecasters/forecast with a JSON list of
- * `{"store_id", "product_name", "begin_date", "end_date"}`. Each answer is
- * `{"request", "forecast": [{"timestamp", "value", "lower_ci", "upper_ci"}], "api": {"model_name", "model_version"}}`
- * with integer values. Dates are days: [begin_date, end_date), the end EXCLUSIVE, so the default
- * (begin today UTC, end begin + 7 days) is 7 days. The whole list is checked before any forecast;
- * the first unknown store, product or model answers 404 for the whole request.
+ * `{"store_id", "product_name", "begin_date", "end_date"}`, answered as the reference's forecast
+ * service did (see the contract's description): every day from begin through end, both included.
  */
 export function action({ request, context }: ActionFunctionArgs) {
-  return api(context, async () => {
-    allowMethods(request, ["POST"]);
-    const items = await readJson(request, seedForecastBody);
-    const jobs = items.map((item, i) => ({
-      item,
-      store: parseStore(item.store_id, `[${i}].store_id`),
-      ...seedRange(item, i),
-    }));
+  return seedCall(context, async () => {
+    if (request.method !== "POST") return seedMethodNotAllowed(["POST"]);
+    const body = await seedBody(request);
+    if (Array.isArray(body) && body.length > SEED_MAX_ITEMS) {
+      throw new ApiError(413, `at most ${SEED_MAX_ITEMS} items a request, got ${body.length}`, {
+        limit: SEED_MAX_ITEMS,
+      });
+    }
+    const items = parseSeedForecastBody(body);
 
-    // One query for every series: name the first one with no history before predicting anything.
-    const missing = await firstMissingSeries(
+    // Only a store number can have a model; "abc" or "007" names none (the reference's model names).
+    const asked: { index: number; req: RangeRequest }[] = [];
+    for (const [index, item] of items.entries()) {
+      if (item.store === null) continue;
+      const req = { store: item.store, productname: item.request.product_name, ...seedRangeDays(item.range) };
+      asked.push({ index, req });
+    }
+    const started = performance.now();
+    const answers = await adhocForecastMany(
       context.db,
-      jobs.map((j) => ({ store: j.store, productname: j.item.product_name })),
+      context.models,
+      asked.map((a) => a.req),
     );
-    if (missing) {
-      const { index, key } = missing;
-      throw missing.storeKnown
-        ? notFound("product", `[${index}]: store ${key.store} has no product ${key.productname}`, {
-            index,
-            store_id: key.store,
-            product_name: key.productname,
-          })
-        : notFound("store", `[${index}]: unknown store ${key.store}`, { index, store_id: key.store });
+    const byIndex = new Map(asked.map((a, i) => [a.index, answers[i]!]));
+
+    const missing = items.findIndex((_, i) => {
+      const a = byIndex.get(i);
+      return a === undefined || a instanceof Error;
+    });
+    observeAdhocForecasts(items.length, (performance.now() - started) / 1000, missing < 0 ? "ok" : "error");
+    if (missing >= 0) {
+      const { store_id, product_name } = items[missing]!.request;
+      const name = `${MODEL_NAME_PREFIX}${store_id}-${product_name}`;
+      const why = byIndex.get(missing) as Error | undefined;
+      return seedErrorResponse(
+        404,
+        `item ${missing}: no production model ${name}: ${why?.message ?? "no such store"}`,
+        {
+          model_name: name,
+          index: missing,
+        },
+      );
     }
 
-    // The model threads do the predicting; a few requests per thread keep them busy while others wait on the database.
-    const concurrency = Math.max(4, context.models.threads * 4);
-    const answers = await mapBounded(jobs, concurrency, async (job, i) => {
-      try {
-        const forecast = await timeAdhocForecast(() =>
-          adhocForecast(context.db, context.models, {
-            store: job.store,
-            productname: job.item.product_name,
-            begin: formatDay(job.fromDay),
-            end: formatDay(job.endDay - 1),
-          }),
-        );
+    return reply(
+      seedApi.forecast,
+      200,
+      items.map((item, i) => {
+        const answer = byIndex.get(i) as Exclude<ReturnType<typeof byIndex.get>, Error | undefined>;
+        const timestamps = seedRangeTimestamps(item.range);
         return {
-          request: {
-            store_id: job.item.store_id,
-            product_name: job.item.product_name,
-            begin_date: seedDateString(job.fromDay),
-            end_date: seedDateString(job.endDay),
-          },
-          forecast: forecast.points.map((p) => ({
-            timestamp: `${p.date}T00:00:00`,
-            value: Math.round(p.value),
-            lower_ci: Math.round(p.lower),
-            upper_ci: Math.round(p.upper),
+          request: item.request,
+          forecast: answer.points.map((p, j) => ({
+            timestamp: timestamps[j]!,
+            // pandas' astype(int): truncated toward zero.
+            value: Math.trunc(p.value),
+            lower_ci: Math.trunc(p.lower),
+            upper_ci: Math.trunc(p.upper),
           })),
-          api: { model_name: forecast.modelName, model_version: String(forecast.modelVersion) },
+          api: { model_name: answer.modelName, model_version: String(answer.modelVersion) },
         };
-      } catch (err) {
-        if (err instanceof NotFoundError) {
-          throw notFound(err.entity, `[${i}]: ${err.message}`, {
-            index: i,
-            store_id: job.store,
-            product_name: job.item.product_name,
-          });
-        }
-        throw err;
-      }
-    });
-    return reply(seedApi.forecast, 200, answers);
+      }),
+    );
   });
 }
 
-export const loader = (_: LoaderFunctionArgs) => methodNotAllowed(["POST"]);
+export const loader = (_: LoaderFunctionArgs) => seedMethodNotAllowed(["POST"]);

@@ -1,30 +1,28 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
-import {
-  allowMethods,
-  api,
-  assertSeries,
-  methodNotAllowed,
-  parseProduct,
-  parseStore,
-  readBodyText,
-} from "../../server/api.server.js";
+import { readBodyText } from "../../server/api.server.js";
 import { reply } from "../../server/api-contract.server.js";
 import { jobQueue, submitJob } from "../../server/api-jobs.server.js";
 import { seedApi } from "./contract.server.js";
+import { SeedValidationError, seedCall, seedIssue, seedMethodNotAllowed } from "./seed.server.js";
 
-/** Reference-compatible: POST /api/trainers/{store_id}/{product_name}/train retrains one series. */
+/**
+ * Reference-compatible: POST /api/trainers/{store_id}/{product_name}/train retrains one series.
+ * Like the reference, any integer store and any product are accepted: the job checks the series and
+ * ends FAILED with the reason when there is none (its clients only read the job's status).
+ */
 export function action({ request, params, context }: ActionFunctionArgs) {
-  return api(context, async () => {
-    allowMethods(request, ["POST"]);
-    const store = parseStore(params.store, "store_id");
-    const productname = parseProduct(params.product, "product_name");
+  return seedCall(context, async () => {
+    if (request.method !== "POST") return seedMethodNotAllowed(["POST"]);
+    // pydantic v1's int from a path segment: optional sign, digits.
+    const text = params.store ?? "";
+    const store = /^[+-]?\d{1,18}$/.test(text) ? Number(text) : Number.NaN;
+    if (!Number.isSafeInteger(store)) throw new SeedValidationError([seedIssue.integer(["path", "store_id"])]);
+    const productname = params.product ?? "";
     await readBodyText(request);
-    const jobs = jobQueue(context);
-    await assertSeries(context.db, store, productname);
-    return submitJob(jobs, { kind: "train-one", data: { store, productname } }, ({ id }) =>
+    return submitJob(jobQueue(context), { kind: "train-one", data: { store, productname } }, ({ id }) =>
       reply(seedApi.trainOne, 200, { train_job_id: id, status: "SUBMITTED" }),
     );
   });
 }
 
-export const loader = (_: LoaderFunctionArgs) => methodNotAllowed(["POST"]);
+export const loader = (_: LoaderFunctionArgs) => seedMethodNotAllowed(["POST"]);

@@ -1,18 +1,21 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
-import { api, methodNotAllowed } from "../../server/api.server.js";
 import { reply } from "../../server/api-contract.server.js";
-import { getJobOr404, jobQueue } from "../../server/api-jobs.server.js";
+import { jobQueue } from "../../server/api-jobs.server.js";
 import { seedApi } from "./contract.server.js";
+import { seedCall, seedMethodNotAllowed } from "./seed.server.js";
 
 /**
  * Reference-compatible: GET /api/trainers/training_job_status/{id} answers
- * `{"train_job_id", "status"}`, status one of PENDING, RUNNING, SUCCEEDED, FAILED, STOPPED.
+ * `{"train_job_id", "status"}` (PENDING, RUNNING, SUCCEEDED, FAILED, STOPPED), and an unknown id
+ * 400 `{"train_job_id", "status": "ERROR", "error": "Task not found"}`, as the reference did.
  */
 export function loader({ params, context }: LoaderFunctionArgs) {
-  return api(context, async () => {
-    const job = await getJobOr404(jobQueue(context), params.id ?? "");
+  return seedCall(context, async () => {
+    const id = params.id ?? "";
+    const job = id.length <= 200 ? await jobQueue(context).get(id) : null;
+    if (!job) return reply(seedApi.jobStatus, 400, { train_job_id: id, status: "ERROR", error: "Task not found" });
     return reply(seedApi.jobStatus, 200, { train_job_id: job.id, status: job.status });
   });
 }
 
-export const action = (_: ActionFunctionArgs) => methodNotAllowed(["GET"]);
+export const action = (_: ActionFunctionArgs) => seedMethodNotAllowed(["GET"]);

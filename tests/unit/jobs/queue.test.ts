@@ -1,9 +1,17 @@
-import { afterEach, describe, expect, it, vi } from "vitest";
+import { afterAll, afterEach, describe, expect, it, vi } from "vitest";
 import { createInProcessQueue, nextCronTick } from "../../../app/jobs/in-process.server.js";
+import { databaseJobStore } from "../../../app/jobs/job-store.server.js";
 import { JOB_RETRIES, retryDelay, retryPolicy } from "../../../app/jobs/retries.server.js";
+import { type Database, openDatabase } from "../../../app/platform/db.server.js";
 import { describeQueueContract } from "../../support/queue-cases.js";
 
-describeQueueContract("the in-process queue", async (_name, opts) => createInProcessQueue(opts));
+// As in embedded mode: the queue keeps its jobs in the database (PGlite), one record set per queue name.
+let db: Promise<Database> | undefined;
+afterAll(async () => (await db)?.close());
+describeQueueContract("the in-process queue", async (name, opts) => {
+  db ??= openDatabase({ pgliteDir: "memory://" });
+  return createInProcessQueue({ ...opts, store: databaseJobStore(await db, name) });
+});
 
 describe("retries and schedules", () => {
   it("one table of retries: train-all once after 30 s, train-one and train-chunk twice exponential from 2 s, the rest three times from 5 s", () => {

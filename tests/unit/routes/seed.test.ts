@@ -1,63 +1,127 @@
 import { describe, expect, it } from "vitest";
 import { parseDay } from "../../../app/days.js";
-import { ValidationError } from "../../../app/errors.js";
-import { seedForecastBody } from "../../../app/routes/_seed+/contract.server.js";
-import { mapBounded, seedDay, seedRange } from "../../../app/routes/_seed+/seed.server.js";
+import { parseSeedForecastBody } from "../../../app/routes/_seed+/forecast-request.server.js";
+import {
+  parseSeedDate,
+  SeedValidationError,
+  seedRange,
+  seedRangeDays,
+  seedRangeTimestamps,
+} from "../../../app/routes/_seed+/seed.server.js";
 
-describe("reference forecast requests", () => {
-  const today = parseDay("2025-06-10")!;
+const today = parseDay("2025-06-10")!;
+const DAY = 86_400;
+const at = (iso: string) => Date.parse(iso) / 1000;
 
-  it("defaults to 7 days from today, end exclusive", () => {
-    const [item] = seedForecastBody.parse([{ store_id: "1", product_name: "product_A" }]);
-    expect(seedRange(item!, 0, today)).toEqual({ fromDay: today, endDay: today + 7, days: 7 });
-    const [explicit] = seedForecastBody.parse([
-      { store_id: 1, product_name: "p", begin_date: "2025-06-01T00:00:00Z", end_date: "2025-06-08T00:00:00Z" },
-    ]);
-    expect(seedRange(explicit!, 0, today).days).toBe(7);
+/** The issues a body is refused with (fails the test when it is accepted). */
+function issues(body: unknown) {
+  try {
+    parseSeedForecastBody(body, today);
+  } catch (err) {
+    expect(err).toBeInstanceOf(SeedValidationError);
+    return (err as SeedValidationError).detail;
+  }
+  throw new Error("accepted");
+}
+
+describe("the reference's forecast index (pandas date_range, both ends included)", () => {
+  it("defaults to today 00:00 UTC through 7 days later: 8 days", () => {
+    const range = seedRange(null, null, today);
+    expect(range).toEqual({ begin: today * DAY, count: 8 });
+    expect(seedRangeTimestamps(range)[0]).toBe("2025-06-10T00:00:00");
+    expect(seedRangeTimestamps(range).at(-1)).toBe("2025-06-17T00:00:00");
   });
 
-  it("refuses an empty, reversed or too long range, naming the item's field", () => {
-    const item = (begin_date: string, end_date: string) => ({ store_id: 1, product_name: "p", begin_date, end_date });
-    expect(() => seedRange(item("2025-06-08T00:00:00Z", "2025-06-08T00:00:00Z"), 2)).toThrow(/end_date/);
-    expect(() => seedRange(item("2025-06-09T00:00:00Z", "2025-06-01T00:00:00Z"), 0)).toThrow(ValidationError);
-    expect(() => seedRange(item("2025-01-01T00:00:00Z", "2026-01-02T00:00:00Z"), 0)).toThrow(/365/);
-    expect(seedRange(item("2025-01-01T00:00:00Z", "2026-01-01T00:00:00Z"), 0).days).toBe(365);
+  it("counts both ends: a week asked as begin..begin+7 days is 8 points, begin == end is 1, end < begin none", () => {
+    const begin = at("2025-06-01T00:00:00Z");
+    expect(seedRange(begin, begin + 7 * DAY).count).toBe(8);
+    expect(seedRange(begin, begin + 13 * DAY).count).toBe(14);
+    expect(seedRange(begin, begin).count).toBe(1);
+    expect(seedRange(begin, begin - DAY).count).toBe(0);
+    expect(seedRange(begin, null).count).toBe(8);
   });
 
-  it("reads the reference date format, moving offsets to UTC", () => {
-    expect(seedDay("2025-06-01T00:00:00Z", "f")).toBe(parseDay("2025-06-01"));
-    expect(seedDay("2025-06-01", "f")).toBe(parseDay("2025-06-01"));
-    expect(seedDay("2025-06-01T23:30:00Z", "f")).toBe(parseDay("2025-06-01"));
-    expect(seedDay("2025-06-01T01:00:00+02:00", "f")).toBe(parseDay("2025-05-31"));
-    expect(() => seedDay("2025-02-30T00:00:00Z", "f")).toThrow(ValidationError);
+  it("keeps begin's time of day in the timestamps; an end before the next instant does not count", () => {
+    const range = seedRange(at("2025-06-01T12:30:00Z"), at("2025-06-03T12:00:00Z"));
+    expect(seedRangeTimestamps(range)).toEqual(["2025-06-01T12:30:00", "2025-06-02T12:30:00"]);
+    expect(seedRangeDays(range)).toEqual({ fromDay: parseDay("2025-06-01"), days: 2 });
   });
 });
 
-describe("mapBounded", () => {
-  it("keeps order and never runs more than the limit at once", async () => {
-    let running = 0;
-    let peak = 0;
-    const out = await mapBounded([...Array(20).keys()], 3, async (n) => {
-      running++;
-      peak = Math.max(peak, running);
-      await new Promise((r) => setTimeout(r, 2));
-      running--;
-      return n * 2;
-    });
-    expect(out).toEqual([...Array(20).keys()].map((n) => n * 2));
-    expect(peak).toBe(3);
+describe("the reference's date format (strptime %Y-%m-%dT%H:%M:%SZ)", () => {
+  it("reads it, as UTC seconds", () => {
+    expect(parseSeedDate("2025-06-01T00:00:00Z")).toBe(at("2025-06-01T00:00:00Z"));
+    expect(parseSeedDate("2025-06-01T23:59:59Z")).toBe(at("2025-06-01T23:59:59Z"));
   });
 
-  it("rejects with the first error and starts nothing more", async () => {
-    let started = 0;
-    await expect(
-      mapBounded([...Array(50).keys()], 2, async (n) => {
-        started++;
-        await new Promise((r) => setTimeout(r, 1));
-        if (n === 3) throw new Error("boom");
-        return n;
-      }),
-    ).rejects.toThrow("boom");
-    expect(started).toBeLessThan(10);
+  it("refuses anything else with Python's words", () => {
+    expect(parseSeedDate("2025-06-01")).toBe("time data '2025-06-01' does not match format '%Y-%m-%dT%H:%M:%SZ'");
+    expect(parseSeedDate("2025-06-01T00:00:00+02:00")).toMatch(/does not match format/);
+    expect(parseSeedDate("2025-06-01T24:00:00Z")).toMatch(/does not match format/);
+    expect(parseSeedDate("2025-02-30T00:00:00Z")).toBe("day is out of range for month");
+  });
+});
+
+describe("the reference's forecast request (pydantic v1)", () => {
+  it("takes a number as its string, keeps omitted dates null, ignores other keys", () => {
+    const [job] = parseSeedForecastBody([{ store_id: 262, product_name: "product_A", extra: 1 }], today);
+    expect(job!.request).toEqual({ store_id: "262", product_name: "product_A", begin_date: null, end_date: null });
+    expect(job!.store).toBe(262);
+    expect(job!.range.count).toBe(8);
+  });
+
+  it("names no store for ids no model can have", () => {
+    const stores = ["abc", "007", "0", "99999999999", "-3", ""].map(
+      (id) => parseSeedForecastBody([{ store_id: id, product_name: "p" }], today)[0]!.store,
+    );
+    expect(stores).toEqual([null, null, null, null, null, null]);
+  });
+
+  it("accepts an empty list", () => {
+    expect(parseSeedForecastBody([], today)).toEqual([]);
+  });
+
+  it("reports every problem of every item as FastAPI did", () => {
+    expect(
+      issues([
+        { product_name: "p" },
+        { store_id: null, product_name: { a: 1 } },
+        "x",
+        { store_id: 1, product_name: "p", begin_date: "2025-06-01" },
+      ]),
+    ).toEqual([
+      { loc: ["body", 0, "store_id"], msg: "field required", type: "value_error.missing" },
+      { loc: ["body", 1, "store_id"], msg: "none is not an allowed value", type: "type_error.none.not_allowed" },
+      { loc: ["body", 1, "product_name"], msg: "str type expected", type: "type_error.str" },
+      { loc: ["body", 2], msg: "value is not a valid dict", type: "type_error.dict" },
+    ]);
+    expect(issues([{ store_id: 1, product_name: "p", begin_date: "2025-06-01" }])).toEqual([
+      {
+        loc: ["body", 0, "begin_date"],
+        msg: "time data '2025-06-01' does not match format '%Y-%m-%dT%H:%M:%SZ'",
+        type: "value_error",
+      },
+    ]);
+  });
+
+  it("refuses a body that is no list, or none", () => {
+    expect(issues({ store_id: 1 })).toEqual([
+      { loc: ["body"], msg: "value is not a valid list", type: "type_error.list" },
+    ]);
+    expect(issues(undefined)).toEqual([{ loc: ["body"], msg: "field required", type: "value_error.missing" }]);
+  });
+
+  it("refuses more than a year of days for one item, naming end_date", () => {
+    const item = (end: string) => ({
+      store_id: 1,
+      product_name: "p",
+      begin_date: "2025-01-01T00:00:00Z",
+      end_date: end,
+    });
+    expect(parseSeedForecastBody([item("2025-12-31T00:00:00Z")], today)[0]!.range.count).toBe(365);
+    expect(issues([item("2026-01-01T00:00:00Z")])[0]).toMatchObject({
+      loc: ["body", 0, "end_date"],
+      type: "value_error",
+    });
   });
 });

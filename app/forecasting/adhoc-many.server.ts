@@ -1,0 +1,144 @@
+/**
+ * Many ad-hoc forecasts in one go (the reference batch route: up to every series of the chain at
+ * once), each for its own series and days, answered in request order. Set-based: one query for the
+ * production versions of every series asked, one for the store calendars of every range asked,
+ * then the predicting in the model threads. A series with no production model is an error in its
+ * place (the caller decides what that means for the others).
+ */
+import { formatDay } from "../days.js";
+import { NotFoundError } from "../errors.js";
+import type { ForecastPoint, PlanDay } from "../model/config.js";
+import { planDays } from "../model/plan.js";
+import type { ModelPool } from "../model/pool.server.js";
+import type { Database } from "../platform/db.server.js";
+import { type SeriesKey, seriesId } from "../series.js";
+import type { AdhocForecast } from "./adhoc.server.js";
+import { storedModel } from "./model-cache.server.js";
+import { type CalendarDbRow, dateRange, EMPTY_PLAN, firstMissingSeries, toPlanDay } from "./series-data.server.js";
+
+export interface RangeRequest extends SeriesKey {
+  fromDay: number;
+  /** 0 (the model is named, nothing predicted) up to MAX_ADHOC_DAYS. */
+  days: number;
+}
+
+/** A forecast, or why there is none (NotFoundError: store, product or model). */
+export type RangeAnswer = AdhocForecast | NotFoundError;
+
+interface ProductionRow {
+  store: number;
+  productname: string;
+  name: string;
+  id: number;
+  version: number;
+}
+
+/** The production version of each distinct series asked, by series id. */
+async function productionVersions(db: Database, keys: readonly SeriesKey[]): Promise<Map<string, ProductionRow>> {
+  const rows = await db.sql.query<ProductionRow>(
+    `SELECT m.store, m.productname, m.name, v.id, v.version
+       FROM unnest($1::int[], $2::text[]) AS t(store, productname)
+       JOIN registered_models m ON m.store = t.store AND m.productname = t.productname
+       JOIN model_versions v ON v.model_id = m.id AND v.stage = 'production'`,
+    [keys.map((k) => k.store), keys.map((k) => k.productname)],
+  );
+  return new Map(rows.map((r) => [seriesId(r), r]));
+}
+
+/** Why each series with no production version has none: an unknown store, product, or no model yet. */
+async function reasons(db: Database, keys: readonly SeriesKey[]): Promise<Map<string, NotFoundError>> {
+  const out = new Map<string, NotFoundError>();
+  let left = [...keys];
+  // firstMissingSeries names one at a time, in order: repeat over the rest (few in practice).
+  while (left.length > 0) {
+    const missing = await firstMissingSeries(db, left);
+    const until = missing ? missing.index : left.length;
+    for (const k of left.slice(0, until)) {
+      out.set(seriesId(k), new NotFoundError("model", `no trained model for store ${k.store} ${k.productname} yet`));
+    }
+    if (!missing) break;
+    const { key, storeKnown } = missing;
+    out.set(
+      seriesId(key),
+      storeKnown
+        ? new NotFoundError("product", `store ${key.store} has no product ${key.productname}`)
+        : new NotFoundError("store", `unknown store ${key.store}`),
+    );
+    left = left.slice(until + 1);
+  }
+  return out;
+}
+
+/** The calendar of every (store, range) asked, in one query; keyed `store:fromDay:days`. */
+async function calendars(
+  db: Database,
+  asks: readonly { store: number; fromDay: number; days: number }[],
+): Promise<Map<string, Map<string, PlanDay>>> {
+  const rows = await db.sql.query<CalendarDbRow & { k: string }>(
+    `SELECT t.k, c.store, c.date::text AS date, c.open, c.promo, c.stateholiday, c.schoolholiday
+       FROM unnest($1::text[], $2::int[], $3::date[], $4::date[]) AS t(k, store, first, last)
+       JOIN store_calendar c ON c.store = t.store AND c.date >= t.first AND c.date <= t.last`,
+    [
+      asks.map((a) => `${a.store}:${a.fromDay}:${a.days}`),
+      asks.map((a) => a.store),
+      asks.map((a) => formatDay(a.fromDay)),
+      asks.map((a) => formatDay(a.fromDay + a.days - 1)),
+    ],
+  );
+  const out = new Map<string, Map<string, PlanDay>>();
+  for (const r of rows) {
+    let plans = out.get(r.k);
+    if (!plans) {
+      plans = new Map();
+      out.set(r.k, plans);
+    }
+    plans.set(r.date, toPlanDay(r));
+  }
+  return out;
+}
+
+/** Forecasts every request from its series' production version; nothing is stored. */
+export async function adhocForecastMany(
+  db: Database,
+  pool: ModelPool,
+  requests: readonly RangeRequest[],
+): Promise<RangeAnswer[]> {
+  const distinct = new Map<string, SeriesKey>();
+  for (const r of requests) distinct.set(seriesId(r), { store: r.store, productname: r.productname });
+  const versions = await productionVersions(db, [...distinct.values()]);
+  const unversioned = [...distinct].filter(([id]) => !versions.has(id)).map(([, k]) => k);
+  const errors = unversioned.length > 0 ? await reasons(db, unversioned) : new Map<string, NotFoundError>();
+
+  const asks = new Map<string, { store: number; fromDay: number; days: number }>();
+  for (const r of requests) {
+    if (r.days > 0 && versions.has(seriesId(r))) {
+      asks.set(`${r.store}:${r.fromDay}:${r.days}`, { store: r.store, fromDay: r.fromDay, days: r.days });
+    }
+  }
+  const plans = asks.size > 0 ? await calendars(db, [...asks.values()]) : new Map<string, Map<string, PlanDay>>();
+
+  const out = new Array<RangeAnswer>(requests.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < requests.length) {
+      const i = next++;
+      const r = requests[i]!;
+      const id = seriesId(r);
+      const v = versions.get(id);
+      if (!v) {
+        out[i] = errors.get(id)!;
+        continue;
+      }
+      let points: ForecastPoint[] = [];
+      if (r.days > 0) {
+        const { model, key } = await storedModel(db, v.id);
+        const calendar = plans.get(`${r.store}:${r.fromDay}:${r.days}`) ?? EMPTY_PLAN;
+        points = await pool.predict(model, planDays(dateRange(r.fromDay, r.days), calendar, model.weekdayOpen), key);
+      }
+      out[i] = { modelName: v.name, modelVersion: v.version, points };
+    }
+  };
+  const concurrency = Math.min(requests.length, Math.max(4, pool.threads * 4));
+  await Promise.all(Array.from({ length: concurrency }, worker));
+  return out;
+}

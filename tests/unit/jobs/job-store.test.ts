@@ -1,0 +1,112 @@
+import pino from "pino";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createInProcessQueue } from "../../../app/jobs/in-process.server.js";
+import { databaseJobStore } from "../../../app/jobs/job-store.server.js";
+import { openJobQueue } from "../../../app/jobs/open.server.js";
+import { JOB_RETENTION_MS, type JobInfo } from "../../../app/jobs/port.js";
+import { type Database, openDatabase } from "../../../app/platform/db.server.js";
+import { handlers } from "../../support/queue-cases.js";
+import { waitFor } from "../../support/stream-cases.js";
+
+const log = pino({ level: "silent" });
+
+const job = (id: string, p: Partial<JobInfo> = {}): JobInfo => ({
+  id,
+  kind: "train-one",
+  data: { store: 1, productname: "product_A" },
+  status: "PENDING",
+  progress: null,
+  result: null,
+  error: null,
+  attempts: 0,
+  createdAt: new Date("2026-12-01T10:00:00Z"),
+  startedAt: null,
+  finishedAt: null,
+  ...p,
+});
+
+describe("the in-process queue's jobs in the database", () => {
+  let db: Database;
+  beforeAll(async () => {
+    db = await openDatabase({ pgliteDir: "memory://" });
+  });
+  afterAll(async () => db?.close());
+
+  it("saves, replaces and loads a job's record, per queue", async () => {
+    const store = databaseJobStore(db, "a");
+    await store.save(job("j1"));
+    const done = job("j1", {
+      status: "SUCCEEDED",
+      attempts: 1,
+      result: { trained: 3 },
+      progress: { done: 3, total: 3 },
+      startedAt: new Date("2026-12-01T10:00:01Z"),
+      finishedAt: new Date("2026-12-01T10:00:02Z"),
+    });
+    await store.save(done);
+    expect(await store.load("j1")).toEqual(done);
+    expect(await databaseJobStore(db, "b").load("j1")).toBeNull();
+    expect(await store.load("nope")).toBeNull();
+  });
+
+  it("lists newest first, by kind", async () => {
+    const store = databaseJobStore(db, "list");
+    await store.save(job("old", { createdAt: new Date("2026-12-01T00:00:00Z") }));
+    await store.save(job("new", { createdAt: new Date("2026-12-02T00:00:00Z"), kind: "train-all", data: {} }));
+    expect((await store.list({ limit: 10 })).map((j) => j.id)).toEqual(["new", "old"]);
+    expect((await store.list({ kind: "train-one", limit: 10 })).map((j) => j.id)).toEqual(["old"]);
+  });
+
+  it("purges records older than the retention", async () => {
+    const store = databaseJobStore(db, "purge");
+    await store.save(job("ancient", { createdAt: new Date(Date.now() - JOB_RETENTION_MS - 60_000) }));
+    await store.save(job("recent", { createdAt: new Date() }));
+    expect(await store.purge(new Date(Date.now() - JOB_RETENTION_MS))).toBe(1);
+    expect(await store.load("ancient")).toBeNull();
+    expect(await store.load("recent")).not.toBeNull();
+  });
+
+  it("a job's status outlives the process: a finished job is found by the next one, an unfinished one is STOPPED", async () => {
+    const config = { REDIS_URL: undefined, JOB_QUEUE: "restart", JOB_CONCURRENCY: 1 };
+    const first = await openJobQueue(config, log, db);
+    let release = () => {};
+    const held = new Promise<void>((r) => {
+      release = r;
+    });
+    await first.startWorkers(
+      handlers({
+        "ingest-daily": async () => "done",
+        "train-all": () => held,
+      }),
+    );
+    const finished = await first.enqueue("ingest-daily", {});
+    await waitFor("the first job", async () => (await first.get(finished.id))?.status === "SUCCEEDED", 5_000);
+    const running = await first.enqueue("train-all", {});
+    await waitFor("the second job to run", async () => (await first.get(running.id))?.status === "RUNNING", 5_000);
+    const waiting = await first.enqueue("train-one", { store: 1, productname: "product_A" });
+    // A crash: the process is gone without closing its queue (its records say RUNNING and PENDING).
+    await new Promise((r) => setTimeout(r, 50));
+
+    const second = await openJobQueue(config, log, db);
+    expect(await second.get(finished.id)).toMatchObject({ status: "SUCCEEDED", result: "done" });
+    for (const id of [running.id, waiting.id]) {
+      expect(await second.get(id)).toMatchObject({ status: "STOPPED", error: expect.stringMatching(/interrupted/) });
+    }
+    expect((await second.list({ limit: 10 })).map((j) => j.id)).toEqual(
+      expect.arrayContaining([finished.id, running.id, waiting.id]),
+    );
+    release();
+    await Promise.all([first.close(1_000), second.close(0)]);
+  });
+
+  it("without a store, the queue forgets what it no longer holds in memory", async () => {
+    const q = createInProcessQueue({ keepFinished: 1 });
+    await q.startWorkers(handlers({ "ingest-daily": async () => null }));
+    const a = await q.enqueue("ingest-daily", {});
+    await waitFor("a", async () => (await q.get(a.id))?.status === "SUCCEEDED", 5_000);
+    const b = await q.enqueue("ingest-daily", {});
+    await waitFor("b", async () => (await q.get(b.id))?.status === "SUCCEEDED", 5_000);
+    expect(await q.get(a.id)).toBeNull();
+    await q.close(0);
+  });
+});
