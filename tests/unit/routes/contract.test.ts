@@ -1,8 +1,9 @@
 /**
  * No API route outside the contract: every route file of app/routes/_api+ and app/routes/_seed+ is
- * declared (app/routes/<group>/contract.server.ts), every declaration has its route file, and a
- * route answers 405 to any method its declaration does not list. The route paths come from
- * remix-flat-routes itself, as the build sees them.
+ * declared (app/routes/<group>/contract.server.ts; the services' documents in
+ * _seed+/docs-contract.server.ts), every declaration has its route file, and a route answers 405 to
+ * any method its declaration does not list. The route paths come from remix-flat-routes itself, as
+ * the build sees them.
  */
 import { fileURLToPath } from "node:url";
 import { UNSAFE_defineRoutes } from "@remix-run/dev";
