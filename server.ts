@@ -15,6 +15,7 @@ import { setMetricSources } from "./app/platform/metrics.server.js";
 import { MigrationError } from "./app/platform/migrate.server.js";
 import { registrySummary } from "./app/registry/summary.server.js";
 import { bodyLimitOf, isSeedPath } from "./app/server/api.server.js";
+import { apiCors } from "./app/server/cors.server.js";
 import {
   httpMetricsMiddleware,
   labelRoute,
@@ -24,6 +25,7 @@ import {
 } from "./app/server/http-metrics.server.js";
 import { jobHandlers } from "./app/server/job-handlers.server.js";
 import { loadHistoryIfEmpty, openConfiguredDatabase } from "./app/server/startup.server.js";
+import { SWAGGER_UI_ASSETS, swaggerUiAssets } from "./app/server/swagger-ui.server.js";
 import { openSalesStream } from "./app/stream/open.server.js";
 import { StreamUnavailableError } from "./app/stream/port.js";
 import { type BackgroundService, launchWorkers } from "./workers/index.js";
@@ -92,6 +94,18 @@ async function main(): Promise<void> {
     if (stopping) res.setHeader("Connection", "close");
     next();
   });
+  // CORS_ORIGINS: other origins' pages may call the API; their preflight is answered here, before Remix.
+  const cors = apiCors(config.CORS_ORIGINS);
+  if (cors) app.use("/api", cors);
+  // Any other OPTIONS (no CORS, an origin not allowed): Remix would run the route's loader for it.
+  app.options("/api/*", (_req, res) => {
+    res.status(204).end();
+  });
+  // Swagger UI's script and stylesheet, from the npm package: the /api/docs pages need no CDN.
+  app.use(
+    SWAGGER_UI_ASSETS,
+    swaggerUiAssets((res) => labelRoute(res, STATIC_ROUTE)),
+  );
   // JSON API bodies are at most 1 MB (the reference batch forecast 16 MB): a larger declared
   // Content-Length is refused before it is read (app/server/api.server.ts also counts chunked bodies).
   app.use("/api", (req, res, next) => {

@@ -72,6 +72,35 @@ const cron5 = z
     { error: "expected a valid five-field cron expression, e.g. 0 2 * * 1" },
   );
 
+/** An origin as browsers send it (scheme://host[:port]), or undefined. */
+function origin(value: string): string | undefined {
+  try {
+    const u = new URL(value);
+    const ok = (u.protocol === "http:" || u.protocol === "https:") && u.origin.toLowerCase() === value.toLowerCase();
+    return ok ? u.origin : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Origins allowed to call the API from a browser: `*` (any), or a comma-separated list of origins. */
+const corsOrigins = z.string().transform((v, ctx) => {
+  const list = v.split(",").map((o) => o.trim());
+  if (list.length === 1 && list[0] === "*") return "*" as const;
+  const origins = list.map(origin);
+  const bad = list.find((_, i) => origins[i] === undefined);
+  if (bad === undefined) return origins as string[];
+  ctx.addIssue({
+    code: "custom",
+    message:
+      bad === "*"
+        ? "* (any origin) stands alone"
+        : `${JSON.stringify(bad)} is not an origin (scheme://host[:port], no path): expected * or a ` +
+          "comma-separated list of origins, e.g. https://app.example.com,http://localhost:5173",
+  });
+  return z.NEVER;
+});
+
 const schema = z.object({
   NODE_ENV: z.enum(["development", "production", "test"]).default("production"),
   PORT: int(1, 65535).default(3000),
@@ -114,6 +143,8 @@ const schema = z.object({
   SCHEDULES: bool.default(true),
   /** Series a worker of a train-all claims at a time (replicas share a run a batch at a time). */
   TRAIN_BATCH_SERIES: int(1, 100_000).default(50),
+  /** Unset: no CORS headers at all (browsers then call the API only from the app's own origin). */
+  CORS_ORIGINS: corsOrigins.optional(),
 });
 
 export type Config = z.infer<typeof schema>;

@@ -72,5 +72,12 @@ export const timestamp = z.preprocess(
   z.iso.datetime(),
 );
 
+/** An OpenAPI document's top (`/api/openapi.json` and each service's document). */
+export const openapiBody = z.looseObject({
+  openapi: z.literal("3.1.0"),
+  info: z.looseObject({ title: z.string(), version: z.string() }),
+  paths: z.record(z.string(), z.record(z.string(), z.unknown())),
+});
+
 /** A day, YYYY-MM-DD. */
 export const day = z.iso.date();

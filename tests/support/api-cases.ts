@@ -453,6 +453,8 @@ export function defineApiCases(target: () => ApiTarget): void {
       ["/api/trainers/training_job_status/{id}", "get"],
       ["/api/forecasters/forecast", "post"],
       ["/api/forecasters/health", "get"],
+      ["/api/forecasters/openapi.json", "get"],
+      ["/api/trainers/openapi.json", "get"],
     ];
     for (const [path, method] of expected) expect(doc.paths[path]?.[method], `${method} ${path}`).toBeDefined();
   });
@@ -559,6 +561,8 @@ export function defineApiCases(target: () => ApiTarget): void {
           },
         ]),
       "GET /api/forecasters/health": () => get("/api/forecasters/health"),
+      "GET /api/forecasters/openapi.json": () => get("/api/forecasters/openapi.json"),
+      "GET /api/trainers/openapi.json": () => get("/api/trainers/openapi.json"),
     };
 
     const documented = Object.entries(doc.paths).flatMap(([path, ops]) =>

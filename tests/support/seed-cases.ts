@@ -32,13 +32,13 @@ async function request(
   init: { json?: unknown; data?: string; headers?: Record<string, string> } = {},
 ): Promise<Resp> {
   const headers: Record<string, string> = { ...init.headers };
-  let body: string | Uint8Array | undefined;
+  let body: BodyInit | undefined;
   if (init.json !== undefined) {
     body = JSON.stringify(init.json);
     headers["content-type"] ??= "application/json";
   } else if (init.data !== undefined) {
     // Bytes: fetch gives a string body a text/plain type, requests' `data=` sends none.
-    body = new TextEncoder().encode(init.data);
+    body = new Blob([init.data]);
   }
   const res = await fetch(url, { method, headers, body });
   const text = await res.text();

@@ -11,7 +11,7 @@ import { RUN_STATUSES } from "../../pipelines/runs.server.js";
 import { STAGES } from "../../registry/versions.server.js";
 import { MAX_INT32, MAX_PRODUCT_NAME } from "../../rossmann.js";
 import { queryInt } from "../../server/api.server.js";
-import { day, ERRORS, endpoint, failure, json, timestamp } from "../../server/api-contract.server.js";
+import { day, ERRORS, endpoint, failure, json, openapiBody, timestamp } from "../../server/api-contract.server.js";
 import { ACCEPTED_HEADERS, jobAccepted, jobProgress, jobSchema } from "../../server/api-jobs.server.js";
 
 // -------------------------------------------------------------------------------------------------
@@ -217,12 +217,6 @@ export const jobEvent = z
 
 const cancelled = jobSchema.extend({ cancelled: z.literal(true) }).meta({ id: "CancelledJob" });
 
-const openapiDocument = z.looseObject({
-  openapi: z.literal("3.1.0"),
-  info: z.looseObject({ title: z.string(), version: z.string() }),
-  paths: z.record(z.string(), z.record(z.string(), z.unknown())),
-});
-
 // -------------------------------------------------------------------------------------------------
 // Endpoints
 
@@ -372,8 +366,8 @@ export const nativeApi = {
   openapi: endpoint({
     method: "get",
     path: "/api/openapi.json",
-    summary: "This document",
-    tags: [],
-    responses: { 200: json(openapiDocument) },
+    summary: "This document (Swagger UI: /api/docs)",
+    tags: ["docs"],
+    responses: { 200: json(openapiBody) },
   }),
 };

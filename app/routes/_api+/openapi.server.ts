@@ -1,18 +1,25 @@
 /**
- * The OpenAPI 3.1 document of the HTTP API, served at GET /api/openapi.json. Every part of it (paths,
- * parameters, request bodies and responses) is generated with zod's JSON Schema conversion from the
- * contracts the routes declare and answer by (app/routes/_api+/contract.server.ts and
- * app/routes/_seed+/contract.server.ts), so the document cannot drift from the routes.
+ * The OpenAPI 3.1 documents of the HTTP API: every route at GET /api/openapi.json, and each
+ * reference-compatible service's own (GET /api/forecasters/openapi.json, /api/trainers/openapi.json,
+ * as FastAPI served one per service). Every part of them (paths, parameters, request bodies and
+ * responses) is generated with zod's JSON Schema conversion from the contracts the routes declare and
+ * answer by (app/routes/_api+/contract.server.ts, app/routes/_seed+/contract.server.ts and
+ * app/routes/_seed+/docs-contract.server.ts), so no document can drift from the routes.
  */
 import { type ZodType, z } from "zod";
 import type { Endpoint, Reply } from "../../server/api-contract.server.js";
 import { seedApi } from "../_seed+/contract.server.js";
+import { seedDocsApi } from "../_seed+/docs-contract.server.js";
 import { nativeApi } from "./contract.server.js";
 
 type Json = Record<string, unknown>;
 
-/** Every declared endpoint: the native API, then the reference-compatible one. */
-export const API_ENDPOINTS: readonly Endpoint[] = [...Object.values(nativeApi), ...Object.values(seedApi)];
+/** Every declared endpoint: the native API, then the reference-compatible one and its services' documents. */
+export const API_ENDPOINTS: readonly Endpoint[] = [
+  ...Object.values(nativeApi),
+  ...Object.values(seedApi),
+  ...Object.values(seedDocsApi),
+];
 
 /** Drops what only restates the type: the safe-integer bounds of z.int(), the regex of an ISO date format. */
 function tidy({ jsonSchema: s }: { jsonSchema: Json }): void {
@@ -117,34 +124,38 @@ export type OpenApiDocument = {
   components: { schemas: Record<string, Json> };
 };
 
-function build(): OpenApiDocument {
+/** Tags in the order Swagger UI shows them; a document lists those its endpoints use. */
+const TAGS: readonly { name: string; description?: string }[] = [
+  { name: "stores" },
+  { name: "forecasts" },
+  { name: "models" },
+  { name: "jobs" },
+  { name: "pipeline-runs" },
+  { name: "reference-compatible", description: "the reference (seed) system's API, unchanged" },
+  { name: "docs", description: "OpenAPI documents; Swagger UI beside each: /api/docs, /api/{service}/docs" },
+];
+
+/** A document of `endpoints`, under `title` and `description`. */
+export function buildOpenapiDocument(
+  title: string,
+  description: string,
+  endpoints: readonly Endpoint[],
+): OpenApiDocument {
   const { convert, components } = converter();
   const paths: Record<string, Record<string, Json>> = {};
-  for (const e of API_ENDPOINTS) {
+  for (const e of endpoints) {
     const path = paths[e.path] ?? {};
     if (path[e.method]) throw new Error(`${e.method} ${e.path} is declared twice`);
     path[e.method] = operation(e, convert);
     paths[e.path] = path;
   }
+  const used = new Set(endpoints.flatMap((e) => e.tags));
+  for (const tag of used) if (!TAGS.some((t) => t.name === tag)) throw new Error(`tag ${tag} is not in TAGS`);
   return {
     openapi: "3.1.0",
-    info: {
-      title: "storecast HTTP API",
-      version: "1.0.0",
-      description:
-        "Sales forecasts, model registry, training jobs and pipeline runs. Every error is " +
-        '`{"error": "...", "details": {...}}`. Request bodies are JSON, at most 1 MB. ' +
-        "The /api/trainers and /api/forecasters paths keep the reference system's contract.",
-    },
+    info: { title, version: "1.0.0", description },
     servers: [{ url: "/" }],
-    tags: [
-      { name: "stores" },
-      { name: "forecasts" },
-      { name: "models" },
-      { name: "jobs" },
-      { name: "pipeline-runs" },
-      { name: "reference-compatible", description: "the reference (seed) system's API, unchanged" },
-    ],
+    tags: TAGS.filter((t) => used.has(t.name)),
     paths,
     components: { schemas: components },
   };
@@ -152,8 +163,46 @@ function build(): OpenApiDocument {
 
 let document: OpenApiDocument | undefined;
 
-/** The document (built once: the declarations do not change while the process runs). */
+/** The document of every route (built once: the declarations do not change while the process runs). */
 export function openapiDocument(): OpenApiDocument {
-  document ??= build();
+  document ??= buildOpenapiDocument(
+    "storecast HTTP API",
+    "Sales forecasts, model registry, training jobs and pipeline runs. Every error is " +
+      '`{"error": "...", "details": {...}}`. Request bodies are JSON, at most 1 MB. ' +
+      "The /api/trainers and /api/forecasters paths keep the reference system's contract.",
+    API_ENDPOINTS,
+  );
   return document;
+}
+
+/** The reference system's services, each with its own document and docs page, as FastAPI had them. */
+export const SEED_SERVICES = {
+  forecasters: {
+    title: "storecast forecasters API (reference-compatible)",
+    description: "The reference system's forecasting service: ad-hoc forecasts for a list of series, and health.",
+  },
+  trainers: {
+    title: "storecast trainers API (reference-compatible)",
+    description: "The reference system's training service: retrain every series or one, and a job's status.",
+  },
+} as const;
+
+export type SeedService = keyof typeof SEED_SERVICES;
+
+const serviceDocuments = new Map<SeedService, OpenApiDocument>();
+
+/** One service's document: the reference-compatible endpoints under `/api/{service}/`. */
+export function seedServiceDocument(service: SeedService): OpenApiDocument {
+  let doc = serviceDocuments.get(service);
+  if (!doc) {
+    const { title, description } = SEED_SERVICES[service];
+    const endpoints = Object.values(seedApi).filter((e: Endpoint) => e.path.startsWith(`/api/${service}/`));
+    doc = buildOpenapiDocument(
+      title,
+      `${description} Part of the storecast HTTP API, whose document is /api/openapi.json.`,
+      endpoints,
+    );
+    serviceDocuments.set(service, doc);
+  }
+  return doc;
 }

@@ -95,3 +95,47 @@ describe("loadConfig: jobs and schedules", () => {
     );
   });
 });
+
+describe("loadConfig: CORS_ORIGINS", () => {
+  it("is unset by default, and when empty: no CORS at all", () => {
+    expect(loadConfig({}).CORS_ORIGINS).toBeUndefined();
+    expect(loadConfig({ CORS_ORIGINS: "" }).CORS_ORIGINS).toBeUndefined();
+  });
+
+  it("takes * alone as any origin", () => {
+    expect(loadConfig({ CORS_ORIGINS: "*" }).CORS_ORIGINS).toBe("*");
+    expect(loadConfig({ CORS_ORIGINS: " * " }).CORS_ORIGINS).toBe("*");
+  });
+
+  it("takes a comma-separated list of origins, as browsers send them", () => {
+    expect(loadConfig({ CORS_ORIGINS: "https://app.example.com" }).CORS_ORIGINS).toEqual(["https://app.example.com"]);
+    expect(
+      loadConfig({ CORS_ORIGINS: "http://localhost:5173, https://App.Example.com,http://10.0.0.2:8080" }).CORS_ORIGINS,
+    ).toEqual(["http://localhost:5173", "https://app.example.com", "http://10.0.0.2:8080"]);
+  });
+
+  it.each([
+    ["example.com", /"example\.com" is not an origin/],
+    [
+      "https://app.example.com/",
+      /"https:\/\/app\.example\.com\/" is not an origin \(scheme:\/\/host\[:port\], no path\)/,
+    ],
+    ["https://app.example.com/api", /is not an origin/],
+    ["ftp://files.example.com", /is not an origin/],
+    ["http://localhost:80", /is not an origin/],
+    ["http://a.example,,http://b.example", /"" is not an origin/],
+    ["null", /"null" is not an origin/],
+    ["*,https://app.example.com", /\* \(any origin\) stands alone/],
+  ])("refuses %s with one line naming CORS_ORIGINS", (value, message) => {
+    let error: unknown;
+    try {
+      loadConfig({ CORS_ORIGINS: value });
+    } catch (err) {
+      error = err;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as Error).message).toMatch(/^Invalid environment variable CORS_ORIGINS: /);
+    expect((error as Error).message).toMatch(message);
+    expect((error as Error).message).not.toContain("\n");
+  });
+});

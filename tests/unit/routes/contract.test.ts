@@ -1,14 +1,22 @@
 /**
  * No API route outside the contract: every route file of app/routes/_api+ and app/routes/_seed+ is
- * declared (app/routes/<group>/contract.server.ts), every declaration has its route file, and a
- * route answers 405 to any method its declaration does not list. The route paths come from
- * remix-flat-routes itself, as the build sees them.
+ * declared (app/routes/<group>/contract.server.ts; the services' documents in
+ * _seed+/docs-contract.server.ts), every declaration has its route file, and a route answers 405 to
+ * any method its declaration does not list. The route paths come from remix-flat-routes itself, as
+ * the build sees them.
  */
 import { fileURLToPath } from "node:url";
 import { UNSAFE_defineRoutes } from "@remix-run/dev";
 import { flatRoutes } from "remix-flat-routes";
 import { describe, expect, it } from "vitest";
-import { API_ENDPOINTS, openapiDocument } from "../../../app/routes/_api+/openapi.server.js";
+import {
+  API_ENDPOINTS,
+  openapiDocument,
+  SEED_SERVICES,
+  type SeedService,
+  seedServiceDocument,
+} from "../../../app/routes/_api+/openapi.server.js";
+import { seedApi } from "../../../app/routes/_seed+/contract.server.js";
 
 const GROUPS = ["routes/_api+/", "routes/_seed+/"];
 /**
@@ -16,6 +24,15 @@ const GROUPS = ["routes/_api+/", "routes/_seed+/"];
  * live contract test could not give it a success to check).
  */
 const NOT_ENDPOINTS = new Set(["routes/_api+/api.$"]);
+/**
+ * Swagger UI pages beside each OpenAPI document: HTML for people, not endpoints (FastAPI leaves its
+ * /docs out of the schema too). They answer GET only, like an endpoint.
+ */
+const DOCS_PAGES = new Set([
+  "routes/_api+/api.docs",
+  "routes/_seed+/api.forecasters.docs",
+  "routes/_seed+/api.trainers.docs",
+]);
 const METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"];
 
 interface RouteFile {
@@ -25,8 +42,8 @@ interface RouteFile {
   shape: string;
 }
 
-/** The API route files, as remix-flat-routes maps them (the options of vite.config.ts). */
-function apiRouteFiles(): RouteFile[] {
+/** The API route files, as remix-flat-routes maps them (the options of vite.config.ts); `pages` the docs pages. */
+function apiRouteFiles(pages = false): RouteFile[] {
   const manifest = flatRoutes("routes", UNSAFE_defineRoutes as never, {
     appDir: "app",
     ignoredRouteFiles: ["**/.*", "**/*.test.*", "**/*.server.*", "**/*.md", "**/*.css"],
@@ -37,7 +54,9 @@ function apiRouteFiles(): RouteFile[] {
     return [parent, route.path ?? ""].filter((p) => p !== "").join("/");
   };
   return Object.values(manifest)
-    .filter((r) => GROUPS.some((g) => r.file.startsWith(g)) && !NOT_ENDPOINTS.has(r.id))
+    .filter(
+      (r) => GROUPS.some((g) => r.file.startsWith(g)) && !NOT_ENDPOINTS.has(r.id) && DOCS_PAGES.has(r.id) === pages,
+    )
     .map((r) => ({ id: r.id, file: r.file, shape: shapeOf(`/${pathOf(r.id)}`) }));
 }
 
@@ -45,6 +64,7 @@ const shapeOf = (path: string) => path.replace(/\{\w+\}|:\w+/g, "{}");
 
 describe("the API contract", () => {
   const routes = apiRouteFiles();
+  const docsPages = apiRouteFiles(true);
 
   it("declares every API route file, and has a route file for every declaration", () => {
     expect(routes.length).toBeGreaterThan(15);
@@ -53,10 +73,13 @@ describe("the API contract", () => {
   });
 
   it("lets a route answer only the methods it declares (405 for the others)", async () => {
-    for (const route of routes) {
+    expect(docsPages.map((r) => r.shape).sort()).toEqual(["/api/docs", "/api/forecasters/docs", "/api/trainers/docs"]);
+    for (const route of [...routes, ...docsPages]) {
       const file = fileURLToPath(new URL(`../../../app/${route.file}`, import.meta.url));
       const module = (await import(/* @vite-ignore */ file)) as Record<string, unknown>;
-      const declared = API_ENDPOINTS.filter((e) => shapeOf(e.path) === route.shape).map((e) => e.method.toUpperCase());
+      const declared = docsPages.includes(route)
+        ? ["GET"]
+        : API_ENDPOINTS.filter((e) => shapeOf(e.path) === route.shape).map((e) => e.method.toUpperCase());
       for (const method of METHODS) {
         const handler = module[method === "GET" ? "loader" : "action"];
         expect(typeof handler, `${route.file} handles ${method}`).toBe("function");
@@ -86,5 +109,23 @@ describe("the API contract", () => {
     const doc = openapiDocument();
     const documented = Object.entries(doc.paths).flatMap(([path, ops]) => Object.keys(ops).map((m) => `${m} ${path}`));
     expect(documented.sort()).toEqual(API_ENDPOINTS.map((e) => `${e.method} ${e.path}`).sort());
+  });
+
+  it("documents each reference-compatible service apart: exactly its endpoints, with every schema they refer to", () => {
+    for (const service of Object.keys(SEED_SERVICES) as SeedService[]) {
+      const doc = seedServiceDocument(service);
+      expect(doc).toMatchObject({ openapi: "3.1.0", info: { title: SEED_SERVICES[service].title } });
+      const documented = Object.entries(doc.paths).flatMap(([path, ops]) =>
+        Object.keys(ops).map((m) => `${m} ${path}`),
+      );
+      const declared = Object.values(seedApi)
+        .filter((e) => e.path.startsWith(`/api/${service}/`))
+        .map((e) => `${e.method} ${e.path}`);
+      expect(declared.length, service).toBeGreaterThan(0);
+      expect(documented.sort(), service).toEqual(declared.sort());
+      const refs = JSON.stringify(doc).match(/#\/components\/schemas\/[\w.-]+/g) ?? [];
+      for (const ref of refs)
+        expect(doc.components.schemas, `${service}: ${ref}`).toHaveProperty([ref.split("/").pop()!]);
+    }
   });
 });
