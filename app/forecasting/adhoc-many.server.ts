@@ -117,6 +117,22 @@ export async function adhocForecastMany(
   }
   const plans = asks.size > 0 ? await calendars(db, [...asks.values()]) : new Map<string, Map<string, PlanDay>>();
 
+  // The same series and days asked twice (10 clients' copies of one batch) are predicted once.
+  const predicted = new Map<string, Promise<ForecastPoint[]>>();
+  const predictOnce = (r: RangeRequest, versionId: number): Promise<ForecastPoint[]> => {
+    const key = `${versionId}:${r.fromDay}:${r.days}`;
+    let points = predicted.get(key);
+    if (!points) {
+      points = (async () => {
+        const { model, key: modelKey } = await storedModel(db, versionId);
+        const calendar = plans.get(`${r.store}:${r.fromDay}:${r.days}`) ?? EMPTY_PLAN;
+        return pool.predict(model, planDays(dateRange(r.fromDay, r.days), calendar, model.weekdayOpen), modelKey);
+      })();
+      predicted.set(key, points);
+    }
+    return points;
+  };
+
   const out = new Array<RangeAnswer>(requests.length);
   let next = 0;
   const worker = async () => {
@@ -129,12 +145,7 @@ export async function adhocForecastMany(
         out[i] = errors.get(id)!;
         continue;
       }
-      let points: ForecastPoint[] = [];
-      if (r.days > 0) {
-        const { model, key } = await storedModel(db, v.id);
-        const calendar = plans.get(`${r.store}:${r.fromDay}:${r.days}`) ?? EMPTY_PLAN;
-        points = await pool.predict(model, planDays(dateRange(r.fromDay, r.days), calendar, model.weekdayOpen), key);
-      }
+      const points = r.days > 0 ? await predictOnce(r, v.id) : [];
       out[i] = { modelName: v.name, modelVersion: v.version, points };
     }
   };
