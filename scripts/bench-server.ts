@@ -5,6 +5,7 @@
  * result table and percentiles.
  */
 import { randomBytes } from "node:crypto";
+import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { rm } from "node:fs/promises";
 import { Queue } from "bullmq";
 import { createScratchDatabase } from "../tests/support/databases.js";
@@ -13,6 +14,8 @@ import { listStoreIds, waitForTrainAll } from "../tests/support/training.js";
 
 export interface BenchServer {
   url: string;
+  /** The server's process (tsx's, whose child is the node process serving). */
+  pid: number;
   /** Every store the server lists. */
   stores: number[];
   /** The scratch database's name. */
@@ -26,6 +29,8 @@ export interface BenchServerOptions {
   /** Names the scratch database (`storecast_bench_{name}_...`) and queue. */
   name: string;
   stores: number;
+  /** Products per store (GENERATE_PRODUCTS); default 1. */
+  products?: number;
   databaseUrl: string;
   /** BullMQ on this Redis (a queue of its own); the in-process queue without. */
   redisUrl?: string;
@@ -61,6 +66,7 @@ export async function startBenchServer(opts: BenchServerOptions): Promise<BenchS
         ...(queue && opts.redisUrl ? { REDIS_URL: opts.redisUrl, JOB_QUEUE: queue } : {}),
         DATA_DIR: dataDir,
         GENERATE_STORES: String(opts.stores),
+        GENERATE_PRODUCTS: String(opts.products ?? 1),
         SCHEDULES: "false",
         STREAM_PRODUCER: "false",
         LOG_LEVEL: "warn",
@@ -70,13 +76,13 @@ export async function startBenchServer(opts: BenchServerOptions): Promise<BenchS
     );
     opts.log(`up after ${Date.now() - startedAt} ms; waiting for the initial training`);
     const trainMs = await waitForTrainAll(server.url, {
-      series: opts.stores,
+      series: opts.stores * (opts.products ?? 1),
       limitMs: 600_000,
       onProgress: (line) => opts.log(`initial training: ${line}`),
     });
     opts.log(`trained after ${trainMs} ms more`);
     const stores = await listStoreIds(server.url);
-    return { url: server.url, stores, database: scratch.name, queue, stop };
+    return { url: server.url, pid: server.child.pid ?? 0, stores, database: scratch.name, queue, stop };
   } catch (err) {
     await stop();
     throw err;
@@ -102,4 +108,55 @@ export function printTable(
   console.log(`\n${header[0]!.padEnd(w0)} | ${header[1]!.padEnd(w1)} | ${header[2]}`);
   console.log(`${"-".repeat(w0)}-|-${"-".repeat(w1)}-|-------`);
   for (const [a, b, c] of rows) console.log(`${a.padEnd(w0)} | ${b.padEnd(w1)} | ${c}`);
+}
+
+/** The process and its descendants (from /proc), e.g. tsx and the node process it runs. */
+function processTree(root: number): number[] {
+  const children = new Map<number, number[]>();
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      // Field 4 of /proc/<pid>/stat is the parent; the name (field 2) may hold spaces, so after ")".
+      const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
+      const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+      children.set(ppid, [...(children.get(ppid) ?? []), Number(entry)]);
+    } catch {
+      // gone meanwhile
+    }
+  }
+  const out: number[] = [];
+  const walk = (pid: number) => {
+    out.push(pid);
+    for (const c of children.get(pid) ?? []) walk(c);
+  };
+  walk(root);
+  return out;
+}
+
+/**
+ * Peak resident memory (VmHWM, MiB) of the largest process in the tree since start or since
+ * resetPeakRss: the server's node process, model threads included (threads share its memory).
+ */
+export function peakRssMiB(root: number): number {
+  let peak = 0;
+  for (const pid of processTree(root)) {
+    try {
+      const kb = Number(/VmHWM:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1] ?? 0);
+      peak = Math.max(peak, kb / 1024);
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return peak;
+}
+
+/** Starts the peak (VmHWM) over from the current RSS (Linux: clear_refs 5). */
+export function resetPeakRss(root: number): void {
+  for (const pid of processTree(root)) {
+    try {
+      writeFileSync(`/proc/${pid}/clear_refs`, "5");
+    } catch {
+      // not ours to reset: the figure then includes what came before
+    }
+  }
 }
