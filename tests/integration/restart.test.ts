@@ -126,3 +126,34 @@ describe.skipIf(!brokers)("restart after a crash, with the dead member still in 
     expect(restarted.output()).toContain("stopped cleanly");
   }, 400_000);
 });
+
+describe("a job's status after a restart in embedded mode (PGlite, in-process queue)", () => {
+  let server: RunningServer | undefined;
+  afterAll(async () => {
+    if (server?.child.exitCode === null) server.child.kill("SIGKILL");
+  });
+
+  it("a reference client polling a training job's status gets it from the next process, and an interrupted one is STOPPED", async () => {
+    const dataDir = tempDir("restart-embedded");
+    const env = { PGLITE_DIR: `${dataDir}/pglite`, DATA_DIR: dataDir, GENERATE_STORES: "3", GENERATE_DAYS: "60" };
+    server = await startServer(env);
+    const submit = async (path: string) => {
+      const res = await fetch(`${server!.url}${path}`, { method: "POST" });
+      expect(res.status).toBe(200);
+      return ((await res.json()) as { train_job_id: string }).train_job_id;
+    };
+    const status = async (id: string) =>
+      (await (await fetch(`${server!.url}/api/trainers/training_job_status/${id}`)).json()) as { status: string };
+    // The first start trains every series (a train-all job); a retrain of a missing series fails at once.
+    const failed = await submit("/api/trainers/999/product_A/train");
+    await waitFor("the failing retrain", async () => (await status(failed)).status === "FAILED", 120_000);
+    const running = await submit("/api/trainers/train");
+    await server.stop("SIGKILL");
+
+    server = await startServer(env);
+    expect(await status(failed)).toEqual({ train_job_id: failed, status: "FAILED" });
+    // The train-all was queued or running when the process died: nothing will run it any more.
+    expect(await status(running)).toEqual({ train_job_id: running, status: "STOPPED" });
+    await server.stop("SIGTERM");
+  }, 240_000);
+});
