@@ -132,6 +132,19 @@ export async function versionParams(db: Database, id: number): Promise<unknown> 
   return rows[0]?.params ?? null;
 }
 
+/**
+ * Many versions' params in one query, by id; an id with no version is absent. Without the fitted
+ * trend over the training days (`params.trend`, a third of the JSON): predicting never reads it.
+ */
+export async function versionParamsMany(db: Database, ids: readonly number[]): Promise<Map<number, unknown>> {
+  if (ids.length === 0) return new Map();
+  const rows = await db.sql.query<{ id: number; params: unknown }>(
+    `SELECT id, params #- '{params,trend}' AS params FROM model_versions WHERE id = ANY($1::int[])`,
+    [ids],
+  );
+  return new Map(rows.map((r) => [r.id, r.params]));
+}
+
 /** One version of the series' model with config and params, or null. */
 export async function getVersion(
   db: Database,
