@@ -126,36 +126,93 @@ export function fillNormal(out: Float64Array, from: number, to: number, sigma: n
   }
 }
 
-/** Laplace(0, scale) by inversion, as statrs samples it. */
-export function laplace(scale: number, rng: Rng): number {
-  const x = rng.uniform() - 0.5;
-  // uniform() = 0 exactly would give log(0).
-  const tail = Math.max(1 - 2 * Math.abs(x), Number.MIN_VALUE);
-  return x < 0 ? scale * Math.log(tail) : -scale * Math.log(tail);
+// The ziggurat for Exponential(1), 256 layers (Marsaglia and Tsang again): no log on the fast path.
+const EXP_R = 7.697117470131487;
+const expK = new Uint32Array(256);
+const expW = new Float64Array(256);
+const expF = new Float64Array(256);
+{
+  const m2 = 4294967296;
+  const ve = 3.949659822581572e-3;
+  let de = EXP_R;
+  let te = de;
+  const q = ve / Math.exp(-de);
+  expK[0] = (de / q) * m2;
+  expK[1] = 0;
+  expW[0] = q / m2;
+  expW[255] = de / m2;
+  expF[0] = 1;
+  expF[255] = Math.exp(-de);
+  for (let i = 254; i >= 1; i--) {
+    de = -Math.log(ve / de + Math.exp(-de));
+    expK[i + 1] = (de / te) * m2;
+    te = de;
+    expF[i] = Math.exp(-de);
+    expW[i] = de / m2;
+  }
 }
+
+/** An Exponential(1) draw. */
+export function exponential(rng: Rng): number {
+  let jz = rng.int() >>> 0;
+  let iz = jz & 255;
+  if (jz < expK[iz]!) return jz * expW[iz]!;
+  for (;;) {
+    if (iz === 0) return EXP_R - Math.log(1 - rng.uniform());
+    const x = jz * expW[iz]!;
+    if (expF[iz]! + rng.uniform() * (expF[iz - 1]! - expF[iz]!) < Math.exp(-x)) return x;
+    jz = rng.int() >>> 0;
+    iz = jz & 255;
+    if (jz < expK[iz]!) return jz * expW[iz]!;
+  }
+}
+
+/** Laplace(0, scale): an exponential of either sign (statrs inverts the CDF; the same law). */
+export function laplace(scale: number, rng: Rng): number {
+  return (rng.int() < 0 ? -scale : scale) * exponential(rng);
+}
+
+/** The CDF of Poisson(lambda) up to where it reaches 1 within 2^-33, the last entry set to 1. */
+function poissonCdf(lambda: number): Float64Array {
+  const cdf: number[] = [];
+  let pmf = Math.exp(-lambda);
+  let sum = pmf;
+  for (let k = 1; sum < 1 - 2 ** -33 && k < 10_000; k++) {
+    cdf.push(sum);
+    pmf *= lambda / k;
+    sum += pmf;
+  }
+  cdf.push(1);
+  return Float64Array.from(cdf);
+}
+
+const PIECE = 16;
+const PIECE_CDF = poissonCdf(PIECE);
 
 /**
- * Poisson(lambda) exactly, as a sum of Poissons of at most 16 each, by Knuth's product of uniforms:
- * O(lambda) draws, no more than the changepoints it counts need anyway. Returns the sampler's
- * limits, exp(-piece) per piece, computed once per lambda.
+ * Poisson(lambda) draws by inversion of its CDF, one uniform a draw; a large lambda as a sum of
+ * Poissons of at most 16 (tables stay short). Exact but for the tail beyond 1 - 2^-33, below the
+ * uniforms' resolution.
  */
-export function poissonLimits(lambda: number): Float64Array {
-  const pieces: number[] = [];
-  for (let rest = lambda; rest > 0; rest -= 16) pieces.push(Math.exp(-Math.min(rest, 16)));
-  return Float64Array.from(pieces);
+export class Poisson {
+  private readonly pieces: number;
+  private readonly rest: Float64Array;
+  constructor(lambda: number) {
+    this.pieces = Math.max(0, Math.ceil(lambda / PIECE) - 1);
+    this.rest = poissonCdf(lambda - this.pieces * PIECE);
+  }
+
+  draw(rng: Rng): number {
+    let n = invert(this.rest, rng.uniform());
+    for (let j = 0; j < this.pieces; j++) n += invert(PIECE_CDF, rng.uniform());
+    return n;
+  }
 }
 
-export function poisson(limits: Float64Array, rng: Rng): number {
-  let n = 0;
-  for (let j = 0; j < limits.length; j++) {
-    const limit = limits[j]!;
-    let p = rng.uniform();
-    while (p > limit) {
-      n++;
-      p *= rng.uniform();
-    }
-  }
-  return n;
+function invert(cdf: Float64Array, u: number): number {
+  let k = 0;
+  while (u >= cdf[k]!) k++;
+  return k;
 }
 
 /** Rearranges a[from, to) so that a[k] holds its sorted value, smaller ones before, larger after. */
@@ -213,11 +270,23 @@ function insertDescending(b: Float64Array, j: number, x: number): void {
   b[j] = x;
 }
 
+// Scratch for percentiles: the values at or beyond each guessed threshold.
+let below = new Float64Array(0);
+let above = new Float64Array(0);
+
+/** The value of rank r (ascending, 0-based) among b[0, n); reorders b. */
+function rankIn(b: Float64Array, n: number, r: number): number {
+  select(b, 0, n, r);
+  return b[r]!;
+}
+
 /**
  * Rust's `percentile_of_sorted` (augurs' interval) of a[from, to) at two percentiles, low <= high,
- * into out[0] and out[1], without sorting: one pass keeps the few smallest and largest values the
- * ranks need (26 of 1000 each for a 95% interval); wide ranks fall back to selection, which
- * reorders a[from, to).
+ * into out[0] and out[1], without sorting. With thresholds guessed a little inside the answers
+ * (lowGuess < highGuess), one pass collects the few values beyond them and selection finds the ranks
+ * among those; when a guess leaves too few, or without guesses, one pass keeps the smallest and
+ * largest values the ranks need (26 of 1000 each for a 95% interval). Wide ranks fall back to
+ * selection over the whole range, which reorders a[from, to).
  */
 export function percentiles(
   a: Float64Array,
@@ -226,11 +295,34 @@ export function percentiles(
   low: number,
   high: number,
   out: Float64Array,
+  lowGuess = Number.NaN,
+  highGuess = Number.NaN,
 ): void {
   const n = to - from;
   const rankOf = (pct: number) => (pct === 100 ? n - 1 : Math.floor((pct / 100) * (n - 1)));
   const mLow = Math.min(n, rankOf(low) + 2);
   const mHigh = Math.min(n, n - rankOf(high));
+  if (lowGuess < highGuess) {
+    if (below.length < n) {
+      below = new Float64Array(n);
+      above = new Float64Array(n);
+    }
+    const b = below;
+    const c = above;
+    let nb = 0;
+    let nc = 0;
+    for (let i = from; i < to; i++) {
+      const x = a[i]!;
+      if (x <= lowGuess) b[nb++] = x;
+      else if (x >= highGuess) c[nc++] = x;
+    }
+    // Every value <= lowGuess is among the nb smallest, every value >= highGuess among the nc largest.
+    if (nb >= mLow && nc >= mHigh) {
+      out[0] = interpolate(n, low, (r) => rankIn(b, nb, r));
+      out[1] = interpolate(n, high, (r) => rankIn(c, nc, r - (n - nc)));
+      return;
+    }
+  }
   if ((mLow + mHigh) * 8 > n) {
     const at = (r: number) => {
       select(a, from, to, from + r);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { fillNormal, laplace, percentiles, poisson, poissonLimits, Rng } from "../../../app/model/sampling.js";
+import { fillNormal, laplace, Poisson, percentiles, Rng } from "../../../app/model/sampling.js";
 
 /** Rust's `percentile_of_sorted` (augurs' predict.rs), literally. */
 function percentileOfSorted(sorted: Float64Array, pct: number): number {
@@ -36,8 +36,21 @@ describe("percentiles", () => {
         if (ties) for (let i = 0; i < n; i++) a[i] = Math.round(a[i]! * 2);
         const sorted = Float64Array.from(a).sort();
         for (const [low, high] of pairs) {
+          const want = [percentileOfSorted(sorted, low!), percentileOfSorted(sorted, high!)];
           percentiles(a, 0, n, low!, high!, out);
-          expect([out[0], out[1]]).toEqual([percentileOfSorted(sorted, low!), percentileOfSorted(sorted, high!)]);
+          expect([out[0], out[1]]).toEqual(want);
+          // Guessed thresholds, good (a little inside), exact, too far inside, outside, crossed: the same answer.
+          for (const [g0, g1] of [
+            [-1.6, 1.6],
+            [want[0]!, want[1]!],
+            [-0.1, 0.1],
+            [-9, 9],
+            [1, -1],
+            [2, 3],
+          ]) {
+            percentiles(a, 0, n, low!, high!, out, g0, g1);
+            expect([out[0], out[1]]).toEqual(want);
+          }
         }
       }
     }
@@ -63,22 +76,39 @@ describe("draws", () => {
     expect(Math.abs(beyond - 0.05)).toBeLessThan(0.003);
   });
 
-  it("Laplace: mean 0, mean absolute value the scale", () => {
+  it("Laplace: mean 0, mean absolute value the scale, exponential tails", () => {
     const rng = new Rng(2);
     const a = Float64Array.from({ length: N }, () => laplace(0.5, rng));
     expect(Math.abs(mean(a))).toBeLessThan(0.01);
     expect(mean(a.map(Math.abs))).toBeCloseTo(0.5, 2);
+    // P(|x| > 0.5 q) = e^-q.
+    for (const q of [0.1, 1, 3, 6]) {
+      const share = a.filter((x) => Math.abs(x) > 0.5 * q).length / N;
+      expect(Math.abs(share - Math.exp(-q))).toBeLessThan(5 * Math.sqrt((Math.exp(-q) * (1 - Math.exp(-q))) / N));
+    }
+    expect(a.filter((x) => x > 0).length / N).toBeCloseTo(0.5, 2);
   });
 
   it("Poisson: mean and variance lambda, small and large", () => {
     const rng = new Rng(4);
     for (const lambda of [0.3, 1.7, 16, 75.5]) {
-      const limits = poissonLimits(lambda);
-      const a = Float64Array.from({ length: 50_000 }, () => poisson(limits, rng));
+      const poisson = new Poisson(lambda);
+      const a = Float64Array.from({ length: 50_000 }, () => poisson.draw(rng));
       expect(Math.abs(mean(a) - lambda)).toBeLessThan(5 * Math.sqrt(lambda / 50_000));
       expect(Math.abs(variance(a) / lambda - 1)).toBeLessThan(0.05);
     }
-    expect(poisson(poissonLimits(0), rng)).toBe(0);
+    expect(new Poisson(0).draw(rng)).toBe(0);
+    // The probabilities themselves, for a small lambda: P(0) = e^-1.7, P(1) = 1.7 e^-1.7.
+    const small = new Poisson(1.7);
+    const draws = Array.from({ length: 100_000 }, () => small.draw(rng));
+    for (const [k, p] of [
+      [0, Math.exp(-1.7)],
+      [1, 1.7 * Math.exp(-1.7)],
+      [2, 1.445 * Math.exp(-1.7)],
+    ] as const) {
+      const share = draws.filter((d) => d === k).length / draws.length;
+      expect(Math.abs(share - p)).toBeLessThan(5 * Math.sqrt((p * (1 - p)) / draws.length));
+    }
   });
 
   it("the generator is seeded: the same seed, the same draws", () => {
