@@ -6,6 +6,8 @@
  * forecasts from them. Fitting and cross-validation stay in augurs (prophet.server.ts); the tests
  * hold the two equal (tests/unit/model/predictor.test.ts, ADR 0017). Pure: no I/O, no WASM.
  */
+
+import { DATE_RE } from "../days.js";
 import type { ForecastPoint, PlanDay, RegressorName, StoredModel } from "./config.js";
 import { fillNormal, hashNumber, hashWord, laplace, Poisson, percentiles, Rng } from "./sampling.js";
 import { dayOf, REGRESSOR_VALUE } from "./training-series.js";
@@ -52,6 +54,8 @@ function fourierNames(name: string, order: number): string[] {
 
 /** augurs' `initialize_scales` for one regressor (Standardize::Auto): mean and std of its distinct values. */
 function regressorScale(xs: readonly number[]): { mu: number; std: number } {
+  // Our regressors are 0/1 columns: not standardised.
+  if (xs.every((v) => v === 0 || v === 1) && xs.includes(0) && xs.includes(1)) return { mu: 0, std: 1 };
   const vals = [...xs].sort((a, b) => a - b).filter((v, i, all) => i === 0 || v !== all[i - 1]);
   if (vals.length < 2 || (vals.length === 2 && vals[0] === 0 && vals[1] === 1)) return { mu: 0, std: 1 };
   // Over the distinct values, not the rows: augurs' way (Python Prophet uses the rows).
@@ -64,13 +68,32 @@ function regressorScale(xs: readonly number[]): { mu: number; std: number } {
 }
 
 /** augurs' `get_changepoints` without given changepoints: evenly over the first 80% of the history, by index. */
-function changepointDays(days: readonly number[]): number[] {
-  const histSize = Math.floor(days.length * CHANGEPOINT_RANGE);
-  const n = Math.min(N_CHANGEPOINTS, histSize - 1);
-  if (n <= 0) return [];
+function changepointDays(n: number, dayAt: (j: number) => number): number[] {
+  const histSize = Math.floor(n * CHANGEPOINT_RANGE);
+  const count = Math.min(N_CHANGEPOINTS, histSize - 1);
+  if (count <= 0) return [];
   const out: number[] = [];
-  for (let i = 1; i <= n; i++) out.push(days[Math.round((i / n) * (histSize - 1))]!);
+  for (let i = 1; i <= count; i++) out.push(dayAt(Math.round((i / count) * (histSize - 1))));
   return out;
+}
+
+/**
+ * The training rows augurs fits, in its order: rows with a NaN y dropped (filter_nans), then by
+ * date. `dayAt(j)` is the day of the j-th; stored dates are sorted already, and then only the few
+ * days compiling needs are parsed (parsing every date was most of a compile): every date's format
+ * is checked, its calendar validity only where parsed.
+ */
+function fittedRows(dates: readonly string[], y: readonly number[]): { rows: number[]; dayAt: (j: number) => number } {
+  const rows: number[] = [];
+  for (let i = 0; i < dates.length; i++) if (!Number.isNaN(y[i])) rows.push(i);
+  // ISO dates compare as strings; strictly increasing also rules out a date twice.
+  const sorted = rows.every((r, j) => j === 0 || (DATE_RE.test(dates[r]!) && dates[rows[j - 1]!]! < dates[r]!));
+  if (sorted && (rows.length === 0 || DATE_RE.test(dates[rows[0]!]!))) {
+    return { rows, dayAt: (j) => dayOf(dates[rows[j]!]!) };
+  }
+  const days = dates.map((d) => dayOf(d));
+  rows.sort((a, b) => days[a]! - days[b]! || a - b);
+  return { rows, dayAt: (j) => days[rows[j]!]! };
 }
 
 /** Throws when the stored model is not one this predictor reproduces (unknown or missing features, wrong sizes). */
@@ -81,21 +104,17 @@ export function compilePredictor(model: StoredModel): Predictor {
   };
   const n0 = training.dates.length;
   if (training.y.length !== n0) fail("training dates and y differ in length");
-  // augurs drops NaN rows (filter_nans), then sorts by date.
-  const rows = training.dates
-    .map((date, i) => ({ day: dayOf(date), i }))
-    .filter((r) => !Number.isNaN(training.y[r.i]))
-    .sort((a, b) => a.day - b.day);
-  if (rows.length < 2) fail("fewer than 2 training days");
-  const days = rows.map((r) => r.day);
-  const startDay = days[0]!;
-  const tScale = (days.at(-1)! - startDay) * DAY_SECONDS;
+  const { rows, dayAt } = fittedRows(training.dates, training.y);
+  const n = rows.length;
+  if (n < 2) fail("fewer than 2 training days");
+  const startDay = dayAt(0);
+  const tScale = (dayAt(n - 1) - startDay) * DAY_SECONDS;
   if (!(tScale > 0)) fail("training days span no time");
   let yScale = 0;
-  for (const r of rows) yScale = Math.max(yScale, Math.abs(training.y[r.i]!));
+  for (const r of rows) yScale = Math.max(yScale, Math.abs(training.y[r]!));
   if (yScale === 0) yScale = 1;
 
-  const cpDays = changepointDays(days);
+  const cpDays = changepointDays(n, dayAt);
   // No changepoint: augurs keeps one dummy at t = 0.
   const changepoints = cpDays.length === 0 ? [0] : cpDays.map((d) => ((d - startDay) * DAY_SECONDS) / tScale);
   if (params.delta.length !== changepoints.length) {
@@ -121,7 +140,7 @@ export function compilePredictor(model: StoredModel): Predictor {
   const regressors = config.regressors.map((name) => {
     const xs = training.x[name];
     if (!xs || xs.length !== n0) return fail(`no training column of ${n0} values for regressor ${name}`);
-    return { name, beta: take(name), ...regressorScale(rows.map((r) => xs[r.i]!)) };
+    return { name, beta: take(name), ...regressorScale(rows.map((r) => xs[r]!)) };
   });
   // With no other feature augurs fits a dummy column of zeros: its beta multiplies nothing.
   if (yearly.length + weekly.length + regressors.length === 0) take("dummy");

@@ -135,6 +135,26 @@ describe("compilePredictor", () => {
     expect(compilePredictor(CASES.at(-1)!.model).changepoints).toEqual([0]);
   });
 
+  it("compiles training rows in any order, and without NaN sales, as augurs fits them", () => {
+    const { model } = CASES[0]!;
+    const want = compilePredictor(model);
+    const shuffled = structuredClone(model);
+    const order = model.training.dates.map((_, i) => i).reverse();
+    shuffled.training.dates = order.map((i) => model.training.dates[i]!);
+    shuffled.training.y = order.map((i) => model.training.y[i]!);
+    for (const r of model.config.regressors) shuffled.training.x[r] = order.map((i) => model.training.x[r]![i]!);
+    expect(compilePredictor(shuffled)).toEqual(want);
+    // A NaN row is not fitted: the same as the model without it.
+    const withNan = structuredClone(model);
+    withNan.training.dates.splice(40, 0, "2015-01-01");
+    withNan.training.y.splice(40, 0, Number.NaN);
+    for (const r of model.config.regressors) withNan.training.x[r]!.splice(40, 0, 1);
+    expect(compilePredictor(withNan)).toEqual(want);
+    const badDate = structuredClone(model);
+    badDate.training.dates[0] = "2015-02-30";
+    expect(() => compilePredictor(badDate)).toThrow('invalid date: "2015-02-30"');
+  });
+
   it("throws a clear error for a stored model whose features it cannot map", () => {
     const { model } = CASES[0]!;
     const renamed = structuredClone(model);
