@@ -8,7 +8,7 @@ import { planDays } from "../model/plan.js";
 import type { ModelPool, PredictItem } from "../model/pool.server.js";
 import { MAX_LISTED_FAILURES, PipelineRun } from "../pipelines/runs.server.js";
 import type { Database } from "../platform/db.server.js";
-import { listProductionVersions, type VersionSummary } from "../registry/versions.server.js";
+import { listProductionVersionKeys, type ProductionVersionKey } from "../registry/versions.server.js";
 import type { FailedSeries } from "../series.js";
 import { storedPredictors } from "./model-cache.server.js";
 import { EMPTY_PLAN, newestSalesDay } from "./series-data.server.js";
@@ -90,19 +90,19 @@ export async function batchForecast(
     const newest = await newestSalesDay(db);
     if (newest === null) return "no sales history";
     const [keys, { dates, calendars }] = await run.step("load", () =>
-      Promise.all([listProductionVersions(db), weekAfter(db, newest)]),
+      Promise.all([listProductionVersionKeys(db), weekAfter(db, newest)]),
     );
     result.forecastFrom = dates[0]!;
     result.forecastTo = dates.at(-1)!;
     result.series = keys.length;
     await run.progress(0, keys.length);
-    const fail = (v: VersionSummary, reason: string) => {
+    const fail = (v: ProductionVersionKey, reason: string) => {
       result.failed++;
       if (result.failures.length < MAX_LISTED_FAILURES)
         result.failures.push({ store: v.store, productname: v.productname, reason });
     };
     let done = 0;
-    const forecastChunk = async (versions: VersionSummary[]) => {
+    const forecastChunk = async (versions: ProductionVersionKey[]) => {
       // Until predicted and written; a throw fails these (a bad version alone fails only itself).
       let pending = versions;
       try {

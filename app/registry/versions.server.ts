@@ -225,6 +225,28 @@ export async function listProductionVersions(db: Database, opts: ProductionQuery
   return rows.map(toSummary);
 }
 
+/** What predicting from a production version needs to name it: its id, series, model name and number. */
+export interface ProductionVersionKey {
+  id: number;
+  store: number;
+  productname: string;
+  name: string;
+  version: number;
+}
+
+/**
+ * Every production version's key, by store then product: one plain query (a batch over 11,150
+ * series reads these in ~30 ms; the full summaries, CV folds included, took ~0.5 s).
+ */
+export async function listProductionVersionKeys(db: Database): Promise<ProductionVersionKey[]> {
+  return db.sql.query<ProductionVersionKey>(
+    `SELECT v.id, m.store, m.productname, m.name, v.version
+       FROM model_versions v JOIN registered_models m ON m.id = v.model_id
+      WHERE v.stage = 'production'
+      ORDER BY m.store, m.productname`,
+  );
+}
+
 /** How many models have a production version (for paging listProductionVersions), optionally by store prefix. */
 export async function countProductionVersions(
   db: Database,
