@@ -1,10 +1,10 @@
 /**
  * Prophet's predict for a stored model, in TypeScript: what augurs' `Prophet::predict` computes
  * (crates/augurs-prophet/src/prophet/{prep,predict}.rs, v0.10.2), without re-creating Prophet in
- * WASM for every forecast. `compilePredictor` derives once, from a stored model, the few hundred
+ * WASM for every forecast. `compilePredictor` derives once, from a stored model, the hundred or so
  * numbers predicting needs (augurs' scales, changepoints, named betas); `forecastWithPredictor`
  * forecasts from them. Fitting and cross-validation stay in augurs (prophet.server.ts); the tests
- * hold the two equal (tests/unit/model/predictor.test.ts, ADR 0017). Pure: no I/O, no WASM.
+ * hold the two equal (tests/unit/model/predictor.test.ts, ADR 17). Pure: no I/O, no WASM.
  */
 
 import { DATE_RE } from "../days.js";
@@ -152,8 +152,10 @@ export function compilePredictor(model: StoredModel): Predictor {
   let laplaceScale = absDelta / params.delta.length + 1e-8;
   if (Number.isNaN(laplaceScale)) laplaceScale = 1e-8;
 
+  // From the betas in a fixed order: augurs' (stored) order varies between fits.
   let seed = hashWord(0x5eed, changepoints.length);
-  for (const x of [params.k, params.m, params.sigmaObs, yScale, tScale, startDay, ...params.delta, ...params.beta]) {
+  const betasInOrder = [...yearly, ...weekly, ...regressors.map((r) => r.beta)];
+  for (const x of [params.k, params.m, params.sigmaObs, yScale, tScale, startDay, ...params.delta, ...betasInOrder]) {
     seed = hashNumber(seed, x);
   }
   return {

@@ -135,7 +135,7 @@ describe("compilePredictor", () => {
     expect(compilePredictor(CASES.at(-1)!.model).changepoints).toEqual([0]);
   });
 
-  it("compiles training rows in any order, and without NaN sales, as augurs fits them", () => {
+  it("compiles training rows and features in any order, and without NaN sales, as augurs fits them", () => {
     const { model } = CASES[0]!;
     const want = compilePredictor(model);
     const shuffled = structuredClone(model);
@@ -144,6 +144,12 @@ describe("compilePredictor", () => {
     shuffled.training.y = order.map((i) => model.training.y[i]!);
     for (const r of model.config.regressors) shuffled.training.x[r] = order.map((i) => model.training.x[r]![i]!);
     expect(compilePredictor(shuffled)).toEqual(want);
+    // augurs orders its feature columns anew in every fit: beta in another order, the same predictor.
+    const permuted = structuredClone(model);
+    const perm = model.params.features.map((_, i) => i).reverse();
+    permuted.params.features = perm.map((i) => model.params.features[i]!);
+    permuted.params.beta = perm.map((i) => model.params.beta[i]!);
+    expect(compilePredictor(permuted)).toEqual(want);
     // A NaN row is not fitted: the same as the model without it.
     const withNan = structuredClone(model);
     withNan.training.dates.splice(40, 0, "2015-01-01");
