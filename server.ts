@@ -62,7 +62,7 @@ async function main(): Promise<void> {
   // The job queue: BullMQ on Redis with REDIS_URL, in-process otherwise.
   const jobs = await openJobQueue(config, log, db);
   await loadHistoryIfEmpty(db, config, log);
-  const models = createModelPool({ threads: config.MODEL_THREADS || undefined, cacheSize: config.MODEL_CACHE_SIZE });
+  const models = createModelPool({ threads: config.MODEL_THREADS || undefined });
   const workerContext = { config, db, log };
   // The sales stream: Kafka with KAFKA_BROKERS, in-process otherwise (then the producer runs here too).
   const stream = openSalesStream(config, log);

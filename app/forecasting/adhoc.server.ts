@@ -1,7 +1,7 @@
 /**
  * Ad-hoc forecasts: any range (at most a year) predicted from the production version of a series
  * and the store calendar, never stored. The hot path of the forecast API: one prepared query, the
- * parsed model kept per version, and finished answers kept per version and plan.
+ * compiled predictor kept per version, and finished answers kept per version and plan.
  */
 import { LRUCache } from "lru-cache";
 import { formatDay, parseDay } from "../days.js";
@@ -11,7 +11,7 @@ import { planDays } from "../model/plan.js";
 import type { ModelPool } from "../model/pool.server.js";
 import type { Database } from "../platform/db.server.js";
 import type { SeriesKey } from "../series.js";
-import { storedModel } from "./model-cache.server.js";
+import { storedPredictor } from "./model-cache.server.js";
 import { assertSeriesExists, type CalendarDbRow, dateRange, toPlanDay } from "./series-data.server.js";
 
 export const MAX_ADHOC_DAYS = 365;
@@ -78,13 +78,14 @@ export async function adhocForecast(db: Database, pool: ModelPool, req: Forecast
     await assertSeriesExists(db, req);
     throw new NotFoundError("model", `no trained model for store ${req.store} ${req.productname} yet`);
   }
-  const { model, key } = await storedModel(db, inputs.id);
+  const { predictor, key } = await storedPredictor(db, inputs.id);
   const calendar = new Map((inputs.calendar ?? []).map((r) => [r.date, toPlanDay(r)]));
-  const plan = planDays(dateRange(fromDay, days), calendar, model.weekdayOpen);
+  const plan = planDays(dateRange(fromDay, days), calendar, predictor.weekdayOpen);
   const resultKey = `${key}:${plan.map((d) => `${d.date}${d.open}${d.promo}${d.stateholiday}${d.schoolholiday}`).join()}`;
   let points = adhocResults.get(resultKey);
   if (!points) {
-    points = await pool.predict(model, plan, key);
+    // In a thread: a year's forecast is ~1,000 draws for each of 365 days, too long for the event loop.
+    [points] = (await pool.predictMany([{ predictor, days: plan }])) as [ForecastPoint[]];
     adhocResults.set(resultKey, points);
   }
   return { modelName: inputs.name, modelVersion: inputs.version, points: structuredClone(points) };

@@ -1,18 +1,21 @@
 /**
  * The batch forecast: the weekly 7 days re-forecast for every series from its production version,
- * without refitting (the stored model and the store calendar), written into `forecast_results` and
- * recorded as a `batch-forecast` run.
+ * without refitting (the compiled predictor and the store calendar), written into `forecast_results`
+ * and recorded as a `batch-forecast` run.
  */
 
 import { planDays } from "../model/plan.js";
-import type { ModelPool } from "../model/pool.server.js";
+import type { ModelPool, PredictItem } from "../model/pool.server.js";
 import { MAX_LISTED_FAILURES, PipelineRun } from "../pipelines/runs.server.js";
 import type { Database } from "../platform/db.server.js";
-import { listProductionVersions } from "../registry/versions.server.js";
-import type { FailedSeries, SeriesKey } from "../series.js";
-import { storedModel } from "./model-cache.server.js";
+import { listProductionVersionKeys, type ProductionVersionKey } from "../registry/versions.server.js";
+import type { FailedSeries } from "../series.js";
+import { storedPredictors } from "./model-cache.server.js";
 import { EMPTY_PLAN, newestSalesDay } from "./series-data.server.js";
-import { BATCH_HORIZON_DAYS, weekAfter, writeForecast } from "./weekly.server.js";
+import { BATCH_HORIZON_DAYS, type SeriesForecast, weekAfter, writeForecasts } from "./weekly.server.js";
+
+/** Series per chunk: one predictMany call and one write each (1,000s of forecast rows). */
+const CHUNK = 500;
 
 /**
  * Runs a pipeline's work and ends its run: STOPPED when aborted, SUCCEEDED otherwise (with the
@@ -87,36 +90,60 @@ export async function batchForecast(
     const newest = await newestSalesDay(db);
     if (newest === null) return "no sales history";
     const [keys, { dates, calendars }] = await run.step("load", () =>
-      Promise.all([listProductionVersions(db), weekAfter(db, newest)]),
+      Promise.all([listProductionVersionKeys(db), weekAfter(db, newest)]),
     );
     result.forecastFrom = dates[0]!;
     result.forecastTo = dates.at(-1)!;
     result.series = keys.length;
     await run.progress(0, keys.length);
-    let next = 0;
-    let done = 0;
-    const worker = async () => {
-      while (next < keys.length && !opts.signal?.aborted) {
-        const version = keys[next++]!;
-        const key: SeriesKey = { store: version.store, productname: version.productname };
-        try {
-          // The listing named the version: its model by id (cached), not a second lookup per series.
-          const { model } = await storedModel(db, version.id);
-          const plan = planDays(dates, calendars.get(key.store) ?? EMPTY_PLAN, model.weekdayOpen);
-          const points = await pool.predict(model, plan);
-          await writeForecast(db, key, version, points, run.id);
-          result.forecast++;
-          result.forecastRows += points.length;
-        } catch (err) {
-          result.failed++;
-          if (result.failures.length < MAX_LISTED_FAILURES)
-            result.failures.push({ ...key, reason: (err as Error).message });
-        }
-        done++;
-        opts.onProgress?.(done, keys.length);
-        void run.progress(done, keys.length);
-      }
+    const fail = (v: ProductionVersionKey, reason: string) => {
+      result.failed++;
+      if (result.failures.length < MAX_LISTED_FAILURES)
+        result.failures.push({ store: v.store, productname: v.productname, reason });
     };
-    await run.step("forecast", () => Promise.all(Array.from({ length: Math.max(1, pool.threads * 2) }, worker)));
+    let done = 0;
+    const forecastChunk = async (versions: ProductionVersionKey[]) => {
+      // Until predicted and written; a throw fails these (a bad version alone fails only itself).
+      let pending = versions;
+      try {
+        // The listing named the versions: their predictors by id (cached, the rest in one query).
+        const predictors = await storedPredictors(
+          db,
+          versions.map((v) => v.id),
+        );
+        const items: PredictItem[] = [];
+        pending = versions.filter((v) => {
+          const predictor = predictors.get(v.id);
+          if (!predictor || predictor instanceof Error) {
+            fail(v, predictor?.message ?? `model version ${v.id} not found`);
+            return false;
+          }
+          items.push({ predictor, days: planDays(dates, calendars.get(v.store) ?? EMPTY_PLAN, predictor.weekdayOpen) });
+          return true;
+        });
+        const points = await pool.predictMany(items);
+        const forecasts: SeriesForecast[] = pending.map((v, i) => ({ key: v, version: v, points: points[i]! }));
+        await writeForecasts(db, forecasts, run.id);
+        result.forecast += forecasts.length;
+        result.forecastRows += forecasts.reduce((n, f) => n + f.points.length, 0);
+      } catch (err) {
+        for (const v of pending) fail(v, (err as Error).message);
+      }
+      done += versions.length;
+      opts.onProgress?.(done, keys.length);
+      void run.progress(done, keys.length);
+    };
+    await run.step("forecast", async () => {
+      // Two chunks in flight: one predicting in the threads while the other is read or written.
+      let next = 0;
+      const worker = async () => {
+        while (next < keys.length && !opts.signal?.aborted) {
+          const chunk = keys.slice(next, next + CHUNK);
+          next += chunk.length;
+          await forecastChunk(chunk);
+        }
+      };
+      await Promise.all([worker(), worker()]);
+    });
   });
 }

@@ -23,6 +23,13 @@ export async function weekAfter(
   return { dates: dateRange(first, BATCH_HORIZON_DAYS), calendars };
 }
 
+/** One series' forecast, as writeForecasts takes it. */
+export interface SeriesForecast {
+  key: SeriesKey;
+  version: Pick<VersionSummary, "name" | "version">;
+  points: ForecastPoint[];
+}
+
 /** Writes a series' forecast rows; re-writing the same model version replaces them. */
 export async function writeForecast(
   db: Database,
@@ -31,25 +38,36 @@ export async function writeForecast(
   points: ForecastPoint[],
   pipelineRunId: number | null,
 ): Promise<void> {
-  if (points.length === 0) return;
+  await writeForecasts(db, [{ key, version, points }], pipelineRunId);
+}
+
+/** Writes many series' forecast rows in one statement (the batch forecast writes a chunk at a time). */
+export async function writeForecasts(
+  db: Database,
+  forecasts: readonly SeriesForecast[],
+  pipelineRunId: number | null,
+): Promise<void> {
+  const rows = forecasts.flatMap((f) => f.points.map((p) => ({ f, p })));
+  if (rows.length === 0) return;
   await db.sql.query(
     `INSERT INTO forecast_results
        (store, productname, forecast_date, forecast_sale, lower_ci, upper_ci, model_name, model_version, pipeline_run_id)
-     SELECT $1::int, $2::text, d, v, l, u, $3::text, $4::int, $5::int
-       FROM unnest($6::date[], $7::float8[], $8::float8[], $9::float8[]) AS t(d, v, l, u)
+     SELECT s, pn, d, v, l, u, mn, mv, $1::int
+       FROM unnest($2::int[], $3::text[], $4::date[], $5::float8[], $6::float8[], $7::float8[], $8::text[], $9::int[])
+            AS t(s, pn, d, v, l, u, mn, mv)
      ON CONFLICT (store, productname, forecast_date, model_version) DO UPDATE SET
        forecast_sale = EXCLUDED.forecast_sale, lower_ci = EXCLUDED.lower_ci, upper_ci = EXCLUDED.upper_ci,
        created_on = now(), pipeline_run_id = EXCLUDED.pipeline_run_id`,
     [
-      key.store,
-      key.productname,
-      version.name,
-      version.version,
       pipelineRunId,
-      points.map((p) => p.date),
-      points.map((p) => p.value),
-      points.map((p) => p.lower),
-      points.map((p) => p.upper),
+      rows.map((r) => r.f.key.store),
+      rows.map((r) => r.f.key.productname),
+      rows.map((r) => r.p.date),
+      rows.map((r) => r.p.value),
+      rows.map((r) => r.p.lower),
+      rows.map((r) => r.p.upper),
+      rows.map((r) => r.f.version.name),
+      rows.map((r) => r.f.version.version),
     ],
   );
 }

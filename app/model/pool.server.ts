@@ -1,6 +1,6 @@
 /**
  * The model threads: a piscina pool running app/model/thread.server.ts, so fitting (CPU-bound, ~10-100 ms
- * a series) never blocks the event loop. All database I/O stays on the main thread.
+ * a series) and forecasting never block the event loop. All database I/O stays on the main thread.
  */
 import { createRequire } from "node:module";
 import os from "node:os";
@@ -17,16 +17,20 @@ import {
   type StoredModel,
   type TrainResult,
 } from "./config.js";
-import type { ModelTask, ModelTaskResult, ModelThreadData } from "./protocol.js";
+import type { ModelTask, ModelTaskResult, PredictItem } from "./protocol.js";
+
+export type { PredictItem };
 
 export interface ModelPool {
   /** Rejects with InsufficientHistoryError (the main thread's class) when the window is too thin. */
   train(history: HistoryDay[], config: ModelConfig, opts?: { future?: PlanDay[]; cv?: boolean }): Promise<TrainResult>;
+  /** Forecasts from a stored model, compiling its predictor in a thread (predictor.ts). */
+  predict(model: StoredModel, days: PlanDay[]): Promise<ForecastPoint[]>;
   /**
-   * `key` must name this exact model for good (a model version id): threads then keep the re-created
-   * model for later forecasts with the same key.
+   * Forecasts from compiled predictors, in order. A big batch goes in chunks over every thread, a
+   * chunk a task; a throwing forecast fails its chunk's promise, so the whole call.
    */
-  predict(model: StoredModel, days: PlanDay[], key?: string): Promise<ForecastPoint[]>;
+  predictMany(items: readonly PredictItem[]): Promise<ForecastPoint[][]>;
   readonly threads: number;
   /** Lets queued tasks finish, then stops the threads. */
   close(): Promise<void>;
@@ -69,20 +73,21 @@ function rebuildError(err: unknown): Error {
 export interface ModelPoolOptions {
   /** Default: one per core. */
   threads?: number;
-  /** Re-created models each thread keeps for keyed forecasts (about 80 kB each); 0 keeps none. */
-  cacheSize?: number;
 }
+
+/** predictMany's chunks: at least this many forecasts (~10 ms of work, against ~0.1 ms of messaging)... */
+const MIN_CHUNK = 64;
+/** ...and at least this many chunks per thread, so threads finishing early take more. */
+const CHUNKS_PER_THREAD = 4;
 
 export function createModelPool(opts: ModelPoolOptions = {}): ModelPool {
   const threads = Math.max(1, opts.threads ?? os.availableParallelism());
-  const workerData: ModelThreadData = { cacheSize: opts.cacheSize ?? 1200 };
   const execArgv = workerExecArgv();
   // Every thread starts at once and stays: a thread's start-up (tsx, WASM compile) costs far more than a fit.
   const piscina = new Piscina<ModelTask, ModelTaskResult>({
     filename: WORKER_FILE,
     minThreads: threads,
     maxThreads: threads,
-    workerData,
     ...(execArgv ? { execArgv } : {}),
   });
   const run = async <R extends ModelTaskResult>(task: ModelTask): Promise<R> => {
@@ -92,11 +97,19 @@ export function createModelPool(opts: ModelPoolOptions = {}): ModelPool {
       throw rebuildError(err);
     }
   };
+  const predictMany = async (items: readonly PredictItem[]): Promise<ForecastPoint[][]> => {
+    const size = Math.max(MIN_CHUNK, Math.ceil(items.length / (threads * CHUNKS_PER_THREAD)));
+    const chunks: Promise<ForecastPoint[][]>[] = [];
+    for (let i = 0; i < items.length; i += size) {
+      chunks.push(run<ForecastPoint[][]>({ type: "predictMany", items: items.slice(i, i + size) }));
+    }
+    return (await Promise.all(chunks)).flat();
+  };
   return {
     threads,
     train: (history, config, o = {}) => run<TrainResult>({ type: "train", history, config, ...o }),
-    predict: (model, days, key) =>
-      run<ForecastPoint[]>({ type: "predict", model, days, ...(key === undefined ? {} : { key }) }),
+    predict: (model, days) => run<ForecastPoint[]>({ type: "predict", model, days }),
+    predictMany,
     close: () => piscina.close(),
   };
 }

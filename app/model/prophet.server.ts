@@ -1,10 +1,11 @@
 /**
  * Prophet itself: fitting one store and product series, its walk-forward cross-validation, and
- * forecasting again from a stored model, with augurs (Prophet's Stan model compiled to WASM). The one
- * model module that touches WASM, kept apart so the rest stays pure: the Stan optimiser compiles when
- * this module is imported, augurs' Prophet loads once per thread in initProphet. Otherwise synchronous,
- * with no database or network, so it runs unchanged on the main thread and inside model threads
- * (thread.server.ts). The data it fits comes from series.ts; configuration and types from config.ts.
+ * (as the reference for predictor.ts) forecasting again from a stored model, with augurs (Prophet's
+ * Stan model compiled to WASM). The one model module that touches WASM, kept apart so the rest stays
+ * pure: the Stan optimiser compiles when this module is imported, augurs' Prophet loads once per
+ * thread in initProphet. Otherwise synchronous, with no database or network, so it runs unchanged on
+ * the main thread and inside model threads (thread.server.ts). The data it fits comes from
+ * training-series.ts; configuration and types from config.ts.
  */
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
@@ -351,15 +352,12 @@ function crossValidate(series: Series, config: ResolvedModelConfig, start: numbe
 // ---------------------------------------------------------------------------------------------------
 // Prediction.
 
-/** A stored model re-created in this thread, reusable for any number of forecasts until `free()`. */
-export interface LoadedModel {
-  forecast(days: readonly PlanDay[]): ForecastPoint[];
-  /** Releases the WASM memory behind the model; forecasting afterwards throws. */
-  free(): void;
-}
-
-/** Re-creates Prophet from a stored model's parameters (no optimisation). */
-export function loadModel(model: StoredModel): LoadedModel {
+/**
+ * Forecasts `days` from a stored model with augurs itself: Prophet re-created from the stored
+ * parameters (no optimisation). Serving forecasts go through predictor.ts instead, ~10x faster; this
+ * is the reference its tests and benchmark hold it to.
+ */
+export function predict(model: StoredModel, days: readonly PlanDay[]): ForecastPoint[] {
   const { config, training } = model;
   const series: Series = {
     days: training.dates.map(dayOf),
@@ -374,29 +372,8 @@ export function loadModel(model: StoredModel): LoadedModel {
   const prophet = newProphet(config, replayOptimizer(model.params, series, config));
   try {
     prophet.fit(prophetData(series, config));
-  } catch (e) {
-    prophet.free();
-    throw e;
-  }
-  let freed = false;
-  return {
-    forecast: (days) => {
-      if (freed) throw new Error("forecast with a freed model");
-      return forecastWith(prophet, config, days);
-    },
-    free: () => {
-      if (!freed) prophet.free();
-      freed = true;
-    },
-  };
-}
-
-/** Forecasts `days` from a stored model, once. */
-export function predict(model: StoredModel, days: readonly PlanDay[]): ForecastPoint[] {
-  const loaded = loadModel(model);
-  try {
-    return loaded.forecast(days);
+    return forecastWith(prophet, config, days);
   } finally {
-    loaded.free();
+    prophet.free();
   }
 }

@@ -121,7 +121,6 @@ const schema = z.object({
   SHUTDOWN_TIMEOUT_MS: int(0, 600_000).default(10_000),
   AUTO_TRAIN: bool.default(true),
   MODEL_THREADS: int(0, 64).default(0),
-  MODEL_CACHE_SIZE: int(0, 100_000).default(1200),
   KAFKA_BROKERS: brokerList.optional(),
   KAFKA_TOPIC: topicName.default("sale_rossman_store"),
   KAFKA_GROUP_ID: z.string().min(1).max(255).default("storecast-ingest"),

@@ -132,6 +132,19 @@ export async function versionParams(db: Database, id: number): Promise<unknown> 
   return rows[0]?.params ?? null;
 }
 
+/**
+ * Many versions' params in one query, by id; an id with no version is absent. Without the fitted
+ * trend over the training days (`params.trend`, a third of the JSON): predicting never reads it.
+ */
+export async function versionParamsMany(db: Database, ids: readonly number[]): Promise<Map<number, unknown>> {
+  if (ids.length === 0) return new Map();
+  const rows = await db.sql.query<{ id: number; params: unknown }>(
+    `SELECT id, params #- '{params,trend}' AS params FROM model_versions WHERE id = ANY($1::int[])`,
+    [ids],
+  );
+  return new Map(rows.map((r) => [r.id, r.params]));
+}
+
 /** One version of the series' model with config and params, or null. */
 export async function getVersion(
   db: Database,
@@ -210,6 +223,28 @@ export async function listProductionVersions(db: Database, opts: ProductionQuery
     ...(opts.limit === undefined ? {} : { take: opts.limit }),
   });
   return rows.map(toSummary);
+}
+
+/** What predicting from a production version needs to name it: its id, series, model name and number. */
+export interface ProductionVersionKey {
+  id: number;
+  store: number;
+  productname: string;
+  name: string;
+  version: number;
+}
+
+/**
+ * Every production version's key, by store then product: one plain query (a batch over 11,150
+ * series reads these in ~30 ms; the full summaries, CV folds included, took ~0.5 s).
+ */
+export async function listProductionVersionKeys(db: Database): Promise<ProductionVersionKey[]> {
+  return db.sql.query<ProductionVersionKey>(
+    `SELECT v.id, m.store, m.productname, m.name, v.version
+       FROM model_versions v JOIN registered_models m ON m.id = v.model_id
+      WHERE v.stage = 'production'
+      ORDER BY m.store, m.productname`,
+  );
 }
 
 /** How many models have a production version (for paging listProductionVersions), optionally by store prefix. */

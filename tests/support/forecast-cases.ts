@@ -102,6 +102,7 @@ export function describeForecasting(name: string, openDb: () => Promise<Database
       const flaky: ModelPool = {
         threads: pool.threads,
         predict: (model, days) => pool.predict(model, days),
+        predictMany: (items) => pool.predictMany(items),
         close: async () => {},
         train: (history, config, opts) => {
           calls++;

@@ -11,7 +11,8 @@ import {
   type PlanDay,
 } from "../../../app/model/config.js";
 import { createModelPool, type ModelPool, workerExecArgv } from "../../../app/model/pool.server.js";
-import { loadModel, predict, trainModel } from "../../../app/model/prophet.server.js";
+import { compilePredictor } from "../../../app/model/predictor.js";
+import { predict } from "../../../app/model/prophet.server.js";
 
 const ROOT = path.resolve(import.meta.dirname, "../../..");
 const END = parseDay("2015-07-31")!;
@@ -83,39 +84,34 @@ describe("model pool", () => {
   });
 });
 
-describe("keyed forecasts (models kept in the threads)", () => {
+describe("many forecasts from compiled predictors", () => {
   const close = (a: { value: number }[], b: { value: number }[]) =>
     a.every((p, i) => Math.abs(p.value - b[i]!.value) < 1e-6 * Math.max(1, p.value));
 
-  it("gives the same point forecast as a fresh replay, across keys, evictions and a cache of none", async () => {
-    const small = createModelPool({ threads: 1, cacheSize: 1 });
-    const none = createModelPool({ threads: 1, cacheSize: 0 });
+  it("answers every item in order, chunked over both threads, each as augurs would", async () => {
+    const pool = createModelPool({ threads: 2 });
     try {
       const [a, b] = await Promise.all([
-        small.train(history(120), DEFAULT_CONFIG, { cv: false }),
-        small.train(history(120, 3), DEFAULT_CONFIG, { cv: false }),
+        pool.train(history(120), DEFAULT_CONFIG, { cv: false }),
+        pool.train(history(120, 3), DEFAULT_CONFIG, { cv: false }),
       ]);
       const [wantA, wantB] = [predict(a.model, week), predict(b.model, week)];
       expect(close(wantA, wantB)).toBe(false);
-      // One slot: each call evicts the other model, so every call re-creates one; the answers must not mix.
-      for (let i = 0; i < 3; i++) {
-        expect(close(await small.predict(a.model, week, "a"), wantA)).toBe(true);
-        expect(close(await small.predict(b.model, week, "b"), wantB)).toBe(true);
-      }
-      expect(close(await none.predict(a.model, week, "a"), wantA)).toBe(true);
+      const [pa, pb] = [compilePredictor(a.model), compilePredictor(b.model)];
+      // Enough items for several chunks (at least 64 each), alternating models so a mix-up shows.
+      const items = Array.from({ length: 301 }, (_, i) => ({ predictor: i % 2 ? pb : pa, days: week }));
+      const answers = await pool.predictMany(items);
+      expect(answers).toHaveLength(301);
+      for (const [i, points] of answers.entries()) expect(close(points, i % 2 ? wantB : wantA)).toBe(true);
+      // The same question, the same answer, intervals included, whichever thread took it.
+      expect(answers[2]).toEqual(answers[0]);
+      expect(answers[3]).toEqual(answers[1]);
+      expect(await pool.predictMany([])).toEqual([]);
+      // predict compiles in the thread: the same answer.
+      expect(await pool.predict(a.model, week)).toEqual(answers[0]);
     } finally {
-      await Promise.all([small.close(), none.close()]);
+      await pool.close();
     }
-  });
-
-  it("a loaded model forecasts many times, and not after it is freed", async () => {
-    const { model } = trainModel(history(120), DEFAULT_CONFIG, { cv: false });
-    const loaded = loadModel(model);
-    expect(close(loaded.forecast(week), predict(model, week))).toBe(true);
-    expect(close(loaded.forecast(week.slice(2)), predict(model, week.slice(2)))).toBe(true);
-    loaded.free();
-    loaded.free(); // twice is harmless
-    expect(() => loaded.forecast(week)).toThrow(/freed/);
   });
 });
 
