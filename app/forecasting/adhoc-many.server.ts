@@ -1,19 +1,19 @@
 /**
  * Many ad-hoc forecasts in one go (the reference batch route: up to every series of the chain at
  * once), each for its own series and days, answered in request order. Set-based: one query for the
- * production versions of every series asked, one for the store calendars of every range asked,
- * then the predicting in the model threads. A series with no production model is an error in its
+ * production versions of every series asked, one for the store calendars of every range asked, one
+ * for the versions' models not yet compiled, then the predicting in the model threads, in chunks. A series with no production model is an error in its
  * place (the caller decides what that means for the others).
  */
 import { formatDay } from "../days.js";
 import { NotFoundError } from "../errors.js";
-import type { ForecastPoint, PlanDay } from "../model/config.js";
+import type { PlanDay } from "../model/config.js";
 import { planDays } from "../model/plan.js";
-import type { ModelPool } from "../model/pool.server.js";
+import type { ModelPool, PredictItem } from "../model/pool.server.js";
 import type { Database } from "../platform/db.server.js";
 import { type SeriesKey, seriesId } from "../series.js";
 import type { AdhocForecast } from "./adhoc.server.js";
-import { storedModel } from "./model-cache.server.js";
+import { storedPredictors } from "./model-cache.server.js";
 import { type CalendarDbRow, dateRange, EMPTY_PLAN, firstMissingSeries, toPlanDay } from "./series-data.server.js";
 
 export interface RangeRequest extends SeriesKey {
@@ -118,38 +118,35 @@ export async function adhocForecastMany(
   const plans = asks.size > 0 ? await calendars(db, [...asks.values()]) : new Map<string, Map<string, PlanDay>>();
 
   // The same series and days asked twice (10 clients' copies of one batch) are predicted once.
-  const predicted = new Map<string, Promise<ForecastPoint[]>>();
-  const predictOnce = (r: RangeRequest, versionId: number): Promise<ForecastPoint[]> => {
-    const key = `${versionId}:${r.fromDay}:${r.days}`;
-    let points = predicted.get(key);
-    if (!points) {
-      points = (async () => {
-        const { model, key: modelKey } = await storedModel(db, versionId);
-        const calendar = plans.get(`${r.store}:${r.fromDay}:${r.days}`) ?? EMPTY_PLAN;
-        return pool.predict(model, planDays(dateRange(r.fromDay, r.days), calendar, model.weekdayOpen), modelKey);
-      })();
-      predicted.set(key, points);
+  const predictors = await storedPredictors(db, [...new Set([...versions.values()].map((v) => v.id))]);
+  const jobs = new Map<string, { versionId: number; items: PredictItem | null; error?: Error }>();
+  const jobKey = (r: RangeRequest, versionId: number) => `${versionId}:${r.fromDay}:${r.days}`;
+  for (const r of requests) {
+    const v = versions.get(seriesId(r));
+    if (!v || r.days === 0) continue;
+    const key = jobKey(r, v.id);
+    if (jobs.has(key)) continue;
+    const predictor = predictors.get(v.id);
+    if (!predictor || predictor instanceof Error) {
+      jobs.set(key, { versionId: v.id, items: null, error: predictor ?? new Error(`version ${v.id} not loaded`) });
+      continue;
     }
-    return points;
-  };
+    const calendar = plans.get(`${r.store}:${r.fromDay}:${r.days}`) ?? EMPTY_PLAN;
+    const days = planDays(dateRange(r.fromDay, r.days), calendar, predictor.weekdayOpen);
+    jobs.set(key, { versionId: v.id, items: { predictor, days } });
+  }
+  const runnable = [...jobs.entries()].filter(([, j]) => j.items !== null);
+  const points = await pool.predictMany(runnable.map(([, j]) => j.items!));
+  const pointsOf = new Map(runnable.map(([key], i) => [key, points[i]!]));
 
-  const out = new Array<RangeAnswer>(requests.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < requests.length) {
-      const i = next++;
-      const r = requests[i]!;
-      const id = seriesId(r);
-      const v = versions.get(id);
-      if (!v) {
-        out[i] = errors.get(id)!;
-        continue;
-      }
-      const points = r.days > 0 ? await predictOnce(r, v.id) : [];
-      out[i] = { modelName: v.name, modelVersion: v.version, points };
-    }
-  };
-  const concurrency = Math.min(requests.length, Math.max(4, pool.threads * 4));
-  await Promise.all(Array.from({ length: concurrency }, worker));
-  return out;
+  return requests.map((r): RangeAnswer => {
+    const id = seriesId(r);
+    const v = versions.get(id);
+    if (!v) return errors.get(id)!;
+    if (r.days === 0) return { modelName: v.name, modelVersion: v.version, points: [] };
+    const key = jobKey(r, v.id);
+    const error = jobs.get(key)?.error;
+    if (error) throw error;
+    return { modelName: v.name, modelVersion: v.version, points: pointsOf.get(key)! };
+  });
 }
