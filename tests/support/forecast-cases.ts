@@ -187,7 +187,7 @@ export function describeForecasting(name: string, openDb: () => Promise<Database
       const key = { store: 1, productname: "product_A" };
       const req = { ...key, begin: formatDay(todayDay() + 1), end: formatDay(todayDay() + 7) };
       const first = await adhocForecast(db, pool, req);
-      // The interval is sampled: only a kept answer repeats exactly.
+      // The interval is sampled, seeded by the version and the question: a repeated question, the same answer.
       expect(await adhocForecast(db, pool, req)).toEqual(first);
       const current = first.modelVersion;
       const total = (r: { points: { value: number }[] }) => r.points.reduce((t, p) => t + p.value, 0);
