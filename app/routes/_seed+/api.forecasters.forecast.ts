@@ -88,12 +88,23 @@ export function action({ request, context }: ActionFunctionArgs) {
       );
     }
 
+    // A batch's items mostly share their range: each range's timestamps are formatted once.
+    const stamps = new Map<string, string[]>();
+    const timestampsOf = (range: (typeof items)[number]["range"]) => {
+      const key = `${range.begin}:${range.count}`;
+      let out = stamps.get(key);
+      if (!out) {
+        out = seedRangeTimestamps(range);
+        stamps.set(key, out);
+      }
+      return out;
+    };
     return reply(
       seedApi.forecast,
       200,
       items.map((item, i) => {
         const answer = byIndex.get(i) as Exclude<ReturnType<typeof byIndex.get>, Error | undefined>;
-        const timestamps = seedRangeTimestamps(item.range);
+        const timestamps = timestampsOf(item.range);
         return {
           request: item.request,
           forecast: answer.points.map((p, j) => ({
