@@ -10,7 +10,7 @@
 import { DATE_RE } from "../days.js";
 import type { ForecastPoint, PlanDay, RegressorName, StoredModel } from "./config.js";
 import { fillNormal, hashNumber, hashWord, laplace, Poisson, percentiles, Rng } from "./sampling.js";
-import { dayOf, REGRESSOR_VALUE } from "./training-series.js";
+import { dayOf, openDaysOf, REGRESSOR_VALUE } from "./training-series.js";
 
 const DAY_SECONDS = 86_400;
 // augurs' defaults, which newProphet (prophet.server.ts) leaves alone.
@@ -299,10 +299,7 @@ function questionSeed(p: Predictor, open: readonly { day: number; d: PlanDay }[]
  */
 export function forecastWithPredictor(p: Predictor, days: readonly PlanDay[], rng?: Rng): ForecastPoint[] {
   const out: ForecastPoint[] = days.map((d) => ({ date: d.date, value: 0, lower: 0, upper: 0 }));
-  const open = days
-    .map((d, i) => ({ d, i, day: dayOf(d.date) }))
-    .filter((o) => o.d.open === 1)
-    .sort((a, b) => a.day - b.day);
+  const open = openDaysOf(days);
   if (open.length === 0) return out;
   const n = open.length;
   const t = new Float64Array(n);

@@ -42,6 +42,7 @@ import { sharesOf } from "./plan.js";
 import {
   dayOf,
   fittedSeries,
+  openDaysOf,
   REGRESSOR_VALUE,
   type Series,
   subSeries,
@@ -244,10 +245,7 @@ function prophetForecast(
 /** Forecasts `days` with a fitted model: days the plan marks closed are exactly 0. */
 function forecastWith(prophet: Prophet, config: ResolvedModelConfig, days: readonly PlanDay[]): ForecastPoint[] {
   const out: ForecastPoint[] = days.map((d) => ({ date: d.date, value: 0, lower: 0, upper: 0 }));
-  const open = days
-    .map((d, i) => ({ d, i, day: dayOf(d.date) }))
-    .filter((o) => o.d.open === 1)
-    .sort((a, b) => a.day - b.day);
+  const open = openDaysOf(days);
   if (open.length === 0) return out;
   const column = (r: RegressorName) => open.map((o) => REGRESSOR_VALUE[r](o.d));
   const f = prophetForecast(

@@ -20,6 +20,19 @@ export function dayOf(date: string): number {
   return day;
 }
 
+/**
+ * The days a forecast predicts: the open ones (a closed day is exactly 0), oldest first, each with
+ * its index in `days` (where its answer goes) and its day number.
+ */
+export function openDaysOf<D extends { date: string; open: number }>(
+  days: readonly D[],
+): { d: D; i: number; day: number }[] {
+  return days
+    .map((d, i) => ({ d, i, day: dayOf(d.date) }))
+    .filter((o) => o.d.open === 1)
+    .sort((a, b) => a.day - b.day);
+}
+
 /** Fitted open days, oldest first. */
 export interface Series {
   days: number[];
