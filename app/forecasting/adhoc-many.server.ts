@@ -7,13 +7,13 @@
  */
 import { formatDay } from "../days.js";
 import { NotFoundError } from "../errors.js";
-import type { PlanDay } from "../model/config.js";
+import type { ForecastPoint, PlanDay } from "../model/config.js";
 import { planDays } from "../model/plan.js";
 import type { ModelPool, PredictItem } from "../model/pool.server.js";
 import type { Database } from "../platform/db.server.js";
 import { type SeriesKey, seriesId } from "../series.js";
-import type { AdhocForecast } from "./adhoc.server.js";
-import { storedPredictors } from "./model-cache.server.js";
+import { type AdhocForecast, answerKey, keepAnswer, keptAnswer } from "./adhoc.server.js";
+import { storedPredictors, versionKey } from "./model-cache.server.js";
 import { type CalendarDbRow, dateRange, EMPTY_PLAN, firstMissingSeries, toPlanDay } from "./series-data.server.js";
 
 export interface RangeRequest extends SeriesKey {
@@ -119,7 +119,7 @@ export async function adhocForecastMany(
 
   // The same series and days asked twice (10 clients' copies of one batch) are predicted once.
   const predictors = await storedPredictors(db, [...new Set([...versions.values()].map((v) => v.id))]);
-  const jobs = new Map<string, { versionId: number; items: PredictItem | null; error?: Error }>();
+  const jobs = new Map<string, { versionId: number; items: PredictItem | null; error?: Error; answer: string }>();
   const jobKey = (r: RangeRequest, versionId: number) => `${versionId}:${r.fromDay}:${r.days}`;
   for (const r of requests) {
     const v = versions.get(seriesId(r));
@@ -128,16 +128,28 @@ export async function adhocForecastMany(
     if (jobs.has(key)) continue;
     const predictor = predictors.get(v.id);
     if (!predictor || predictor instanceof Error) {
-      jobs.set(key, { versionId: v.id, items: null, error: predictor ?? new Error(`version ${v.id} not loaded`) });
+      const error = predictor ?? new Error(`version ${v.id} not loaded`);
+      jobs.set(key, { versionId: v.id, items: null, error, answer: "" });
       continue;
     }
     const calendar = plans.get(`${r.store}:${r.fromDay}:${r.days}`) ?? EMPTY_PLAN;
     const days = planDays(dateRange(r.fromDay, r.days), calendar, predictor.weekdayOpen);
-    jobs.set(key, { versionId: v.id, items: { predictor, days } });
+    jobs.set(key, { versionId: v.id, items: { predictor, days }, answer: answerKey(versionKey(db, v.id), days) });
   }
-  const runnable = [...jobs.entries()].filter(([, j]) => j.items !== null);
-  const points = await pool.predictMany(runnable.map(([, j]) => j.items!));
-  const pointsOf = new Map(runnable.map(([key], i) => [key, points[i]!]));
+  // Answers kept from earlier questions (this route's or the forecast API's) are not predicted again.
+  const pointsOf = new Map<string, ForecastPoint[]>();
+  const runnable: [string, { items: PredictItem; answer: string }][] = [];
+  for (const [key, job] of jobs) {
+    if (!job.items) continue;
+    const kept = keptAnswer(job.answer);
+    if (kept) pointsOf.set(key, kept);
+    else runnable.push([key, { items: job.items, answer: job.answer }]);
+  }
+  const points = await pool.predictMany(runnable.map(([, j]) => j.items));
+  runnable.forEach(([key, job], i) => {
+    pointsOf.set(key, points[i]!);
+    keepAnswer(job.answer, points[i]!);
+  });
 
   return requests.map((r): RangeAnswer => {
     const id = seriesId(r);

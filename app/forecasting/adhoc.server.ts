@@ -6,7 +6,7 @@
 import { LRUCache } from "lru-cache";
 import { formatDay, parseDay } from "../days.js";
 import { NotFoundError, ValidationError } from "../errors.js";
-import type { ForecastPoint } from "../model/config.js";
+import type { ForecastPoint, PlanDay } from "../model/config.js";
 import { planDays } from "../model/plan.js";
 import type { ModelPool } from "../model/pool.server.js";
 import type { Database } from "../platform/db.server.js";
@@ -52,6 +52,17 @@ const adhocResults = new LRUCache<string, ForecastPoint[]>({
   sizeCalculation: (points) => Math.max(1, points.length),
 });
 
+/** The kept answers' key: a version (versionKey) and the plan it was asked for. */
+export const answerKey = (version: string, plan: readonly PlanDay[]): string =>
+  `${version}:${plan.map((d) => `${d.date}${d.open}${d.promo}${d.stateholiday}${d.schoolholiday}`).join()}`;
+
+/** A kept answer (shared: copy before changing it), or undefined. */
+export const keptAnswer = (key: string): ForecastPoint[] | undefined => adhocResults.get(key);
+
+export function keepAnswer(key: string, points: ForecastPoint[]): void {
+  adhocResults.set(key, points);
+}
+
 /** What an ad-hoc forecast reads, in one round trip: the hot path of the forecast API. */
 interface AdhocInputs {
   id: number;
@@ -81,7 +92,7 @@ export async function adhocForecast(db: Database, pool: ModelPool, req: Forecast
   const { predictor, key } = await storedPredictor(db, inputs.id);
   const calendar = new Map((inputs.calendar ?? []).map((r) => [r.date, toPlanDay(r)]));
   const plan = planDays(dateRange(fromDay, days), calendar, predictor.weekdayOpen);
-  const resultKey = `${key}:${plan.map((d) => `${d.date}${d.open}${d.promo}${d.stateholiday}${d.schoolholiday}`).join()}`;
+  const resultKey = answerKey(key, plan);
   let points = adhocResults.get(resultKey);
   if (!points) {
     // In a thread: a year's forecast is ~1,000 draws for each of 365 days, too long for the event loop.

@@ -36,7 +36,10 @@ function compile(versionId: number, params: unknown): Predictor {
   return compilePredictor(params as StoredModel);
 }
 
-/** The predictor of a version, and a key naming that version for good in this process. */
+/** A key naming a version of this database for good in this process (for what is kept per version). */
+export const versionKey = (db: Database, versionId: number): string => `${cacheOf(db).key}:${versionId}`;
+
+/** The predictor of a version, and its versionKey. */
 export async function storedPredictor(db: Database, versionId: number): Promise<{ predictor: Predictor; key: string }> {
   const cache = cacheOf(db);
   let predictor = cache.predictors.get(versionId);
@@ -44,7 +47,7 @@ export async function storedPredictor(db: Database, versionId: number): Promise<
     predictor = compile(versionId, await versionParams(db, versionId));
     cache.predictors.set(versionId, predictor);
   }
-  return { predictor, key: `${cache.key}:${versionId}` };
+  return { predictor, key: versionKey(db, versionId) };
 }
 
 /**
