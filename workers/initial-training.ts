@@ -1,4 +1,4 @@
-import type { JobQueue } from "../app/jobs/port.js";
+import { type JobQueue, wasInterrupted } from "../app/jobs/port.js";
 import { PipelineRun } from "../app/pipelines/runs.server.js";
 import { countProductionVersions } from "../app/registry/versions.server.js";
 import { stopTrainRunsOfJob, unfinishedTrainRuns } from "../app/training/train-runs.server.js";
@@ -6,7 +6,7 @@ import type { BackgroundService, WorkerContext } from "./index.js";
 
 /**
  * A train-all run left unfinished (PENDING: stopped by a shutdown; RUNNING: its process died) whose
- * job is no longer in the queue (the in-process queue forgets its jobs on restart) is resumed by a
+ * job is no longer queued or running (the in-process queue's job ends STOPPED, interrupted) is resumed by a
  * new train-all job: it trains only the series the run had not finished. A run whose job is still
  * queued or running (BullMQ hands jobs back) is left to that job. Older unfinished runs are stopped:
  * the newest one covers the same series. Returns the resume job's id, if any.
@@ -14,8 +14,9 @@ import type { BackgroundService, WorkerContext } from "./index.js";
 export async function resumeInterruptedRun(ctx: WorkerContext, jobs: JobQueue): Promise<string | null> {
   let [newest, ...older] = await unfinishedTrainRuns(ctx.db);
   let job = newest?.jobId ? await jobs.get(newest.jobId) : null;
-  // Its job was cancelled (while the run waited to resume): the run ends STOPPED, not resumed.
-  while (newest && job?.status === "STOPPED") {
+  // Its job was cancelled (while the run waited to resume): the run ends STOPPED, not resumed. A job
+  // stopped only because its process stopped (in-process queue) is resumed like a forgotten one.
+  while (newest && job?.status === "STOPPED" && !wasInterrupted(job)) {
     await stopTrainRunsOfJob(ctx.db, job.id, "cancelled: its job was stopped");
     ctx.log.info({ runId: newest.id, jobId: job.id }, "train-all run of a cancelled job stopped");
     [newest, ...older] = older;

@@ -23,7 +23,15 @@ import type {
   QueueDepth,
   Schedule,
 } from "./port.js";
-import { ABORT_CANCELLED, ABORT_SHUTDOWN, FINAL_JOB_STATUSES, handlersSettle, JOB_RETENTION_MS } from "./port.js";
+import {
+  ABORT_CANCELLED,
+  ABORT_SHUTDOWN,
+  abortedForShutdown,
+  FINAL_JOB_STATUSES,
+  handlersSettle,
+  INTERRUPTED,
+  JOB_RETENTION_MS,
+} from "./port.js";
 import { isPermanentFailure, type RetryOverrides, retryDelay, retryPolicy } from "./retries.server.js";
 
 export interface InProcessQueueOptions extends RetryOverrides {
@@ -143,18 +151,23 @@ export function createInProcessQueue(opts: InProcessQueueOptions = {}): JobQueue
       },
     };
     const handler = hs[info.kind] as (data: unknown, ctx: JobContext) => Promise<unknown>;
+    // Stopped by a cancel, or by the shutdown (then marked, so its work can be resumed).
+    const stopped = () => {
+      if (abortedForShutdown(controller.signal)) info.error = INTERRUPTED;
+      finish(entry, "STOPPED");
+    };
     entry.running = Promise.resolve()
       .then(() => handler(info.data, ctx))
       .then(
         (result) => {
-          if (controller.signal.aborted) return finish(entry, "STOPPED");
+          if (controller.signal.aborted) return stopped();
           info.result = jsonValue(result);
           info.error = null;
           finish(entry, "SUCCEEDED");
         },
         (err: unknown) => {
           info.error = err instanceof Error ? err.message : String(err);
-          if (controller.signal.aborted) return finish(entry, "STOPPED");
+          if (controller.signal.aborted) return stopped();
           const policy = retryPolicy(info.kind, opts);
           if (info.attempts >= policy.attempts || closing || isPermanentFailure(err)) return finish(entry, "FAILED");
           info.status = "PENDING";

@@ -52,6 +52,16 @@ export const ABORT_CANCELLED = "cancelled";
  */
 export const ABORT_SHUTDOWN = "shutting down";
 
+/**
+ * The error of a job STOPPED because its process stopped (shutdown past the timeout, or a crash
+ * found on the next start), not because someone cancelled it: its work may be resumed.
+ */
+export const INTERRUPTED = "interrupted: storecast stopped before the job finished";
+
+/** Whether a STOPPED job was interrupted by its process stopping rather than cancelled. */
+export const wasInterrupted = (job: Pick<JobInfo, "status" | "error">): boolean =>
+  job.status === "STOPPED" && job.error === INTERRUPTED;
+
 /** Whether a job's signal was aborted because the process is shutting down (not a cancel). */
 export function abortedForShutdown(signal: AbortSignal): boolean {
   return signal.aborted && signal.reason === ABORT_SHUTDOWN;

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createInProcessQueue } from "../../../app/jobs/in-process.server.js";
 import { databaseJobStore } from "../../../app/jobs/job-store.server.js";
 import { openJobQueue } from "../../../app/jobs/open.server.js";
-import { JOB_RETENTION_MS, type JobInfo } from "../../../app/jobs/port.js";
+import { INTERRUPTED, JOB_RETENTION_MS, type JobInfo, wasInterrupted } from "../../../app/jobs/port.js";
 import { type Database, openDatabase } from "../../../app/platform/db.server.js";
 import { handlers } from "../../support/queue-cases.js";
 import { waitFor } from "../../support/stream-cases.js";
@@ -90,7 +90,7 @@ describe("the in-process queue's jobs in the database", () => {
     const second = await openJobQueue(config, log, db);
     expect(await second.get(finished.id)).toMatchObject({ status: "SUCCEEDED", result: "done" });
     for (const id of [running.id, waiting.id]) {
-      expect(await second.get(id)).toMatchObject({ status: "STOPPED", error: expect.stringMatching(/interrupted/) });
+      expect(await second.get(id)).toMatchObject({ status: "STOPPED", error: INTERRUPTED });
     }
     expect((await second.list({ limit: 10 })).map((j) => j.id)).toEqual(
       expect.arrayContaining([finished.id, running.id, waiting.id]),
@@ -108,5 +108,29 @@ describe("the in-process queue's jobs in the database", () => {
     await waitFor("b", async () => (await q.get(b.id))?.status === "SUCCEEDED", 5_000);
     expect(await q.get(a.id)).toBeNull();
     await q.close(0);
+  });
+});
+
+describe("a job stopped by its process stopping, not by a cancel", () => {
+  it("is marked interrupted (its work may be resumed); a cancelled one is not", async () => {
+    const q = createInProcessQueue({ abortGraceMs: 1_000 });
+    await q.startWorkers(
+      handlers({
+        "train-all": (_data, ctx) =>
+          new Promise<void>((_, reject) => ctx.signal.addEventListener("abort", () => reject(new Error("aborted")))),
+      }),
+      { concurrency: 2 },
+    );
+    const cancelled = await q.enqueue("train-all", {});
+    const interrupted = await q.enqueue("train-all", { runKind: "train-weekly" });
+    await waitFor("both running", async () => (await q.list()).every((j) => j.status === "RUNNING"), 5_000);
+    await q.cancel(cancelled.id);
+    await waitFor("the cancel", async () => (await q.get(cancelled.id))?.status === "STOPPED", 5_000);
+    await q.close(50);
+    const [c, i] = [await q.get(cancelled.id), await q.get(interrupted.id)];
+    expect(i).toMatchObject({ status: "STOPPED", error: INTERRUPTED });
+    expect(wasInterrupted(i!)).toBe(true);
+    expect(c?.status).toBe("STOPPED");
+    expect(wasInterrupted(c!)).toBe(false);
   });
 });
