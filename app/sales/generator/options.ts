@@ -3,6 +3,7 @@
  * split the generated days between the history file, the stream file and the planned calendar.
  */
 import { dayOf, parseDay } from "../../days.js";
+import { type StoreEvent, storeEventsProblem } from "./store-events.js";
 
 export interface GenerateOptions {
   stores: number;
@@ -12,6 +13,8 @@ export interface GenerateOptions {
   /** Last generated day, YYYY-MM-DD. */
   endDate: string;
   seed: number;
+  /** Changes injected into some stores' sales from a day on (store-events.ts); none by default. */
+  events?: readonly StoreEvent[];
 }
 
 /** The newest days, held out of the history file: the stream's source. */
@@ -46,4 +49,6 @@ export function validateGenerateOptions(opts: GenerateOptions): void {
       `endDate: expected a date YYYY-MM-DD in years 1900-2999 (got ${JSON.stringify(opts.endDate)})`,
     );
   }
+  const problem = opts.events ? storeEventsProblem(opts.events, opts.stores) : null;
+  if (problem) throw new GenerateOptionsError(problem);
 }

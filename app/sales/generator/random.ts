@@ -17,7 +17,7 @@ function mix32(x: number): number {
 }
 
 /** Stream keys: one independent stream family per purpose. */
-export const Purpose = { Store: 1, Series: 2, Refurbishment: 3, Product: 4 } as const;
+export const Purpose = { Store: 1, Series: 2, Refurbishment: 3, Product: 4, Events: 5 } as const;
 
 /** Uniforms and Box-Muller normals over one pure-rand stream. */
 export class Rand {

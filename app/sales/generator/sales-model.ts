@@ -3,6 +3,8 @@
  * school-holiday effects, trend, AR(1) level wander and noise per series) and the two generators built
  * on it, the sales days and the planned calendar that follows them.
  *
+ * Injected store events (store-events.ts) scale a store's expected sales from their day on.
+ *
  * Days are generated newest first (the order of Kaggle's train.csv), so for a fixed end date the
  * newest N days are identical whatever --days is. Random draws come from ./random.ts, keyed per store
  * and product, so a store's series does not depend on how many stores or products are generated.
@@ -13,6 +15,7 @@ import { HOLIDAY_CODES, isPromo, Planner } from "./calendar.js";
 import { CALENDAR_DAYS, type GenerateOptions, STREAM_DAYS, validateGenerateOptions } from "./options.js";
 import { generateStoreProfiles, type ProductProfile, productProfile, type StoreProfile } from "./profiles.js";
 import { Purpose, type Rand, streamFor } from "./random.js";
+import { storeEffects } from "./store-events.js";
 
 export interface SalesDay {
   date: string;
@@ -92,6 +95,8 @@ function setup(opts: GenerateOptions): Setup {
 export function* generateSalesDays(opts: GenerateOptions): Generator<SalesDay> {
   const { endDay, firstDay, profiles, products, planner } = setup(opts);
   const { tables } = planner;
+  const effectsOf = storeEffects(opts.events ?? []);
+  const effects = profiles.map((p) => effectsOf(p.store));
   const series: Series[] = [];
   for (const p of profiles) {
     for (const prod of products) {
@@ -127,7 +132,8 @@ export function* generateSalesDays(opts: GenerateOptions): Generator<SalesDay> {
           season.sales *
           (plan.school ? 1.02 : 1) *
           before *
-          after;
+          after *
+          effects[i]!.factor(day, dow, promo === 1, p.promoLift);
         storeBasket = p.basket * season.basket * (promo ? PROMO_BASKET : 1) * (dow === 6 ? 1.04 : 1);
       }
       for (const prod of products) {
