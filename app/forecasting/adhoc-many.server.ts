@@ -14,7 +14,7 @@ import type { Database } from "../platform/db.server.js";
 import { type SeriesKey, seriesId } from "../series.js";
 import { type AdhocForecast, answerKey, keepAnswer, keptAnswer } from "./adhoc.server.js";
 import { storedPredictors, versionKey } from "./model-cache.server.js";
-import { type CalendarDbRow, dateRange, EMPTY_PLAN, firstMissingSeries, toPlanDay } from "./series-data.server.js";
+import { type CalendarDbRow, dateRange, EMPTY_PLAN, missingSeries, toPlanDay } from "./series-data.server.js";
 
 export interface RangeRequest extends SeriesKey {
   fromDay: number;
@@ -47,24 +47,19 @@ async function productionVersions(db: Database, keys: readonly SeriesKey[]): Pro
 
 /** Why each series with no production version has none: an unknown store, product, or no model yet. */
 async function reasons(db: Database, keys: readonly SeriesKey[]): Promise<Map<string, NotFoundError>> {
-  const out = new Map<string, NotFoundError>();
-  let left = [...keys];
-  // firstMissingSeries names one at a time, in order: repeat over the rest (few in practice).
-  while (left.length > 0) {
-    const missing = await firstMissingSeries(db, left);
-    const until = missing ? missing.index : left.length;
-    for (const k of left.slice(0, until)) {
-      out.set(seriesId(k), new NotFoundError("model", `no trained model for store ${k.store} ${k.productname} yet`));
-    }
-    if (!missing) break;
-    const { key, storeKnown } = missing;
+  const out = new Map<string, NotFoundError>(
+    keys.map((k) => [
+      seriesId(k),
+      new NotFoundError("model", `no trained model for store ${k.store} ${k.productname} yet`),
+    ]),
+  );
+  for (const { key, storeKnown } of await missingSeries(db, keys)) {
     out.set(
       seriesId(key),
       storeKnown
         ? new NotFoundError("product", `store ${key.store} has no product ${key.productname}`)
         : new NotFoundError("store", `unknown store ${key.store}`),
     );
-    left = left.slice(until + 1);
   }
   return out;
 }
@@ -119,7 +114,7 @@ export async function adhocForecastMany(
 
   // The same series and days asked twice (10 clients' copies of one batch) are predicted once.
   const predictors = await storedPredictors(db, [...new Set([...versions.values()].map((v) => v.id))]);
-  const jobs = new Map<string, { versionId: number; items: PredictItem | null; error?: Error; answer: string }>();
+  const jobs = new Map<string, { items: PredictItem | null; error?: Error; answer: string }>();
   const jobKey = (r: RangeRequest, versionId: number) => `${versionId}:${r.fromDay}:${r.days}`;
   for (const r of requests) {
     const v = versions.get(seriesId(r));
@@ -129,12 +124,12 @@ export async function adhocForecastMany(
     const predictor = predictors.get(v.id);
     if (!predictor || predictor instanceof Error) {
       const error = predictor ?? new Error(`version ${v.id} not loaded`);
-      jobs.set(key, { versionId: v.id, items: null, error, answer: "" });
+      jobs.set(key, { items: null, error, answer: "" });
       continue;
     }
     const calendar = plans.get(`${r.store}:${r.fromDay}:${r.days}`) ?? EMPTY_PLAN;
     const days = planDays(dateRange(r.fromDay, r.days), calendar, predictor.weekdayOpen);
-    jobs.set(key, { versionId: v.id, items: { predictor, days }, answer: answerKey(versionKey(db, v.id), days) });
+    jobs.set(key, { items: { predictor, days }, answer: answerKey(versionKey(db, v.id), days) });
   }
   // Answers kept from earlier questions (this route's or the forecast API's) are not predicted again.
   const pointsOf = new Map<string, ForecastPoint[]>();

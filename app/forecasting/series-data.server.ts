@@ -127,14 +127,26 @@ export async function firstMissingSeries(
   db: Database,
   items: readonly SeriesKey[],
 ): Promise<{ index: number; key: SeriesKey; storeKnown: boolean } | null> {
-  const [row] = await db.sql.query<{ i: number; store: number; productname: string; has_store: boolean }>(
+  return (await missingSeries(db, items, 1))[0] ?? null;
+}
+
+/** Every one of `items` (by index, at most `limit`) with no sales history, and whether its store has any. */
+export async function missingSeries(
+  db: Database,
+  items: readonly SeriesKey[],
+  limit?: number,
+): Promise<{ index: number; key: SeriesKey; storeKnown: boolean }[]> {
+  const rows = await db.sql.query<{ i: number; store: number; productname: string; has_store: boolean }>(
     `SELECT t.i, t.store, t.productname,
             EXISTS (SELECT 1 FROM rossman_sales r WHERE r.store = t.store) AS has_store
        FROM unnest($1::int[], $2::int[], $3::text[]) AS t(i, store, productname)
       WHERE NOT EXISTS (SELECT 1 FROM rossman_sales r WHERE r.store = t.store AND r.productname = t.productname)
-      ORDER BY t.i LIMIT 1`,
-    [items.map((_, i) => i), items.map((k) => k.store), items.map((k) => k.productname)],
+      ORDER BY t.i LIMIT $4`,
+    [items.map((_, i) => i), items.map((k) => k.store), items.map((k) => k.productname), limit ?? null],
   );
-  if (!row) return null;
-  return { index: row.i, key: { store: row.store, productname: row.productname }, storeKnown: row.has_store };
+  return rows.map((row) => ({
+    index: row.i,
+    key: { store: row.store, productname: row.productname },
+    storeKnown: row.has_store,
+  }));
 }

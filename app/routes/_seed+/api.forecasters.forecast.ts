@@ -1,11 +1,12 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
 import { ApiError } from "../../errors.js";
-import { adhocForecastMany, type RangeRequest } from "../../forecasting/adhoc-many.server.js";
+import type { AdhocForecast } from "../../forecasting/adhoc.server.js";
+import { adhocForecastMany, type RangeAnswer } from "../../forecasting/adhoc-many.server.js";
 import { observeAdhocForecasts } from "../../platform/metrics.server.js";
 import { MODEL_NAME_PREFIX } from "../../registry/versions.server.js";
-import { readBodyText } from "../../server/api.server.js";
+import { readBodyText, SEED_FORECAST_MAX_BODY_BYTES } from "../../server/api.server.js";
 import { reply } from "../../server/api-contract.server.js";
-import { SEED_MAX_BODY_BYTES, SEED_MAX_ITEMS, seedApi } from "./contract.server.js";
+import { SEED_MAX_ITEMS, seedApi } from "./contract.server.js";
 import { parseSeedForecastBody } from "./forecast-request.server.js";
 import {
   SeedValidationError,
@@ -25,7 +26,7 @@ const JSON_SUBTYPE = /^application\/(?:[\w.-]+\+)?json\s*(?:;|$)/i;
  * `undefined` ("field required").
  */
 async function seedBody(request: Request): Promise<unknown> {
-  const text = await readBodyText(request, SEED_MAX_BODY_BYTES);
+  const text = await readBodyText(request, SEED_FORECAST_MAX_BODY_BYTES);
   if (text === "") return undefined;
   const type = request.headers.get("content-type");
   if (type && !JSON_SUBTYPE.test(type)) return text;
@@ -55,37 +56,32 @@ export function action({ request, context }: ActionFunctionArgs) {
     const items = parseSeedForecastBody(body);
 
     // Only a store number can have a model; "abc" or "007" names none (the reference's model names).
-    const asked: { index: number; req: RangeRequest }[] = [];
-    for (const [index, item] of items.entries()) {
-      if (item.store === null) continue;
-      const req = { store: item.store, productname: item.request.product_name, ...seedRangeDays(item.range) };
-      asked.push({ index, req });
-    }
+    const asked = items.flatMap((item, index) =>
+      item.store === null
+        ? []
+        : [{ index, req: { store: item.store, productname: item.request.product_name, ...seedRangeDays(item.range) } }],
+    );
     const started = performance.now();
-    const answers = await adhocForecastMany(
+    const found = await adhocForecastMany(
       context.db,
       context.models,
       asked.map((a) => a.req),
     );
-    const byIndex = new Map(asked.map((a, i) => [a.index, answers[i]!]));
-
-    const missing = items.findIndex((_, i) => {
-      const a = byIndex.get(i);
-      return a === undefined || a instanceof Error;
+    const answers = new Array<RangeAnswer | null>(items.length).fill(null);
+    asked.forEach((a, i) => {
+      answers[a.index] = found[i]!;
     });
+
+    const missing = answers.findIndex((a) => a === null || a instanceof Error);
     observeAdhocForecasts(items.length, (performance.now() - started) / 1000, missing < 0 ? "ok" : "error");
     if (missing >= 0) {
       const { store_id, product_name } = items[missing]!.request;
       const name = `${MODEL_NAME_PREFIX}${store_id}-${product_name}`;
-      const why = byIndex.get(missing) as Error | undefined;
-      return seedErrorResponse(
-        404,
-        `item ${missing}: no production model ${name}: ${why?.message ?? "no such store"}`,
-        {
-          model_name: name,
-          index: missing,
-        },
-      );
+      const why = (answers[missing] as Error | null)?.message ?? "no such store";
+      return seedErrorResponse(404, `item ${missing}: no production model ${name}: ${why}`, {
+        model_name: name,
+        index: missing,
+      });
     }
 
     // A batch's items mostly share their range: each range's timestamps are formatted once.
@@ -103,7 +99,7 @@ export function action({ request, context }: ActionFunctionArgs) {
       seedApi.forecast,
       200,
       items.map((item, i) => {
-        const answer = byIndex.get(i) as Exclude<ReturnType<typeof byIndex.get>, Error | undefined>;
+        const answer = answers[i] as AdhocForecast; // every item has one: none is missing
         const timestamps = timestampsOf(item.range);
         return {
           request: item.request,

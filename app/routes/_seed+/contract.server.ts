@@ -13,8 +13,6 @@ import { SEED_DATE_FORMAT } from "./seed.server.js";
 
 /** Items one forecast request may hold (the seed's scale is 11,150). */
 export const SEED_MAX_ITEMS = 50_000;
-/** The forecast route's body limit. */
-export const SEED_MAX_BODY_BYTES = SEED_FORECAST_MAX_BODY_BYTES;
 
 // -------------------------------------------------------------------------------------------------
 // Requests
@@ -158,7 +156,7 @@ export const seedApi = {
     responses: {
       200: json(z.array(seedForecast), "one answer per item, in request order"),
       404: failed("an item's series has no production model: `model_name` and `index` name it"),
-      413: failed(`a body over ${SEED_MAX_BODY_BYTES} bytes or more than ${SEED_MAX_ITEMS} items`),
+      413: failed(`a body over ${SEED_FORECAST_MAX_BODY_BYTES} bytes or more than ${SEED_MAX_ITEMS} items`),
       422: invalid,
     },
   }),
