@@ -1,6 +1,6 @@
 // The import rules of docs/ARCHITECTURE.md ("Layers and folders"), checked by
 // tests/unit/architecture.test.ts in `npm test`. Paths are relative to the repository root.
-const DOMAINS = "(model|registry|pipelines|sales|stores|forecasting|training|monitoring)";
+const DOMAINS = "(model|registry|pipelines|sales|stores|forecasting|training|monitoring|auth|audit|retention)";
 const EDGES = "(server|routes|components|charts)";
 const VOCABULARY = "app/(rossmann|days|errors|series)\\.ts$";
 /** Packages that talk to a database, a broker, a queue or a log: I/O the pure model never does. */

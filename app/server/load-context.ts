@@ -1,4 +1,5 @@
 import type { Logger } from "pino";
+import type { Principal } from "../auth/principal.js";
 import type { JobQueue } from "../jobs/port.js";
 import type { ModelPool } from "../model/pool.server.js";
 import type { Config } from "../platform/config.server.js";
@@ -16,6 +17,13 @@ export interface StorecastContext {
   /** The process's logger (pino, JSON lines): routes and forms log through it. */
   log: Logger;
   startedAt: Date;
+  /**
+   * Who sent the request (server.ts resolves the session cookie or the bearer token before Remix
+   * runs): null when nobody signed in and auth is on. Routes check it with requireRole().
+   */
+  principal?: Principal | null;
+  /** The key the request's budget and rate limits are counted under (see clientKey()). */
+  clientKey?: string;
   /** The sales stream (Kafka or in-process); readiness checks the brokers through it. */
   stream?: Pick<SalesStream, "kind" | "lag">;
   /** The background services and whether each is starting, running or failed (readiness shows them). */
