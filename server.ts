@@ -8,14 +8,16 @@ import type { ServerBuild } from "@remix-run/node";
 import express from "express";
 import { openJobQueue, QueueUnavailableError } from "./app/jobs/open.server.js";
 import { createModelPool } from "./app/model/pool.server.js";
-import { ConfigError, loadConfig, runsStreamProducer } from "./app/platform/config.server.js";
+import { authMode, ConfigError, loadConfig, runsStreamProducer } from "./app/platform/config.server.js";
 import { DatabaseUnreachableError } from "./app/platform/db.server.js";
 import { createLogger } from "./app/platform/log.server.js";
 import { setMetricSources } from "./app/platform/metrics.server.js";
 import { MigrationError } from "./app/platform/migrate.server.js";
 import { registrySummary } from "./app/registry/summary.server.js";
 import { bodyLimitOf, isSeedPath } from "./app/server/api.server.js";
+import { authGate, identityOf } from "./app/server/auth.server.js";
 import { apiCors } from "./app/server/cors.server.js";
+import { crossSiteGuard } from "./app/server/cross-site.server.js";
 import {
   httpMetricsMiddleware,
   labelRoute,
@@ -24,7 +26,7 @@ import {
   STATIC_ROUTE,
 } from "./app/server/http-metrics.server.js";
 import { jobHandlers } from "./app/server/job-handlers.server.js";
-import { loadHistoryIfEmpty, openConfiguredDatabase } from "./app/server/startup.server.js";
+import { loadHistoryIfEmpty, openConfiguredDatabase, prepareAuth } from "./app/server/startup.server.js";
 import { SWAGGER_UI_ASSETS, swaggerUiAssets } from "./app/server/swagger-ui.server.js";
 import { openSalesStream } from "./app/stream/open.server.js";
 import { StreamUnavailableError } from "./app/stream/port.js";
@@ -54,12 +56,15 @@ function fail(err: unknown): never {
 
 async function main(): Promise<void> {
   const config = loadConfig();
+  const auth = authMode(config);
   const log = createLogger(config);
   const startedAt = new Date();
 
   const db = await openConfiguredDatabase(config);
   log.info({ database: db.kind, location: db.location }, "database ready");
   // The job queue: BullMQ on Redis with REDIS_URL, in-process otherwise.
+  // Before anything listens: with auth on, an admin must exist (or ADMIN_PASSWORD create one).
+  const signingKey = await prepareAuth(db, config, auth, log);
   const jobs = await openJobQueue(config, log, db);
   await loadHistoryIfEmpty(db, config, log);
   const models = createModelPool({ threads: config.MODEL_THREADS || undefined });
@@ -94,6 +99,8 @@ async function main(): Promise<void> {
     if (stopping) res.setHeader("Connection", "close");
     next();
   });
+  // A browser request that changes state must come from our own pages (or a CORS_ORIGINS origin).
+  app.use(crossSiteGuard(config.CORS_ORIGINS));
   // CORS_ORIGINS: other origins' pages may call the API; their preflight is answered here, before Remix.
   const cors = apiCors(config.CORS_ORIGINS);
   if (cors) app.use("/api", cors);
@@ -137,12 +144,18 @@ async function main(): Promise<void> {
   }
   routePattern = routePatterns(typeof build === "function" ? (await build()).routes : build.routes);
 
+  // Who is asking (session cookie, bearer token, or anyone with auth off); the static files above are public.
+  app.use(authGate({ mode: auth, db, key: signingKey }));
+
   app.all(
     "*",
     createRequestHandler({
       build,
       mode: config.NODE_ENV === "development" ? "development" : "production",
-      getLoadContext: () => ({
+      getLoadContext: (_req, res) => ({
+        ...identityOf(res),
+        authMode: auth,
+        signingKey,
         config,
         db,
         models,
@@ -160,7 +173,7 @@ async function main(): Promise<void> {
     const s = app.listen(config.PORT, config.HOST, () => resolve(s));
     s.once("error", reject);
   });
-  log.info({ url: `http://localhost:${config.PORT}`, database: db.kind }, "storecast is up");
+  log.info({ url: `http://localhost:${config.PORT}`, database: db.kind, auth }, "storecast is up");
   workers.started.then(
     () => log.info({ services: workers.services }, "every background service started"),
     // A service that cannot start (Kafka or Redis unreachable) stops the process, as before it listened.

@@ -1,4 +1,4 @@
-import type { LinksFunction, MetaFunction } from "@remix-run/node";
+import type { LinksFunction, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import {
   isRouteErrorResponse,
   Link,
@@ -10,8 +10,12 @@ import {
   ScrollRestoration,
   useNavigation,
   useRouteError,
+  useRouteLoaderData,
 } from "@remix-run/react";
 import type { ReactNode } from "react";
+import { csrfToken } from "./auth/csrf.server.js";
+import { roleAllows } from "./auth/principal.js";
+import { CsrfField } from "./components/CsrfField.js";
 import stylesheet from "./tailwind.css?url";
 
 export const links: LinksFunction = () => [
@@ -22,12 +26,47 @@ export const links: LinksFunction = () => [
 
 export const meta: MetaFunction = ({ error }) => [{ title: error ? "storecast: error" : "storecast" }];
 
+/** Every page's shell data: who is signed in, and the CSRF token its forms carry. */
+export function loader({ context }: LoaderFunctionArgs) {
+  const principal = context.principal ?? null;
+  return {
+    csrf: context.signingKey ? csrfToken(context.signingKey, context.sessionId) : "",
+    auth: context.authMode ?? "off",
+    user: principal && principal.kind !== "open" ? { name: principal.name, role: principal.role } : null,
+    role: principal?.role ?? null,
+  };
+}
+
+type RootData = ReturnType<typeof loader>;
+
+/** Who is signed in, with their pages and the sign-out button (nothing when auth is off). */
+function Account() {
+  const root = useRouteLoaderData<RootData>("root");
+  if (!root?.user) return null;
+  const { user } = root;
+  return (
+    <div className="ml-auto flex flex-wrap items-center gap-3 text-sm">
+      <Link to="/account" className="text-slate-700 underline-offset-2 hover:underline dark:text-slate-300">
+        {user.name} <span className="text-slate-500">({user.role})</span>
+      </Link>
+      <form method="post" action="/sign-out">
+        <CsrfField />
+        <button type="submit" className="rounded-md border border-slate-300 px-2 py-1 dark:border-slate-600">
+          Sign out
+        </button>
+      </form>
+    </div>
+  );
+}
+
 const NAV = [
   { to: "/", label: "Overview", end: true },
   { to: "/stores", label: "Stores", end: false },
   { to: "/models", label: "Models", end: false },
   { to: "/pipelines", label: "Pipelines", end: false },
-];
+  { to: "/audit", label: "Audit", end: false, role: "operator" },
+  { to: "/admin", label: "Admin", end: false, role: "admin" },
+] as const;
 
 function navClass({ isActive }: { isActive: boolean }): string {
   return [
@@ -51,6 +90,8 @@ function LoadingBar() {
 
 function Shell({ children }: { children: ReactNode }) {
   const navigation = useNavigation();
+  const role = useRouteLoaderData<RootData>("root")?.role ?? null;
+  const nav = NAV.filter((item) => !("role" in item) || (role !== null && roleAllows(role, item.role)));
   return (
     <>
       <a
@@ -67,7 +108,7 @@ function Shell({ children }: { children: ReactNode }) {
           </Link>
           <nav aria-label="Main" className="-mx-1 overflow-x-auto">
             <ul className="flex gap-1">
-              {NAV.map((item) => (
+              {nav.map((item) => (
                 <li key={item.to}>
                   <NavLink to={item.to} end={item.end} prefetch="intent" className={navClass}>
                     {item.label}
@@ -76,6 +117,7 @@ function Shell({ children }: { children: ReactNode }) {
               ))}
             </ul>
           </nav>
+          <Account />
         </div>
       </header>
       <main

@@ -4,7 +4,9 @@
  * form through a fetcher, then the job's server-sent events drive the progress bar and the status
  * line, and when the job ends the page's data is reloaded in place (new version on the chart).
  */
+
 import { useFetcher, useRevalidator } from "@remix-run/react";
+import { CsrfField } from "./CsrfField.js";
 import { type JobSnapshot, useJobEvents } from "./job-events.js";
 import { Panel } from "./Panel.js";
 
@@ -87,6 +89,7 @@ export function RetrainPanel({
         forecast.
       </p>
       <fetcher.Form method="post" className="flex flex-wrap items-center gap-3">
+        <CsrfField />
         <input type="hidden" name="intent" value="retrain" />
         <input type="hidden" name="product" value={product} />
         {Object.entries(keep).map(([name, value]) => (

@@ -104,7 +104,8 @@ const corsOrigins = z.string().transform((v, ctx) => {
 const schema = z.object({
   NODE_ENV: z.enum(["development", "production", "test"]).default("production"),
   PORT: int(1, 65535).default(3000),
-  HOST: z.string().min(1).default("0.0.0.0"),
+  /** Loopback by default: the quick start is reachable from this machine only (docs/decisions/0021). */
+  HOST: z.string().min(1).default("127.0.0.1"),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   DATABASE_URL: postgresUrl.optional(),
   DB_CONNECT_TIMEOUT_MS: int(100, 60_000).default(5000),
@@ -144,7 +145,24 @@ const schema = z.object({
   TRAIN_BATCH_SERIES: int(1, 100_000).default(50),
   /** Unset: no CORS headers at all (browsers then call the API only from the app's own origin). */
   CORS_ORIGINS: corsOrigins.optional(),
+  /**
+   * Sign-in: unset, off on a loopback HOST (the quick start) and on anywhere else; `off` is refused
+   * with a non-loopback HOST (see authMode()).
+   */
+  AUTH: z.enum(["on", "off"], { error: "expected on or off" }).optional(),
+  /** The first admin, created (or its password reset) at start when ADMIN_PASSWORD is set. */
+  ADMIN_USER: z
+    .string()
+    .regex(/^[A-Za-z0-9._@-]{1,100}$/, { error: "expected 1 to 100 letters, digits, '.', '_', '@' or '-'" })
+    .default("admin"),
+  ADMIN_PASSWORD: z.string().min(12, { error: "expected at least 12 characters" }).max(1000).optional(),
+  /** Signs session cookies and CSRF tokens; unset, a key generated once and kept in the database. */
+  SESSION_SECRET: z.string().min(32, { error: "expected at least 32 characters" }).optional(),
+  SESSION_TTL_HOURS: int(1, 24 * 90).default(12),
 });
+
+/** Values never echoed in an error message. */
+const SECRETS = new Set(["DATABASE_URL", "REDIS_URL", "ADMIN_PASSWORD", "SESSION_SECRET"]);
 
 export type Config = z.infer<typeof schema>;
 
@@ -165,14 +183,33 @@ export function loadConfig(env: Record<string, string | undefined> = processEnvi
   const issue = parsed.error.issues[0];
   const name = String(issue?.path[0] ?? "environment");
   const value = cleaned[name];
-  const shown =
-    name === "DATABASE_URL" || name === "REDIS_URL" ? "" : value === undefined ? "" : ` (got ${JSON.stringify(value)})`;
+  const shown = SECRETS.has(name) || value === undefined ? "" : ` (got ${JSON.stringify(value)})`;
   throw new ConfigError(`Invalid environment variable ${name}: ${issue?.message ?? "invalid"}${shown}`);
 }
 
 /** Whether this process runs the stream producer: STREAM_PRODUCER, by default only in embedded mode. */
 export function runsStreamProducer(config: Pick<Config, "STREAM_PRODUCER" | "KAFKA_BROKERS">): boolean {
   return config.STREAM_PRODUCER ?? config.KAFKA_BROKERS === undefined;
+}
+
+/** Whether HOST is a loopback address: only this machine can reach the server. */
+export function isLoopbackHost(host: string): boolean {
+  const h = host.toLowerCase().replace(/^\[|\]$/g, "");
+  return h === "localhost" || h === "::1" || /^127(\.\d{1,3}){3}$/.test(h);
+}
+
+/**
+ * Whether requests need an identity: AUTH, by default off on a loopback HOST only. Auth off with a
+ * HOST other machines can reach is refused (a deployment never starts open).
+ */
+export function authMode(config: Pick<Config, "AUTH" | "HOST">): "on" | "off" {
+  const loopback = isLoopbackHost(config.HOST);
+  if (config.AUTH === "off" && !loopback) {
+    throw new ConfigError(
+      `Invalid environment variable AUTH: off is allowed only with a loopback HOST (got HOST=${config.HOST})`,
+    );
+  }
+  return config.AUTH ?? (loopback ? "off" : "on");
 }
 
 let cached: Config | undefined;

@@ -24,6 +24,16 @@ export interface StorecastContext {
   principal?: Principal | null;
   /** The key the request's budget and rate limits are counted under (see clientKey()). */
   clientKey?: string;
+  /** The client's address (the audit log's "from where"). */
+  clientIp?: string;
+  /** The session's id when signed in with the cookie (sign-out revokes it; CSRF tokens are bound to it). */
+  sessionId?: string | null;
+  /** AUTH as decided at start: off in the loopback quick start, on everywhere else. */
+  authMode?: "on" | "off";
+  /** Signs the session cookie and the forms' CSRF tokens. */
+  signingKey?: string;
+  /** Single sign-on (OpenID Connect) is configured: the sign-in page offers it. */
+  singleSignOn?: boolean;
   /** The sales stream (Kafka or in-process); readiness checks the brokers through it. */
   stream?: Pick<SalesStream, "kind" | "lag">;
   /** The background services and whether each is starting, running or failed (readiness shows them). */

@@ -1,7 +1,9 @@
 import path from "node:path";
 import type { Logger } from "pino";
+import { activeAdmins, ensureAdmin } from "../auth/accounts.server.js";
+import { signingKey } from "../auth/keys.server.js";
 import { formatDay, todayDay } from "../days.js";
-import type { Config } from "../platform/config.server.js";
+import { type Config, ConfigError } from "../platform/config.server.js";
 import { type Database, openDatabase } from "../platform/db.server.js";
 import { writeGeneratedData } from "../sales/generator/csv-files.server.js";
 import { STREAM_DAYS } from "../sales/generator/options.js";
@@ -76,4 +78,24 @@ export async function loadHistoryIfEmpty(db: Database, config: Config, log: Logg
   );
   for (const bad of report.badRows.slice(0, 20)) log.warn({ line: bad.line, reason: bad.reason }, "skipped CSV row");
   return report;
+}
+
+/**
+ * Auth at start (docs/decisions/0021): the key that signs cookies and CSRF tokens, ADMIN_PASSWORD's
+ * admin created or reset, and with auth on a refusal to start when no admin could sign in.
+ */
+export async function prepareAuth(db: Database, config: Config, mode: "on" | "off", log: Logger): Promise<string> {
+  const key = await signingKey(db, config.SESSION_SECRET);
+  if (config.ADMIN_PASSWORD) {
+    const done = await ensureAdmin(db, config.ADMIN_USER, config.ADMIN_PASSWORD);
+    if (done !== "unchanged") log.info({ user: config.ADMIN_USER }, `auth: admin ${done} from ADMIN_PASSWORD`);
+  }
+  if (mode === "on" && (await activeAdmins(db)) === 0) {
+    throw new ConfigError(
+      `auth is on (HOST=${config.HOST}${config.AUTH ? `, AUTH=${config.AUTH}` : ""}) and no admin exists: ` +
+        "set ADMIN_PASSWORD (at least 12 characters; ADMIN_USER names the account, admin by default)",
+    );
+  }
+  if (mode === "off") log.warn("auth is off: anyone who can reach this address may do everything (AUTH=on to sign in)");
+  return key;
 }

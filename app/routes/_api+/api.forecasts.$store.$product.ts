@@ -5,6 +5,7 @@ import { latestForecast } from "../../forecasting/weekly.server.js";
 import { timeAdhocForecast } from "../../platform/metrics.server.js";
 import { allowMethods, api, assertSeries, notFound, readJson, seriesParams } from "../../server/api.server.js";
 import { reply } from "../../server/api-contract.server.js";
+import { requireRole } from "../../server/authorize.server.js";
 import { adhocForecastBody, nativeApi } from "./contract.server.js";
 
 const points = (ps: { date: string; value: number; lower: number; upper: number }[]) =>
@@ -43,6 +44,7 @@ const FIELD_NAMES: Record<string, string> = { begin_date: "begin", end_date: "en
 export function action({ request, params, context }: ActionFunctionArgs) {
   return api(context, async () => {
     allowMethods(request, ["POST"]);
+    requireRole(context, request, "planner");
     const key = seriesParams(params);
     const body = await readJson(request, adhocForecastBody);
     try {

@@ -1,6 +1,7 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
 import { allowMethods, api, assertSeries, methodNotAllowed, seriesParams } from "../../server/api.server.js";
 import { jobQueue, submitJob } from "../../server/api-jobs.server.js";
+import { auditJob, requireRole } from "../../server/authorize.server.js";
 
 /**
  * POST /api/models/:store/:product/retrain: enqueues a `train-one` job (202). While one for the same
@@ -9,10 +10,12 @@ import { jobQueue, submitJob } from "../../server/api-jobs.server.js";
 export function action({ request, params, context }: ActionFunctionArgs) {
   return api(context, async () => {
     allowMethods(request, ["POST"]);
+    requireRole(context, request, "planner");
     const key = seriesParams(params);
     const jobs = jobQueue(context);
     await assertSeries(context.db, key.store, key.productname);
-    return submitJob(jobs, { kind: "train-one", data: key });
+    const answer = await submitJob(jobs, { kind: "train-one", data: key });
+    return auditJob(context, "model.retrain", `store ${key.store} product ${key.productname}`, answer);
   });
 }
 

@@ -11,6 +11,7 @@ import {
   seriesParams,
 } from "../../server/api.server.js";
 import { reply } from "../../server/api-contract.server.js";
+import { audit, requireRole } from "../../server/authorize.server.js";
 import { nativeApi } from "./contract.server.js";
 
 /**
@@ -20,11 +21,13 @@ import { nativeApi } from "./contract.server.js";
 export function action({ request, params, context }: ActionFunctionArgs) {
   return api(context, async () => {
     allowMethods(request, ["POST"]);
+    requireRole(context, request, "operator");
     const key = seriesParams(params);
     const version = parsePositiveInt(params.version, "version");
     await assertSeries(context.db, key.store, key.productname);
     try {
       const promoted = await promoteVersion(context.db, key.store, key.productname, version);
+      await audit(context, "model.promote", `store ${key.store} product ${key.productname} version ${version}`);
       return reply(nativeApi.promote, 200, { store: key.store, product: key.productname, promoted });
     } catch (err) {
       if (err instanceof NotFoundError) {

@@ -4,6 +4,7 @@ import { retryPipelineRun } from "../../pipelines/retry.server.js";
 import { getRun } from "../../pipelines/runs.server.js";
 import { allowMethods, api, methodNotAllowed, notFound, parsePositiveInt } from "../../server/api.server.js";
 import { jobQueue, submitJob } from "../../server/api-jobs.server.js";
+import { auditJob, requireRole } from "../../server/authorize.server.js";
 
 /**
  * POST /api/pipeline-runs/:id/retry: runs a failed or stopped run again as a new job (202).
@@ -12,6 +13,7 @@ import { jobQueue, submitJob } from "../../server/api-jobs.server.js";
 export function action({ request, params, context }: ActionFunctionArgs) {
   return api(context, async () => {
     allowMethods(request, ["POST"]);
+    requireRole(context, request, "operator");
     const id = parsePositiveInt(params.id, "id");
     const jobs = jobQueue(context);
     const run = await getRun(context.db, id);
@@ -21,7 +23,8 @@ export function action({ request, params, context }: ActionFunctionArgs) {
       throw conflict(`pipeline run ${id} is ${run.status}: only a failed or stopped run can be retried`);
     }
     try {
-      return await submitJob(jobs, (queue) => retryPipelineRun(context.db, queue, id));
+      const answer = await submitJob(jobs, (queue) => retryPipelineRun(context.db, queue, id));
+      return await auditJob(context, "pipeline-run.retry", `run ${id}`, answer);
     } catch (err) {
       // Its remaining refusals are about the run's state or kind, not the request.
       if (err instanceof ValidationError) throw conflict(err.message);

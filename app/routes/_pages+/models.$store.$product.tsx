@@ -2,6 +2,7 @@ import { type ActionFunctionArgs, data, type LoaderFunctionArgs, type MetaFuncti
 import { Form, Link, useActionData, useLoaderData, useNavigate, useNavigation } from "@remix-run/react";
 import { useEffect, useRef } from "react";
 import { Badge } from "../../components/Badge.js";
+import { CsrfField } from "../../components/CsrfField.js";
 import { formatDateTime, formatDuration, formatInteger, formatMetric } from "../../components/display.js";
 import { linkClass } from "../../components/styles.js";
 import { TableFrame, TableHead } from "../../components/Table.js";
@@ -10,6 +11,7 @@ import { assertSeriesExists } from "../../forecasting/series-data.server.js";
 import { promoteVersion } from "../../registry/register.server.js";
 import { listVersions } from "../../registry/versions.server.js";
 import { parseProduct, parseStore } from "../../server/api.server.js";
+import { audit, requireRole } from "../../server/authorize.server.js";
 import { readForm } from "./forms.server.js";
 import { notFoundPage } from "./store-page.server.js";
 
@@ -77,8 +79,9 @@ export async function loader({ request, params, context }: LoaderFunctionArgs) {
  * says what happened; a refusal is shown next to the table.
  */
 export async function action({ request, params, context }: ActionFunctionArgs) {
+  requireRole(context, request, "operator");
   const { store, productname } = seriesOf(params);
-  const form = await readForm(request);
+  const form = await readForm(request, context);
   if (!form) return data({ error: "The form could not be read: send it from this page." }, { status: 400 });
   if (form.get("intent") !== "promote") {
     return data({ error: "Unknown action: this form only promotes a version." }, { status: 400 });
@@ -95,6 +98,7 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
     }
     throw err;
   }
+  await audit(context, "model.promote", `store ${store} product ${productname} version ${version}`, { via: "page" });
   return redirect(`/models/${store}/${encodeURIComponent(productname)}?promoted=${version}`, 303);
 }
 
@@ -156,6 +160,7 @@ function ConfirmPromotion({
         . Forecasts already written stay as they are; new forecasts use version {target.version}.
       </p>
       <Form method="post" replace preventScrollReset className="mt-4 flex flex-wrap gap-3">
+        <CsrfField />
         <input type="hidden" name="intent" value="promote" />
         <input type="hidden" name="version" value={target.version} />
         <button

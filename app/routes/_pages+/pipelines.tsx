@@ -1,6 +1,7 @@
 import { type ActionFunctionArgs, data, type LoaderFunctionArgs, type MetaFunction, redirect } from "@remix-run/node";
 import { Form, Link, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
 import { runDurationSpec } from "../../charts/pipelines.js";
+import { CsrfField } from "../../components/CsrfField.js";
 import {
   describeCounts,
   formatDateTime,
@@ -19,6 +20,7 @@ import { VegaChart } from "../../components/VegaChart.js";
 import { enqueueOnce } from "../../jobs/dedupe.js";
 import type { JobInfo, JobQueue } from "../../jobs/port.js";
 import { countRuns, listRuns, type PipelineRunRecord } from "../../pipelines/runs.server.js";
+import { audit, requireRole } from "../../server/authorize.server.js";
 import { parsePage } from "../../stores/list-params.js";
 import { jobOrNull, readForm } from "./forms.server.js";
 
@@ -111,7 +113,8 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
 
 /** "Train all stores": a train-all job through the load context's queue, then the page follows it (?job=). */
 export async function action({ request, context }: ActionFunctionArgs) {
-  const form = await readForm(request);
+  requireRole(context, request, "operator");
+  const form = await readForm(request, context);
   if (!form) return data({ error: "The form could not be read: send it from this page." }, { status: 400 });
   if (form.get("intent") !== "train-all") {
     return data({ error: "Unknown action: this page's form starts a train-all." }, { status: 400 });
@@ -132,6 +135,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
     );
   }
   const { id, deduplicated } = enqueued;
+  await audit(context, "train-all.start", `job ${id}`, { deduplicated, via: "page" });
   const search = new URLSearchParams({ job: id });
   if (deduplicated) search.set("joined", "1");
   return redirect(`/pipelines?${search}`, 303);
@@ -171,6 +175,7 @@ export default function Pipelines() {
           production and writes the next 7 days' forecast. It runs in the background; this page shows its progress.
         </p>
         <Form method="post" className="flex flex-wrap items-center gap-3">
+          <CsrfField />
           <input type="hidden" name="intent" value="train-all" />
           <button
             type="submit"

@@ -10,6 +10,7 @@ import { linkClass } from "../../components/styles.js";
 import { useSynced } from "../../components/useSynced.js";
 import { enqueueOnce } from "../../jobs/dedupe.js";
 import { modelCard } from "../../registry/model-card.server.js";
+import { audit, requireRole } from "../../server/authorize.server.js";
 import { retrainJob } from "../../training/retrain-job.server.js";
 import { jobOrNull, readForm } from "./forms.server.js";
 import { adhocFromSearch, selectSeries, seriesChartData } from "./store-page.server.js";
@@ -46,7 +47,8 @@ export async function loader({ request, params, context }: LoaderFunctionArgs) {
 const KEPT_PARAMS = ["begin", "end"] as const;
 
 export async function action({ request, params, context }: ActionFunctionArgs) {
-  const form = await readForm(request);
+  requireRole(context, request, "planner");
+  const form = await readForm(request, context);
   if (!form) return data({ retrainError: "The form could not be read: send it from this page." }, { status: 400 });
   if (form.get("intent") !== "retrain") {
     return data({ retrainError: "Unknown action: this page can only retrain." }, { status: 400 });
@@ -64,6 +66,7 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
       { status: 503 },
     );
   }
+  await audit(context, "model.retrain", `store ${key.store} product ${key.productname}`, { job: jobId, via: "page" });
   const next = new URLSearchParams({ product: key.productname, job: jobId });
   for (const name of KEPT_PARAMS) {
     const value = form.get(name);

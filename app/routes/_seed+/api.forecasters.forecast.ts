@@ -6,6 +6,7 @@ import { observeAdhocForecasts } from "../../platform/metrics.server.js";
 import { MODEL_NAME_PREFIX } from "../../registry/versions.server.js";
 import { readBodyText, SEED_FORECAST_MAX_BODY_BYTES } from "../../server/api.server.js";
 import { reply } from "../../server/api-contract.server.js";
+import { requireRole } from "../../server/authorize.server.js";
 import { SEED_MAX_ITEMS, seedApi } from "./contract.server.js";
 import { parseSeedForecastBody } from "./forecast-request.server.js";
 import {
@@ -47,6 +48,7 @@ async function seedBody(request: Request): Promise<unknown> {
 export function action({ request, context }: ActionFunctionArgs) {
   return seedCall(context, async () => {
     if (request.method !== "POST") return seedMethodNotAllowed(["POST"]);
+    requireRole(context, request, "planner");
     const body = await seedBody(request);
     if (Array.isArray(body) && body.length > SEED_MAX_ITEMS) {
       throw new ApiError(413, `at most ${SEED_MAX_ITEMS} items a request, got ${body.length}`, {

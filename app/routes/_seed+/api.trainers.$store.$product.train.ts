@@ -2,6 +2,7 @@ import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
 import { readBodyText } from "../../server/api.server.js";
 import { reply } from "../../server/api-contract.server.js";
 import { jobQueue, submitJob } from "../../server/api-jobs.server.js";
+import { auditJob, requireRole } from "../../server/authorize.server.js";
 import { seedApi } from "./contract.server.js";
 import { SeedValidationError, seedCall, seedIssue, seedMethodNotAllowed } from "./seed.server.js";
 
@@ -13,15 +14,17 @@ import { SeedValidationError, seedCall, seedIssue, seedMethodNotAllowed } from "
 export function action({ request, params, context }: ActionFunctionArgs) {
   return seedCall(context, async () => {
     if (request.method !== "POST") return seedMethodNotAllowed(["POST"]);
+    requireRole(context, request, "planner");
     // pydantic v1's int from a path segment: optional sign, digits.
     const text = params.store ?? "";
     const store = /^[+-]?\d{1,18}$/.test(text) ? Number(text) : Number.NaN;
     if (!Number.isSafeInteger(store)) throw new SeedValidationError([seedIssue.integer(["path", "store_id"])]);
     const productname = params.product ?? "";
     await readBodyText(request);
-    return submitJob(jobQueue(context), { kind: "train-one", data: { store, productname } }, ({ id }) =>
+    const answer = await submitJob(jobQueue(context), { kind: "train-one", data: { store, productname } }, ({ id }) =>
       reply(seedApi.trainOne, 200, { train_job_id: id, status: "SUBMITTED" }),
     );
+    return auditJob(context, "model.retrain", `store ${store} product ${productname}`, answer);
   });
 }
 

@@ -1,6 +1,10 @@
 import { describe, expect, it } from "vitest";
 import { currentSnapshot, type JobSnapshot } from "../../../app/components/job-events.js";
+import { csrfToken } from "../../../app/auth/csrf.server.js";
 import { jobOrNull, readForm } from "../../../app/routes/_pages+/forms.server.js";
+
+const KEY = "k".repeat(40);
+const session = { signingKey: KEY, sessionId: "s1" };
 
 const snap = (id: string, status: JobSnapshot["status"], done: number): JobSnapshot => ({
   id,
@@ -24,21 +28,35 @@ describe("the live job shown on a page", () => {
 });
 
 describe("page guards", () => {
+  const post = (body: string) =>
+    new Request("http://x/", {
+      method: "POST",
+      headers: { "content-type": "application/x-www-form-urlencoded" },
+      body,
+    });
+
   it("reads a posted form, and gives null for a body that is not one", async () => {
-    const form = await readForm(
-      new Request("http://x/", {
-        method: "POST",
-        headers: { "content-type": "application/x-www-form-urlencoded" },
-        body: "intent=train-all",
-      }),
-    );
+    const form = await readForm(post(`intent=train-all&_csrf=${csrfToken(KEY, "s1")}`), session);
     expect(form?.get("intent")).toBe("train-all");
     const json = new Request("http://x/", {
       method: "POST",
       headers: { "content-type": "application/json" },
       body: "{}",
     });
-    expect(await readForm(json)).toBeNull();
+    expect(await readForm(json, session)).toBeNull();
+  });
+
+  it("refuses a form without this session's CSRF token with 403", async () => {
+    const status = (p: Promise<unknown>) =>
+      p.then(
+        () => 200,
+        (err: { init?: { status?: number } }) => err.init?.status,
+      );
+    expect(await status(readForm(post("intent=train-all"), session))).toBe(403);
+    // Another session's token, and a token with no signing key at all, are refused too.
+    expect(await status(readForm(post(`_csrf=${csrfToken(KEY, "s2")}`), session))).toBe(403);
+    expect(await status(readForm(post(`_csrf=${csrfToken(KEY, "s1")}`), { sessionId: "s1" }))).toBe(403);
+    expect(await status(readForm(post(`_csrf=${csrfToken(KEY, "s1")}`), session))).toBe(200);
   });
 
   it("shows a page without its job when the queue is unreachable", async () => {
