@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { currentSnapshot, type JobSnapshot } from "../../../app/components/job-events.js";
 import { csrfToken } from "../../../app/auth/csrf.server.js";
+import { currentSnapshot, type JobSnapshot } from "../../../app/components/job-events.js";
 import { jobOrNull, readForm } from "../../../app/routes/_pages+/forms.server.js";
 
 const KEY = "k".repeat(40);
