@@ -4,9 +4,11 @@
  * (unit) and on Postgres (integration). Real model threads, real data; "exactly once" is read
  * from the registry (one version per series carrying the run's id).
  */
+
 import type { AppLoadContext } from "@remix-run/node";
 import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { OPEN_PRINCIPAL } from "../../app/auth/principal.js";
 import { formatDay, todayDay } from "../../app/days.js";
 import { createInProcessQueue } from "../../app/jobs/in-process.server.js";
 import { ABORT_CANCELLED, ABORT_SHUTDOWN } from "../../app/jobs/port.js";
@@ -316,7 +318,7 @@ export function describeSharedTraining(name: string, openDb: () => Promise<Datab
         const res = await jobAction({
           request: new Request(`http://x/api/jobs/${cancelledJob}`, { method: "DELETE" }),
           params: { id: cancelledJob },
-          context: { db, jobs } as unknown as AppLoadContext,
+          context: { db, jobs, principal: OPEN_PRINCIPAL } as unknown as AppLoadContext,
         });
         expect(res.status).toBe(200);
         expect(await getRun(db, runId)).toMatchObject({ status: "STOPPED" });

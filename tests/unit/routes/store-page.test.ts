@@ -4,9 +4,12 @@
  * jobs), and the shape of what the page gets. tests/integration/ui-pages.test.ts covers the pages
  * over HTTP.
  */
+
 import type { AppLoadContext } from "@remix-run/node";
 import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { csrfToken } from "../../../app/auth/csrf.server.js";
+import { OPEN_PRINCIPAL } from "../../../app/auth/principal.js";
 import { createInProcessQueue } from "../../../app/jobs/in-process.server.js";
 import type { JobQueue } from "../../../app/jobs/port.js";
 import { type Database, openDatabase } from "../../../app/platform/db.server.js";
@@ -30,11 +33,16 @@ async function seed(db: Database): Promise<void> {
   );
 }
 
+/** The page's forms carry the CSRF token of the session (none: auth is off in these tests). */
+const SIGNING_KEY = "unit-test-signing-key-of-32-characters";
+const AUTH = { principal: OPEN_PRINCIPAL, signingKey: SIGNING_KEY, sessionId: null };
+
 function post(body: Record<string, string>, type = "application/x-www-form-urlencoded"): Request {
+  const withToken = { ...body, _csrf: csrfToken(SIGNING_KEY, null) };
   return new Request(`http://localhost/stores/${STORE}`, {
     method: "POST",
     headers: { "Content-Type": type },
-    body: type.includes("urlencoded") ? new URLSearchParams(body).toString() : JSON.stringify(body),
+    body: type.includes("urlencoded") ? new URLSearchParams(withToken).toString() : JSON.stringify(withToken),
   });
 }
 
@@ -51,7 +59,7 @@ async function thrown(promise: Promise<unknown>): Promise<Response> {
 describe("store page route", () => {
   let db: Database;
   let jobs: JobQueue;
-  const context = () => ({ db, jobs, log }) as unknown as AppLoadContext;
+  const context = () => ({ db, jobs, log, ...AUTH }) as unknown as AppLoadContext;
   const load = (query: string, store = String(STORE)) =>
     loader({ request: new Request(`http://localhost/stores/${store}${query}`), params: { store }, context: context() });
 
@@ -143,7 +151,7 @@ describe("store page route", () => {
     const result = (await action({
       request: post({ intent: "retrain", product: "product_A" }),
       params: { store: String(STORE) },
-      context: { db, jobs: closed, log } as unknown as AppLoadContext,
+      context: { db, jobs: closed, log, ...AUTH } as unknown as AppLoadContext,
     })) as unknown as DataResult<{ retrainError: string }>;
     expect(result.init?.status).toBe(503);
     expect(result.data.retrainError).toMatch(/^The retrain could not be started: the job queue is closed\./);
