@@ -30,13 +30,16 @@ export interface AuthSettings {
 
 /** Paths anyone may reach with auth on: signing in, probes, the API's documentation. */
 const PUBLIC = [
-  /^\/sign-in\/?$/,
+  // `.data`: the same page's data, as Remix's client fetches it.
+  /^\/sign-in(\/|\.data)?$/,
+  // Remix's route manifest (which page modules exist): the sign-in page's links ask for it.
+  /^\/__manifest$/,
   /^\/auth\/oidc(\/|$)/,
   /^\/(healthz|readyz)\/?$/,
   /^\/api\/(forecasters\/|trainers\/)?(docs|openapi\.json)\/?$/,
 ];
 /** What a viewer (or anyone signed in) may post: its own session and password. */
-const OWN = [/^\/sign-in\/?$/, /^\/sign-out\/?$/, /^\/account\/?$/, /^\/auth\/oidc(\/|$)/];
+const OWN = [/^\/sign-in(\/|\.data)?$/, /^\/sign-out(\/|\.data)?$/, /^\/account(\/|\.data)?$/, /^\/auth\/oidc(\/|$)/];
 const SAFE = new Set(["GET", "HEAD", "OPTIONS"]);
 
 export const isPublicPath = (path: string) => PUBLIC.some((p) => p.test(path));
@@ -81,6 +84,29 @@ function refuse(req: ExpressRequest, res: ExpressResponse, status: 401 | 403, er
     );
 }
 
+/**
+ * A page asked for by someone not signed in goes to the sign-in page, then back. Remix's client
+ * fetches a page's data at `/page.data`: it gets the redirect in Remix's single-fetch form (what a
+ * loader's `throw redirect()` gives; reload: a full page load of the sign-in page).
+ */
+function signInFirst(req: ExpressRequest, res: ExpressResponse): void {
+  const dataRequest = req.path.endsWith(".data");
+  const pagePath = dataRequest ? req.path.slice(0, -".data".length) || "/" : req.path;
+  const search = new URLSearchParams(req.originalUrl.split("?")[1] ?? "");
+  search.delete("_routes");
+  const asked = `${pagePath === "/_root" ? "/" : pagePath}${search.size ? `?${search}` : ""}`;
+  const next = asked.startsWith("/") && !asked.startsWith("//") ? asked : "/";
+  const target = `/sign-in?${new URLSearchParams({ next })}`;
+  if (!dataRequest) return void res.redirect(303, target);
+  res
+    .status(202)
+    .set({ "Content-Type": "text/x-script; charset=utf-8", "X-Remix-Response": "yes" })
+    .send(
+      `[["SingleFetchRedirect",1],{"_2":3,"_4":5,"_6":7,"_8":9,"_10":7},"redirect",${JSON.stringify(target)},` +
+        `"status",302,"revalidate",false,"reload",true,"replace"]`,
+    );
+}
+
 /** Resolves the principal of every request and refuses what nobody signed in may reach. */
 export function authGate(settings: AuthSettings): RequestHandler {
   return (req, res, next) => {
@@ -96,8 +122,7 @@ export function authGate(settings: AuthSettings): RequestHandler {
         const { principal } = identity;
         if (principal === null && !isPublicPath(req.path)) {
           if (SAFE.has(req.method) && !req.path.startsWith("/api") && req.path !== "/metrics") {
-            const next = req.originalUrl.startsWith("/") && !req.originalUrl.startsWith("//") ? req.originalUrl : "/";
-            return void res.redirect(303, `/sign-in?${new URLSearchParams({ next })}`);
+            return signInFirst(req, res);
           }
           return refuse(req, res, 401, "sign in or send an API token (Authorization: Bearer)");
         }

@@ -19,13 +19,14 @@ const overflowsSideways = (page: Page) =>
 
 describe("models pages in Chromium", () => {
   const url = inject("serverUrl");
+  const headers = { cookie: inject("sessionCookie") };
   const browser = useBrowser();
 
   beforeAll(async () => {
     // A second version to roll back from.
-    const res = await fetch(`${url}/api/models/${STORE}/${PRODUCT}/retrain`, { method: "POST" });
+    const res = await fetch(`${url}/api/models/${STORE}/${PRODUCT}/retrain`, { method: "POST", headers });
     const { job_id } = (await res.json()) as { job_id: string };
-    expect((await waitForJob(url, job_id)).status).toBe("SUCCEEDED");
+    expect((await waitForJob(url, job_id, undefined, headers)).status).toBe("SUCCEEDED");
   });
 
   it("lists the models in production and finds one by store number", async () => {
@@ -63,7 +64,7 @@ describe("models pages in Chromium", () => {
     await dialog.waitFor({ state: "detached" });
     expect(await page.getByRole("status").allInnerTexts()).toContain(`Version ${target} is now in production.`);
     expect(await page.getByRole("button", { name: `Promote version ${before}` }).count()).toBe(1);
-    const api = (await (await fetch(`${url}/api/models/${STORE}/${PRODUCT}/versions`)).json()) as {
+    const api = (await (await fetch(`${url}/api/models/${STORE}/${PRODUCT}/versions`, { headers })).json()) as {
       productionVersion: number;
     };
     expect(api.productionVersion).toBe(target);

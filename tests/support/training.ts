@@ -6,8 +6,8 @@
 
 export const FINAL_STATUSES = ["SUCCEEDED", "FAILED", "STOPPED"];
 
-async function getJson<T>(url: string): Promise<T> {
-  const res = await fetch(url);
+async function getJson<T>(url: string, headers?: Record<string, string>): Promise<T> {
+  const res = await fetch(url, { headers });
   if (!res.ok) throw new Error(`${url}: HTTP ${res.status}: ${await res.text()}`);
   return (await res.json()) as T;
 }
@@ -26,13 +26,22 @@ export interface TrainAllRun {
  */
 export async function waitForTrainAll(
   url: string,
-  opts: { series: number; limitMs?: number; onProgress?: (line: string) => void },
+  opts: {
+    series: number;
+    limitMs?: number;
+    onProgress?: (line: string) => void;
+    /** Credentials when the server has auth on (a session cookie or a bearer token). */
+    headers?: Record<string, string>;
+  },
 ): Promise<number> {
   const started = Date.now();
   const limitMs = opts.limitMs ?? 150_000;
   let last = "";
   for (;;) {
-    const { runs } = await getJson<{ runs: TrainAllRun[] }>(`${url}/api/pipeline-runs?kind=train-all&limit=1`);
+    const { runs } = await getJson<{ runs: TrainAllRun[] }>(
+      `${url}/api/pipeline-runs?kind=train-all&limit=1`,
+      opts.headers,
+    );
     const run = runs[0];
     const line = run ? `${run.status} ${run.progressDone}/${run.progressTotal}` : "not started";
     if (line !== last) opts.onProgress?.(line);
@@ -54,10 +63,15 @@ export interface JobState {
 }
 
 /** Polls GET /api/jobs/:id until the job ends (or throws after `limitMs`). */
-export async function waitForJob(url: string, id: string, limitMs = 120_000): Promise<JobState> {
+export async function waitForJob(
+  url: string,
+  id: string,
+  limitMs = 120_000,
+  headers?: Record<string, string>,
+): Promise<JobState> {
   const deadline = Date.now() + limitMs;
   for (;;) {
-    const job = await getJson<JobState>(`${url}/api/jobs/${encodeURIComponent(id)}`);
+    const job = await getJson<JobState>(`${url}/api/jobs/${encodeURIComponent(id)}`, headers);
     if (FINAL_STATUSES.includes(job.status)) return job;
     if (Date.now() > deadline) throw new Error(`job ${id} still ${job.status} after ${limitMs} ms`);
     await new Promise((r) => setTimeout(r, 200));

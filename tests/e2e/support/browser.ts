@@ -9,6 +9,13 @@ import { ROOT } from "../../support/processes.js";
 
 export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 export const E2E_STORES = 5;
+export const E2E_ADMIN = { username: "e2e-admin", password: "e2e-admin-password" };
+
+/** The session every new page starts with (set by useBrowser from the global setup's sign-in). */
+let session: { url: string; cookie: string } | undefined;
+export function useSession(url: string, cookie: string): void {
+  session = { url, cookie };
+}
 export const PRODUCT = "product_A";
 export const RESULTS_DIR = path.join(ROOT, "test-results");
 
@@ -33,8 +40,16 @@ export interface TrackedPage {
 }
 
 /** A fresh context and page (desktop size unless told otherwise) that records script errors. */
-export async function openPage(browser: Browser, opts: BrowserContextOptions = {}): Promise<TrackedPage> {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, ...opts });
+export async function openPage(
+  browser: Browser,
+  opts: BrowserContextOptions & { signedIn?: boolean } = {},
+): Promise<TrackedPage> {
+  const { signedIn = true, ...contextOpts } = opts;
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, ...contextOpts });
+  if (signedIn && session) {
+    const [name, ...value] = session.cookie.split("=");
+    await context.addCookies([{ name: name!, value: value.join("="), url: session.url }]);
+  }
   context.setDefaultTimeout(30_000);
   const page = await context.newPage();
   const errors: string[] = [];

@@ -11,13 +11,16 @@ import { cpSync, existsSync, mkdirSync } from "node:fs";
 import { rm } from "node:fs/promises";
 import path from "node:path";
 import type { TestProject } from "vitest/node";
+import { signIn } from "../../support/auth.js";
 import { ROOT, type RunningServer, startServer, tempDir } from "../../support/processes.js";
 import { waitForTrainAll } from "../../support/training.js";
-import { CHROMIUM_PATH, E2E_STORES } from "./browser.js";
+import { CHROMIUM_PATH, E2E_ADMIN, E2E_STORES } from "./browser.js";
 
 declare module "vitest" {
   export interface ProvidedContext {
     serverUrl: string;
+    /** The admin's session cookie (`name=value`): the pages are tested signed in. */
+    sessionCookie: string;
   }
 }
 
@@ -34,6 +37,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
   mkdirSync(serverDir, { recursive: true });
   cpSync(path.join(ROOT, "build"), path.join(serverDir, "build"), { recursive: true });
   let server: RunningServer | undefined;
+  let cookie = "";
   const cleanup = async () => {
     await rm(dataDir, { recursive: true, force: true });
     await rm(serverDir, { recursive: true, force: true });
@@ -50,18 +54,24 @@ export default async function setup(project: TestProject): Promise<() => Promise
         STREAM_PRODUCER: "false",
         SCHEDULES: "false",
         LOG_LEVEL: "warn",
+        // Signed in, as in any deployment; tests/e2e/sign-in.test.ts signs in through the form.
+        AUTH: "on",
+        ADMIN_USER: E2E_ADMIN.username,
+        ADMIN_PASSWORD: E2E_ADMIN.password,
       },
       180_000,
       { cwd: serverDir },
     );
-    await assertAssetsServed(server.url);
-    await waitForTrainAll(server.url, { series: E2E_STORES, limitMs: 180_000 });
+    cookie = await signIn(server.url, E2E_ADMIN.username, E2E_ADMIN.password);
+    await assertAssetsServed(server.url, cookie);
+    await waitForTrainAll(server.url, { series: E2E_STORES, limitMs: 180_000, headers: { cookie } });
   } catch (err) {
     await server?.stop("SIGKILL");
     await cleanup();
     throw err;
   }
   project.provide("serverUrl", server.url);
+  project.provide("sessionCookie", cookie);
   const running = server;
   return async () => {
     await running.stop("SIGTERM");
@@ -70,8 +80,8 @@ export default async function setup(project: TestProject): Promise<() => Promise
 }
 
 /** Every script and stylesheet the home page names is served: else no test could pass, say why once. */
-async function assertAssetsServed(url: string): Promise<void> {
-  const html = await (await fetch(url)).text();
+async function assertAssetsServed(url: string, cookie: string): Promise<void> {
+  const html = await (await fetch(url, { headers: { cookie } })).text();
   const assets = [...new Set(html.match(/\/assets\/[\w.-]+\.(?:js|css)/g) ?? [])];
   if (assets.length === 0) throw new Error("the home page names no /assets/ script: is the build complete?");
   for (const asset of assets) {
