@@ -190,6 +190,13 @@ describe("auth on (Postgres)", () => {
     });
     expect(post.status).toBe(403);
     expect((await call("/api/models/1/product_A/retrain", { method: "POST", headers: { cookie } })).status).toBe(403);
+    // Forecasts for other dates run on the model threads: a planner's, also on the page and its CSV link.
+    const dates = "product=product_A&begin=2030-01-01&end=2030-01-07";
+    const adhocPage = await call(`/stores/1?${dates}`, { headers: { cookie } });
+    expect(adhocPage.status).toBe(400);
+    expect(await adhocPage.text()).toContain("need the planner role (vera is a viewer)");
+    expect((await call(`/stores/1/forecast.csv?${dates}`, { headers: { cookie } })).status).toBe(400);
+    expect((await call("/stores/1?product=product_A", { headers: { cookie } })).status).toBe(200);
     await setDisabled(db, viewer.id, true);
     expect((await call("/api/stores", { headers: { cookie } })).status).toBe(401);
   });

@@ -3,6 +3,7 @@
  * page and the file show the same series: which store and product the address names (404
  * otherwise), the chart's data, and the ad-hoc forecast form's checks.
  */
+
 import type { AppLoadContext } from "@remix-run/node";
 import { stringify } from "csv-stringify/sync";
 import { type ChartRow, chartRows, type ForecastSeries } from "../../charts/forecast.js";
@@ -12,6 +13,7 @@ import { adhocForecast, MAX_ADHOC_DAYS, validateRange } from "../../forecasting/
 import { latestForecast } from "../../forecasting/weekly.server.js";
 import { timeAdhocForecast } from "../../platform/metrics.server.js";
 import { MAX_INT32, MAX_PRODUCT_NAME } from "../../rossmann.js";
+import { hasRole } from "../../server/authorize.server.js";
 import { type ActualSale, recentSales, type StoreInfo, storeInfo } from "../../stores/store.server.js";
 
 /** A 404 the root error boundary shows as "Page not found", with this sentence. */
@@ -93,6 +95,11 @@ export async function adhocFromSearch(
   const begin = (rawBegin ?? "").trim().slice(0, 40);
   const end = (rawEnd ?? "").trim().slice(0, 40);
   const errors: AdhocFormErrors = {};
+  // Ad-hoc forecasts use the model threads: a planner's (a viewer sees the weekly forecast).
+  if (!hasRole(context, "planner")) {
+    const who = context.principal ? `${context.principal.name} is a ${context.principal.role}` : "nobody signed in";
+    errors.form = `Forecasts for other dates need the planner role (${who}).`;
+  }
   if (begin === "") errors.begin = "Enter the first day to forecast.";
   if (end === "") errors.end = "Enter the last day to forecast.";
   if (!errors.begin && !errors.end) {
