@@ -3,8 +3,10 @@
  * server process (production build, PGlite, in-process queue, a small generated data set trained
  * on start), and their forms posted as plain form submissions.
  */
+
 import { type HTMLElement, parse } from "node-html-parser";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { csrfOf } from "../support/auth.js";
 import { type RunningServer, startServer, tempDir } from "../support/processes.js";
 import { waitForJob, waitForTrainAll } from "../support/training.js";
 
@@ -38,12 +40,19 @@ describe("Models and Pipelines pages without JavaScript", () => {
     return { status: res.status, doc, html, words: text(doc.querySelector("main") ?? doc) };
   }
 
-  /** A form post as a browser sends it; redirects are not followed, so the 303 can be checked. */
-  function post(path: string, fields: Record<string, string>): Promise<Response> {
+  /**
+   * A form post as a browser sends it, with the CSRF token the pages carry; redirects are not
+   * followed, so the 303 can be checked.
+   */
+  let token: string | undefined;
+  async function post(path: string, fields: Record<string, string>): Promise<Response> {
+    // Read once: two posts must follow each other as closely as two clicks.
+    token ??= csrfOf(await (await fetch(`${server.url}/pipelines`)).text());
+    const _csrf = token;
     return fetch(`${server.url}${path}`, {
       method: "POST",
       headers: { "content-type": "application/x-www-form-urlencoded" },
-      body: new URLSearchParams(fields).toString(),
+      body: new URLSearchParams({ _csrf, ...fields }).toString(),
       redirect: "manual",
     });
   }
@@ -161,7 +170,7 @@ describe("Models and Pipelines pages without JavaScript", () => {
           i.getAttribute("value")!,
         ]),
       );
-      expect(fields).toEqual({ intent: "promote", version: "1" });
+      expect(fields).toEqual({ _csrf: expect.any(String), intent: "promote", version: "1" });
 
       const res = await post(`/models/2/${PRODUCT}`, fields);
       expect(res.status).toBe(303);

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { csrfOf } from "../support/auth.js";
 import { createScratchDatabase } from "../support/databases.js";
 import { type RunningServer, startServer, tempDir } from "../support/processes.js";
 
@@ -278,10 +279,11 @@ function definePageCases(target: () => { url: string }): void {
   });
 
   it("store page: Retrain without JavaScript posts, redirects to the job's status, and the new version shows", async () => {
+    const _csrf = csrfOf((await page("/stores/9")).html);
     const post = await page("/stores/9", {
       method: "POST",
       headers: { "Content-Type": "application/x-www-form-urlencoded" },
-      body: new URLSearchParams({ intent: "retrain", product: PRODUCT }).toString(),
+      body: new URLSearchParams({ _csrf, intent: "retrain", product: PRODUCT }).toString(),
     });
     expect(post.status).toBe(302);
     const location = post.headers.get("location") ?? "";
@@ -307,11 +309,12 @@ function definePageCases(target: () => { url: string }): void {
   });
 
   it("store page: a form it does not know is refused in place (400), an unknown product is a 404", async () => {
+    const _csrf = csrfOf((await page("/stores/9")).html);
     const form = (body: Record<string, string>) =>
       page("/stores/9", {
         method: "POST",
         headers: { "Content-Type": "application/x-www-form-urlencoded" },
-        body: new URLSearchParams(body).toString(),
+        body: new URLSearchParams({ _csrf, ...body }).toString(),
       });
     const bogus = await form({ intent: "delete-everything" });
     expect(bogus.status).toBe(400);

@@ -13,7 +13,7 @@ export const E2E_ADMIN = { username: "e2e-admin", password: "e2e-admin-password"
 
 /** The session every new page starts with (set by useBrowser from the global setup's sign-in). */
 let session: { url: string; cookie: string } | undefined;
-export function useSession(url: string, cookie: string): void {
+export function setSession(url: string, cookie: string): void {
   session = { url, cookie };
 }
 export const PRODUCT = "product_A";

@@ -1,13 +1,13 @@
 // Apart from browser.ts, which the global setup imports: vitest's hooks cannot be loaded there.
 import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, inject } from "vitest";
-import { launchBrowser, useSession } from "./browser.js";
+import { launchBrowser, setSession } from "./browser.js";
 
 /** One Chromium for the calling describe block: launched before its tests, closed after them. */
 export function useBrowser(): () => Browser {
   let browser: Browser | undefined;
   beforeAll(async () => {
-    useSession(inject("serverUrl"), inject("sessionCookie"));
+    setSession(inject("serverUrl"), inject("sessionCookie"));
     browser = await launchBrowser();
   });
   afterAll(async () => {
