@@ -6,6 +6,7 @@ import { pathToFileURL } from "node:url";
 import { createRequestHandler } from "@remix-run/express";
 import type { ServerBuild } from "@remix-run/node";
 import express from "express";
+import { createOidcClient, oidcSettings } from "./app/auth/oidc.server.js";
 import { openJobQueue, QueueUnavailableError } from "./app/jobs/open.server.js";
 import { createModelPool } from "./app/model/pool.server.js";
 import { authMode, ConfigError, loadConfig, runsStreamProducer } from "./app/platform/config.server.js";
@@ -65,6 +66,10 @@ async function main(): Promise<void> {
   // The job queue: BullMQ on Redis with REDIS_URL, in-process otherwise.
   // Before anything listens: with auth on, an admin must exist (or ADMIN_PASSWORD create one).
   const signingKey = await prepareAuth(db, config, auth, log);
+  // Single sign-on: the provider is discovered on the first sign-in, so one that is down stops nothing.
+  const oidcConfig = oidcSettings(config);
+  const oidc = oidcConfig ? createOidcClient(oidcConfig) : undefined;
+  if (oidc) log.info({ issuer: oidc.settings.issuer.href }, "auth: single sign-on (OpenID Connect) configured");
   const jobs = await openJobQueue(config, log, db);
   await loadHistoryIfEmpty(db, config, log);
   const models = createModelPool({ threads: config.MODEL_THREADS || undefined });
@@ -156,6 +161,8 @@ async function main(): Promise<void> {
         ...identityOf(res),
         authMode: auth,
         signingKey,
+        singleSignOn: auth === "on" && oidc !== undefined,
+        oidc,
         config,
         db,
         models,

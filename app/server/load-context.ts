@@ -1,4 +1,5 @@
 import type { Logger } from "pino";
+import type { OidcClient } from "../auth/oidc.server.js";
 import type { Principal } from "../auth/principal.js";
 import type { JobQueue } from "../jobs/port.js";
 import type { ModelPool } from "../model/pool.server.js";
@@ -34,6 +35,8 @@ export interface StorecastContext {
   signingKey?: string;
   /** Single sign-on (OpenID Connect) is configured: the sign-in page offers it. */
   singleSignOn?: boolean;
+  /** The OpenID Connect client when single sign-on is configured (its discovery is cached). */
+  oidc?: OidcClient;
   /** The sales stream (Kafka or in-process); readiness checks the brokers through it. */
   stream?: Pick<SalesStream, "kind" | "lag">;
   /** The background services and whether each is starting, running or failed (readiness shows them). */

@@ -1,6 +1,7 @@
 import { type ActionFunctionArgs, data, type LoaderFunctionArgs, type MetaFunction, redirect } from "@remix-run/node";
 import { Form, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
 import { checkPassword } from "../../auth/accounts.server.js";
+import { ssoFailureMessage } from "../../auth/oidc-claims.js";
 import { createSession } from "../../auth/sessions.server.js";
 import { CsrfField } from "../../components/CsrfField.js";
 import { Field } from "../../components/Field.js";
@@ -13,10 +14,12 @@ import { readForm } from "./forms.server.js";
 export const meta: MetaFunction = () => [{ title: "storecast: sign in" }];
 
 export function loader({ request, context }: LoaderFunctionArgs) {
-  const next = safeNext(new URL(request.url).searchParams.get("next"));
+  const search = new URL(request.url).searchParams;
+  const next = safeNext(search.get("next"));
   // Nothing to sign in to with auth off, or when already signed in.
   if (context.authMode !== "on" || context.principal) throw redirect(next);
-  return { next, singleSignOn: Boolean(context.singleSignOn) };
+  // A failed single sign-on comes back with ?sso=<code> (a fixed message per code).
+  return { next, singleSignOn: Boolean(context.singleSignOn), ssoError: ssoFailureMessage(search.get("sso")) };
 }
 
 export async function action({ request, context }: ActionFunctionArgs) {
@@ -44,12 +47,17 @@ export async function action({ request, context }: ActionFunctionArgs) {
 }
 
 export default function SignIn() {
-  const { next, singleSignOn } = useLoaderData<typeof loader>();
+  const { next, singleSignOn, ssoError } = useLoaderData<typeof loader>();
   const actionData = useActionData<typeof action>();
   const submitting = useNavigation().state === "submitting";
   return (
     <div className="mx-auto max-w-md space-y-4">
       <h1 className="text-2xl font-semibold">Sign in</h1>
+      {ssoError ? (
+        <p role="alert" data-testid="sso-error" className="text-sm text-red-700 dark:text-red-400">
+          {ssoError}
+        </p>
+      ) : null}
       <Panel id="sign-in-heading" title="With your storecast account">
         <Form method="post" className="space-y-3">
           <CsrfField />
