@@ -146,90 +146,90 @@ export const OIDC_ROLES = ["viewer", "planner", "operator", "admin"] as const;
 /** Single sign-on needs these together: one without the others is a mistake, not "off". */
 const OIDC_REQUIRED = ["OIDC_ISSUER", "OIDC_CLIENT_ID", "OIDC_CLIENT_SECRET"] as const;
 
-const schema = z
-  .object({
-    NODE_ENV: z.enum(["development", "production", "test"]).default("production"),
-    PORT: int(1, 65535).default(3000),
-    /** Loopback by default: the quick start is reachable from this machine only (docs/decisions/0021). */
-    HOST: z.string().min(1).default("127.0.0.1"),
-    LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
-    DATABASE_URL: postgresUrl.optional(),
-    DB_CONNECT_TIMEOUT_MS: int(100, 60_000).default(5000),
-    PGLITE_DIR: z.string().min(1).default("./data/pglite"),
-    DATA_DIR: z.string().min(1).default("./data"),
-    AUTO_LOAD_HISTORY: bool.default(true),
-    HISTORY_CSV: z.string().min(1).optional(),
-    CALENDAR_CSV: z.string().min(1).optional(),
-    STORES_CSV: z.string().min(1).optional(),
-    GENERATE_STORES: int(1, 100_000).default(1115),
-    GENERATE_PRODUCTS: int(1, 100).default(1),
-    GENERATE_DAYS: int(30, 2000).default(160),
-    GENERATE_SEED: int(0, 2 ** 31 - 1).default(42),
-    SHUTDOWN_TIMEOUT_MS: int(0, 600_000).default(10_000),
-    AUTO_TRAIN: bool.default(true),
-    MODEL_THREADS: int(0, 64).default(0),
-    KAFKA_BROKERS: brokerList.optional(),
-    KAFKA_TOPIC: topicName.default("sale_rossman_store"),
-    KAFKA_GROUP_ID: z.string().min(1).max(255).default("storecast-ingest"),
-    KAFKA_PARTITIONS: int(1, 1000).default(3),
-    KAFKA_CLIENT_ID: z.string().min(1).max(255).default("storecast"),
-    KAFKA_SESSION_TIMEOUT_MS: int(6000, 300_000).default(30_000),
-    /** Unset: on in embedded mode (no KAFKA_BROKERS), off with Kafka; see runsStreamProducer(). */
-    STREAM_PRODUCER: bool.optional(),
-    STREAM_INTERVAL_MS: int(1, 86_400_000).default(10_000),
-    STREAM_CSV: z.string().min(1).optional(),
-    REDIS_URL: redisUrl.optional(),
-    JOB_QUEUE: z
-      .string()
-      .regex(/^[A-Za-z0-9._-]{1,100}$/, { error: "expected a queue name of letters, digits, '.', '_' and '-'" })
-      .default("storecast"),
-    JOB_CONCURRENCY: int(1, 64).default(1),
-    TRAIN_CRON: cron5.default("0 2 * * 1"),
-    INGEST_CRON: cron5.default("5 0 * * *"),
-    SCHEDULES: bool.default(true),
-    /** Series a worker of a train-all claims at a time (replicas share a run a batch at a time). */
-    TRAIN_BATCH_SERIES: int(1, 100_000).default(50),
-    /** Unset: no CORS headers at all (browsers then call the API only from the app's own origin). */
-    CORS_ORIGINS: corsOrigins.optional(),
-    /**
-     * Sign-in: unset, off on a loopback HOST (the quick start) and on anywhere else; `off` is refused
-     * with a non-loopback HOST (see authMode()).
-     */
-    AUTH: z.enum(["on", "off"], { error: "expected on or off" }).optional(),
-    /** The first admin, created (or its password reset) at start when ADMIN_PASSWORD is set. */
-    ADMIN_USER: z
-      .string()
-      .regex(/^[A-Za-z0-9._@-]{1,100}$/, { error: "expected 1 to 100 letters, digits, '.', '_', '@' or '-'" })
-      .default("admin"),
-    ADMIN_PASSWORD: z.string().min(12, { error: "expected at least 12 characters" }).max(1000).optional(),
-    /** Signs session cookies and CSRF tokens; unset, a key generated once and kept in the database. */
-    SESSION_SECRET: z.string().min(32, { error: "expected at least 32 characters" }).optional(),
-    SESSION_TTL_HOURS: int(1, 24 * 90).default(12),
-    /** Single sign-on (OpenID Connect): OIDC_ISSUER, OIDC_CLIENT_ID and OIDC_CLIENT_SECRET, all or none. */
-    OIDC_ISSUER: issuerUrl.optional(),
-    OIDC_CLIENT_ID: z.string().max(255, { error: "expected at most 255 characters" }).optional(),
-    OIDC_CLIENT_SECRET: z.string().max(1000, { error: "expected at most 1000 characters" }).optional(),
-    /** Unset: the request's origin + /auth/oidc/callback (set it behind a proxy that changes the host). */
-    OIDC_REDIRECT_URL: redirectUrl.optional(),
-    /** The claim naming the role: a role name or an array of groups and roles (the highest role wins). */
-    OIDC_ROLE_CLAIM: z.string().min(1).max(200).default("storecast_role"),
-    /** The role when the claim names none; `none` refuses the sign-in instead. */
-    OIDC_DEFAULT_ROLE: z
-      .enum([...OIDC_ROLES, "none"], { error: `expected one of ${OIDC_ROLES.join(", ")} or none` })
-      .default("viewer"),
-    OIDC_SCOPES: scopes.default("openid profile email"),
-  })
-  .superRefine((c, ctx) => {
-    const given = OIDC_REQUIRED.filter((name) => c[name] !== undefined);
-    if (given.length === 0 && c.OIDC_REDIRECT_URL === undefined) return;
-    const missing = OIDC_REQUIRED.find((name) => c[name] === undefined);
-    if (missing === undefined) return;
-    ctx.addIssue({
-      code: "custom",
-      path: [missing],
-      message: `single sign-on needs ${OIDC_REQUIRED.join(", ")} together (${missing} is unset)`,
-    });
+const schema = z.object({
+  NODE_ENV: z.enum(["development", "production", "test"]).default("production"),
+  PORT: int(1, 65535).default(3000),
+  /** Loopback by default: the quick start is reachable from this machine only (docs/decisions/0021). */
+  HOST: z.string().min(1).default("127.0.0.1"),
+  LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  DATABASE_URL: postgresUrl.optional(),
+  DB_CONNECT_TIMEOUT_MS: int(100, 60_000).default(5000),
+  PGLITE_DIR: z.string().min(1).default("./data/pglite"),
+  DATA_DIR: z.string().min(1).default("./data"),
+  AUTO_LOAD_HISTORY: bool.default(true),
+  HISTORY_CSV: z.string().min(1).optional(),
+  CALENDAR_CSV: z.string().min(1).optional(),
+  STORES_CSV: z.string().min(1).optional(),
+  GENERATE_STORES: int(1, 100_000).default(1115),
+  GENERATE_PRODUCTS: int(1, 100).default(1),
+  GENERATE_DAYS: int(30, 2000).default(160),
+  GENERATE_SEED: int(0, 2 ** 31 - 1).default(42),
+  SHUTDOWN_TIMEOUT_MS: int(0, 600_000).default(10_000),
+  AUTO_TRAIN: bool.default(true),
+  MODEL_THREADS: int(0, 64).default(0),
+  KAFKA_BROKERS: brokerList.optional(),
+  KAFKA_TOPIC: topicName.default("sale_rossman_store"),
+  KAFKA_GROUP_ID: z.string().min(1).max(255).default("storecast-ingest"),
+  KAFKA_PARTITIONS: int(1, 1000).default(3),
+  KAFKA_CLIENT_ID: z.string().min(1).max(255).default("storecast"),
+  KAFKA_SESSION_TIMEOUT_MS: int(6000, 300_000).default(30_000),
+  /** Unset: on in embedded mode (no KAFKA_BROKERS), off with Kafka; see runsStreamProducer(). */
+  STREAM_PRODUCER: bool.optional(),
+  STREAM_INTERVAL_MS: int(1, 86_400_000).default(10_000),
+  STREAM_CSV: z.string().min(1).optional(),
+  REDIS_URL: redisUrl.optional(),
+  JOB_QUEUE: z
+    .string()
+    .regex(/^[A-Za-z0-9._-]{1,100}$/, { error: "expected a queue name of letters, digits, '.', '_' and '-'" })
+    .default("storecast"),
+  JOB_CONCURRENCY: int(1, 64).default(1),
+  TRAIN_CRON: cron5.default("0 2 * * 1"),
+  INGEST_CRON: cron5.default("5 0 * * *"),
+  SCHEDULES: bool.default(true),
+  /** Series a worker of a train-all claims at a time (replicas share a run a batch at a time). */
+  TRAIN_BATCH_SERIES: int(1, 100_000).default(50),
+  /** Unset: no CORS headers at all (browsers then call the API only from the app's own origin). */
+  CORS_ORIGINS: corsOrigins.optional(),
+  /**
+   * Sign-in: unset, off on a loopback HOST (the quick start) and on anywhere else; `off` is refused
+   * with a non-loopback HOST (see authMode()).
+   */
+  AUTH: z.enum(["on", "off"], { error: "expected on or off" }).optional(),
+  /** The first admin, created (or its password reset) at start when ADMIN_PASSWORD is set. */
+  ADMIN_USER: z
+    .string()
+    .regex(/^[A-Za-z0-9._@-]{1,100}$/, { error: "expected 1 to 100 letters, digits, '.', '_', '@' or '-'" })
+    .default("admin"),
+  ADMIN_PASSWORD: z.string().min(12, { error: "expected at least 12 characters" }).max(1000).optional(),
+  /** Signs session cookies and CSRF tokens; unset, a key generated once and kept in the database. */
+  SESSION_SECRET: z.string().min(32, { error: "expected at least 32 characters" }).optional(),
+  SESSION_TTL_HOURS: int(1, 24 * 90).default(12),
+  /** Single sign-on (OpenID Connect): OIDC_ISSUER, OIDC_CLIENT_ID and OIDC_CLIENT_SECRET, all or none. */
+  OIDC_ISSUER: issuerUrl.optional(),
+  OIDC_CLIENT_ID: z.string().max(255, { error: "expected at most 255 characters" }).optional(),
+  OIDC_CLIENT_SECRET: z.string().max(1000, { error: "expected at most 1000 characters" }).optional(),
+  /** Unset: the request's origin + /auth/oidc/callback (set it behind a proxy that changes the host). */
+  OIDC_REDIRECT_URL: redirectUrl.optional(),
+  /** The claim naming the role: a role name or an array of groups and roles (the highest role wins). */
+  OIDC_ROLE_CLAIM: z.string().min(1).max(200).default("storecast_role"),
+  /** The role when the claim names none; `none` refuses the sign-in instead. */
+  OIDC_DEFAULT_ROLE: z
+    .enum([...OIDC_ROLES, "none"], { error: `expected one of ${OIDC_ROLES.join(", ")} or none` })
+    .default("viewer"),
+  OIDC_SCOPES: scopes.default("openid profile email"),
+});
+
+/** The schema with the checks across variables. */
+const checkedSchema = schema.superRefine((c, ctx) => {
+  const anySet = OIDC_REQUIRED.some((name) => c[name] !== undefined) || c.OIDC_REDIRECT_URL !== undefined;
+  const missing = OIDC_REQUIRED.find((name) => c[name] === undefined);
+  if (!anySet || missing === undefined) return;
+  ctx.addIssue({
+    code: "custom",
+    path: [missing],
+    message: `single sign-on needs ${OIDC_REQUIRED.join(", ")} together (${missing} is unset)`,
   });
+});
 
 /** Values never echoed in an error message. */
 const SECRETS = new Set(["DATABASE_URL", "REDIS_URL", "ADMIN_PASSWORD", "SESSION_SECRET", "OIDC_CLIENT_SECRET"]);
@@ -248,7 +248,7 @@ function processEnvironment(): Record<string, string | undefined> {
 export function loadConfig(env: Record<string, string | undefined> = processEnvironment()): Config {
   // An empty variable means "unset", as in most shells' `FOO= cmd`.
   const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ""));
-  const parsed = schema.safeParse(cleaned);
+  const parsed = checkedSchema.safeParse(cleaned);
   if (parsed.success) return parsed.data;
   const issue = parsed.error.issues[0];
   const name = String(issue?.path[0] ?? "environment");
