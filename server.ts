@@ -19,14 +19,10 @@ import { bodyLimitOf, isSeedPath } from "./app/server/api.server.js";
 import { authGate, identityOf } from "./app/server/auth.server.js";
 import { apiCors } from "./app/server/cors.server.js";
 import { crossSiteGuard } from "./app/server/cross-site.server.js";
-import {
-  httpMetricsMiddleware,
-  labelRoute,
-  metricsEndpoint,
-  routePatterns,
-  STATIC_ROUTE,
-} from "./app/server/http-metrics.server.js";
+import { httpMetricsMiddleware, labelRoute, routePatterns, STATIC_ROUTE } from "./app/server/http-metrics.server.js";
+import { cspNonce, errorAnswer, hostCheck, securityHeaders } from "./app/server/http-security.server.js";
 import { jobHandlers } from "./app/server/job-handlers.server.js";
+import { serveMetrics } from "./app/server/metrics-listener.server.js";
 import { loadHistoryIfEmpty, openConfiguredDatabase, prepareAuth } from "./app/server/startup.server.js";
 import { SWAGGER_UI_ASSETS, swaggerUiAssets } from "./app/server/swagger-ui.server.js";
 import { openSalesStream } from "./app/stream/open.server.js";
@@ -93,11 +89,15 @@ async function main(): Promise<void> {
 
   const app = express();
   app.disable("x-powered-by");
+  // X-Forwarded-* (client address, https) are believed only from the proxies TRUST_PROXY names.
+  app.set("trust proxy", config.TRUST_PROXY);
   // Every request is timed by route pattern (known once the build is loaded, below).
   let routePattern: ((pathname: string) => string) | undefined;
   app.use(httpMetricsMiddleware(() => routePattern));
-  // Prometheus scrapes the app directly; the nginx in front does not expose this path.
-  app.get("/metrics", metricsEndpoint);
+  // DNS rebinding: a Host this server is not configured for gets 421; then the security headers.
+  app.use(hostCheck(config), securityHeaders(config));
+  // Prometheus scrapes the app directly (nginx does not expose this path), with METRICS_TOKEN or on METRICS_PORT.
+  const metrics = await serveMetrics(app, config, log);
   let stopping = false;
   app.use((_req, res, next) => {
     // While draining, tell keep-alive clients not to reuse the connection.
@@ -172,15 +172,20 @@ async function main(): Promise<void> {
         stream,
         services: workers.states,
         shuttingDown: () => stopping,
+        cspNonce: cspNonce(res),
       }),
     }),
   );
+  app.use(errorAnswer(log));
 
   const server: Server = await new Promise((resolve, reject) => {
     const s = app.listen(config.PORT, config.HOST, () => resolve(s));
     s.once("error", reject);
   });
-  log.info({ url: `http://localhost:${config.PORT}`, database: db.kind, auth }, "storecast is up");
+  log.info(
+    { url: `http://localhost:${config.PORT}`, database: db.kind, auth, metrics: metrics.describe },
+    "storecast is up",
+  );
   workers.started.then(
     () => log.info({ services: workers.services }, "every background service started"),
     // A service that cannot start (Kafka or Redis unreachable) stops the process, as before it listened.
@@ -199,6 +204,7 @@ async function main(): Promise<void> {
       server.closeAllConnections();
     }, config.SHUTDOWN_TIMEOUT_MS);
     await new Promise<void>((resolve) => server.close(() => resolve()));
+    await metrics.close();
     clearTimeout(force);
     await workers.stop();
     await jobs.close(config.SHUTDOWN_TIMEOUT_MS);

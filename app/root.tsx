@@ -16,6 +16,7 @@ import type { ReactNode } from "react";
 import { csrfToken } from "./auth/csrf.server.js";
 import { roleAllows } from "./auth/principal.js";
 import { CsrfField } from "./components/CsrfField.js";
+import { useNonce } from "./components/nonce.js";
 import stylesheet from "./tailwind.css?url";
 
 export const links: LinksFunction = () => [
@@ -132,6 +133,8 @@ function Shell({ children }: { children: ReactNode }) {
 }
 
 export function Layout({ children }: { children: ReactNode }) {
+  // The Content-Security-Policy runs Remix's inline scripts only with this response's nonce.
+  const nonce = useNonce();
   return (
     <html lang="en" className="h-full">
       <head>
@@ -143,8 +146,8 @@ export function Layout({ children }: { children: ReactNode }) {
       </head>
       <body className="min-h-full bg-slate-50 text-slate-900 antialiased dark:bg-slate-950 dark:text-slate-100">
         <Shell>{children}</Shell>
-        <ScrollRestoration />
-        <Scripts />
+        <ScrollRestoration nonce={nonce} />
+        <Scripts nonce={nonce} />
       </body>
     </html>
   );

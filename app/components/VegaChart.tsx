@@ -57,6 +57,8 @@ export function VegaChart({ spec, label, fallback, className }: VegaChartProps) 
           renderer: "svg",
           actions: false,
           config: { aria: false },
+          // Expressions interpreted, not compiled with new Function(): the CSP allows no 'unsafe-eval'.
+          ast: true,
         });
       })
       .then((result) => {

@@ -1,6 +1,7 @@
 import { existsSync } from "node:fs";
 import { CronExpressionParser } from "cron-parser";
 import { z } from "zod";
+import { checkDeployment, deploymentVariables, SECRET_VARIABLES } from "./deployment-config.server.js";
 
 /** Thrown when the environment is unusable; its message is one line naming the variable. */
 export class ConfigError extends Error {
@@ -146,7 +147,7 @@ export const OIDC_ROLES = ["viewer", "planner", "operator", "admin"] as const;
 /** Single sign-on needs these together: one without the others is a mistake, not "off". */
 const OIDC_REQUIRED = ["OIDC_ISSUER", "OIDC_CLIENT_ID", "OIDC_CLIENT_SECRET"] as const;
 
-const schema = z.object({
+const baseSchema = z.object({
   NODE_ENV: z.enum(["development", "production", "test"]).default("production"),
   PORT: int(1, 65535).default(3000),
   /** Loopback by default: the quick start is reachable from this machine only (docs/decisions/0021). */
@@ -219,8 +220,11 @@ const schema = z.object({
   OIDC_SCOPES: scopes.default("openid profile email"),
 });
 
+// The deployment's own variables (metrics access, proxies, Host names, Kafka TLS and SASL).
+const schema = baseSchema.extend(deploymentVariables);
+
 /** The schema with the checks across variables. */
-const checkedSchema = schema.superRefine((c, ctx) => {
+const checkedSchema = schema.superRefine(checkDeployment).superRefine((c, ctx) => {
   const anySet = OIDC_REQUIRED.some((name) => c[name] !== undefined) || c.OIDC_REDIRECT_URL !== undefined;
   const missing = OIDC_REQUIRED.find((name) => c[name] === undefined);
   if (!anySet || missing === undefined) return;
@@ -232,7 +236,14 @@ const checkedSchema = schema.superRefine((c, ctx) => {
 });
 
 /** Values never echoed in an error message. */
-const SECRETS = new Set(["DATABASE_URL", "REDIS_URL", "ADMIN_PASSWORD", "SESSION_SECRET", "OIDC_CLIENT_SECRET"]);
+const SECRETS = new Set([
+  "DATABASE_URL",
+  "REDIS_URL",
+  "ADMIN_PASSWORD",
+  "SESSION_SECRET",
+  "OIDC_CLIENT_SECRET",
+  ...SECRET_VARIABLES,
+]);
 
 export type Config = z.infer<typeof schema>;
 

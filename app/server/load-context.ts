@@ -41,6 +41,8 @@ export interface StorecastContext {
   stream?: Pick<SalesStream, "kind" | "lag">;
   /** The background services and whether each is starting, running or failed (readiness shows them). */
   services?: () => { name: string; state: "starting" | "running" | "failed" }[];
+  /** This response's Content-Security-Policy script nonce (app/entry.server.tsx renders it into the page). */
+  cspNonce?: string;
   /** True once SIGTERM/SIGINT arrived: /readyz answers 503 while the process drains. */
   shuttingDown?: () => boolean;
 }

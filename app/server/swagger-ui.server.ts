@@ -12,6 +12,15 @@ import express from "express";
 /** Where server.ts serves the package's files. */
 export const SWAGGER_UI_ASSETS = "/api/docs/assets";
 
+/**
+ * Starts Swagger UI with the options the page carries as JSON: a file, not an inline script, so the
+ * Content-Security-Policy needs no nonce or 'unsafe-inline' for it.
+ */
+const INIT_FILE = "/storecast-init.js";
+const INIT_SCRIPT = `const options = JSON.parse(document.getElementById("swagger-ui-options").textContent);
+window.ui = SwaggerUIBundle({ ...options, presets: [SwaggerUIBundle.presets.apis] });
+`;
+
 /** The files the page loads; the package's other files (its petstore demo page, ...) are not served. */
 const SERVED = /^\/(swagger-ui\.css|swagger-ui-bundle\.js|favicon-32x32\.png)(\.map)?$/;
 
@@ -38,7 +47,15 @@ export function swaggerUiAssets(setHeaders: (res: express.Response) => void): Re
     index: false,
     setHeaders,
   });
-  return (req, res, next) => (SERVED.test(req.path) ? files(req, res, next) : next());
+  return (req, res, next) => {
+    if (req.path === INIT_FILE) {
+      setHeaders(res);
+      res.type("text/javascript").setHeader("Cache-Control", "public, max-age=300");
+      res.send(INIT_SCRIPT);
+      return;
+    }
+    return SERVED.test(req.path) ? files(req, res, next) : next();
+  };
 }
 
 /** `<` escaped, so a value cannot close the inline script. */
@@ -72,10 +89,8 @@ export function swaggerUiPage(title: string, documentUrl: string): Response {
 <noscript><p>Swagger UI needs JavaScript. The document itself: <a href="${htmlText(documentUrl)}">${htmlText(documentUrl)}</a></p></noscript>
 <div id="swagger-ui"></div>
 <script src="${SWAGGER_UI_ASSETS}/swagger-ui-bundle.js${v}"></script>
-<script>
-const options = ${scriptValue(options)};
-window.ui = SwaggerUIBundle({ ...options, presets: [SwaggerUIBundle.presets.apis] });
-</script>
+<script id="swagger-ui-options" type="application/json">${scriptValue(options)}</script>
+<script src="${SWAGGER_UI_ASSETS}${INIT_FILE}${v}"></script>
 </body>
 </html>
 `;

@@ -154,6 +154,16 @@ describe("nginx in front of the running app", () => {
     expect(await direct.text()).toContain("storecast_http_request_duration_seconds_count");
   });
 
+  it("passes the client's Host on: the names the app serves reach it, a rebinding name gets the app's 421", async () => {
+    for (const host of ["localhost", "127.0.0.1", `localhost:${new URL(nginx.url).port}`]) {
+      const res = await raw(`${nginx.url}/api/stores?limit=1`, { headers: { Host: host } });
+      expect(res.status, host).toBe(200);
+    }
+    const evil = await raw(`${nginx.url}/api/stores?limit=1`, { headers: { Host: "evil.example" } });
+    expect(evil.status).toBe(421);
+    expect(JSON.parse(evil.body.toString("utf8"))).toMatchObject({ details: { field: "Host" } });
+  });
+
   it("leaves bodies just over the app's limits to the app's JSON 413, and refuses far larger ones itself", async () => {
     const post = (path: string, bytes: number) =>
       raw(`${nginx.url}${path}`, {

@@ -1,5 +1,5 @@
 import { execFile } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -10,10 +10,12 @@ import { registrySummary } from "../../app/registry/summary.server.js";
 import { createScratchDatabase } from "../support/databases.js";
 import {
   opsTools,
+  PROMETHEUS_TOKEN_FILE,
   type PromSample,
   promQuery,
   type RunningProcess,
   renderPrometheusConfig,
+  replaceOnce,
   startPrometheus,
   untilTrained,
 } from "../support/ops-tools.js";
@@ -23,6 +25,8 @@ import { newVersion } from "../support/registry-cases.js";
 // The production server (embedded defaults, the small generated data set, trained on start) and a
 // real Prometheus (Debian's) scraping it every second with monitoring/prometheus.yml.
 const SMALL_DATA = { GENERATE_STORES: "6", GENERATE_DAYS: "60", GENERATE_SEED: "7" };
+// The app serves /metrics only with this Bearer token; Prometheus reads it from a file.
+const METRICS_TOKEN = "prometheus-test-token-0123456789";
 const run = promisify(execFile);
 
 interface Dashboard {
@@ -74,23 +78,49 @@ describe("Prometheus scraping the running app", () => {
       ...SMALL_DATA,
       // The in-process producer: a record every 200 ms, so the ingest counters move.
       STREAM_INTERVAL_MS: "200",
+      METRICS_TOKEN,
     });
     await untilTrained(app.url);
-    prom = await startPrometheus(new URL(app.url).host);
+    prom = await startPrometheus(new URL(app.url).host, METRICS_TOKEN);
   });
   afterAll(async () => {
     await prom?.stop();
     await app?.stop("SIGKILL");
   });
 
-  it("the project's configuration passes promtool, and the local run changes only target and interval", async () => {
+  it("the project's configuration passes promtool, and the local run changes only target, token file and interval", async () => {
     const { promtool } = await opsTools();
-    const { stdout } = await run(promtool, ["check", "config", path.join(ROOT, "monitoring/prometheus.yml")]);
+    // promtool checks that the token file exists: the file as compose mounts it, with a local token file.
+    const dir = tempDir("promtool");
+    const file = path.join(ROOT, "monitoring/prometheus.yml");
+    writeFileSync(path.join(dir, "token"), "x");
+    const copy = path.join(dir, "prometheus.yml");
+    writeFileSync(copy, replaceOnce(readFileSync(file, "utf8"), PROMETHEUS_TOKEN_FILE, path.join(dir, "token"), file));
+    const { stdout } = await run(promtool, ["check", "config", copy]);
     expect(stdout).toContain("SUCCESS");
-    const local = parse(renderPrometheusConfig("127.0.0.1:1")) as { scrape_configs: Record<string, unknown>[] };
+    const local = parse(renderPrometheusConfig("127.0.0.1:1", "/tmp/t")) as {
+      scrape_configs: Record<string, unknown>[];
+    };
     expect(local.scrape_configs).toEqual([
-      { job_name: "storecast", metrics_path: "/metrics", static_configs: [{ targets: ["127.0.0.1:1"] }] },
+      {
+        job_name: "storecast",
+        metrics_path: "/metrics",
+        authorization: { type: "Bearer", credentials_file: "/tmp/t" },
+        static_configs: [{ targets: ["127.0.0.1:1"] }],
+      },
     ]);
+  });
+
+  it("the app answers /metrics only with the token, which Prometheus sends", async () => {
+    const plain = await fetch(`${app.url}/metrics`);
+    expect(plain.status).toBe(401);
+    expect(await plain.json()).toMatchObject({ details: { field: "Authorization" } });
+    expect((await fetch(`${app.url}/metrics`, { headers: { Authorization: "Bearer wrong-token" } })).status).toBe(401);
+    const withToken = await fetch(`${app.url}/metrics`, { headers: { Authorization: `Bearer ${METRICS_TOKEN}` } });
+    expect(withToken.status).toBe(200);
+    expect(await withToken.text()).toContain("process_cpu_seconds_total");
+    // Prometheus sends it: the target is up (a 401 would make it 0).
+    await queryUntil('up{job="storecast"}', atLeast(1));
   });
 
   it("scrapes the app: it is up, with the default process metrics", async () => {

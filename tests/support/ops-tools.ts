@@ -155,11 +155,15 @@ export async function startNginx(upstream: string): Promise<RunningProcess> {
   return startLogged("nginx", nginx, args, dir, port, "/healthz", "SIGQUIT");
 }
 
+/** The file Prometheus reads the app's METRICS_TOKEN from, in monitoring/prometheus.yml. */
+export const PROMETHEUS_TOKEN_FILE = "/prometheus/metrics-token";
+
 /**
  * monitoring/prometheus.yml for a local run: the storecast job scrapes `target` (host:port) instead
- * of the compose replicas found by DNS, every `interval`; everything else as in the file.
+ * of the compose replicas found by DNS, every `interval`, with the token in `tokenFile`; everything
+ * else as in the file.
  */
-export function renderPrometheusConfig(target: string, interval = "1s"): string {
+export function renderPrometheusConfig(target: string, tokenFile: string, interval = "1s"): string {
   const file = path.join(ROOT, "monitoring/prometheus.yml");
   const config = parse(readFileSync(file, "utf8")) as {
     global?: Record<string, unknown>;
@@ -167,6 +171,11 @@ export function renderPrometheusConfig(target: string, interval = "1s"): string 
   };
   const job = config.scrape_configs?.find((c) => c.job_name === "storecast");
   if (!job?.dns_sd_configs) throw new Error(`${file}: no storecast job with dns_sd_configs`);
+  const auth = job.authorization as { credentials_file?: string } | undefined;
+  if (auth?.credentials_file !== PROMETHEUS_TOKEN_FILE) {
+    throw new Error(`${file}: the storecast job reads no token from ${PROMETHEUS_TOKEN_FILE}`);
+  }
+  auth.credentials_file = tokenFile;
   delete job.dns_sd_configs;
   job.static_configs = [{ targets: [target] }];
   config.global = {
@@ -178,13 +187,18 @@ export function renderPrometheusConfig(target: string, interval = "1s"): string 
   return stringify(config);
 }
 
-/** Prometheus scraping `target` every second, its data in a temp directory; `url` is its HTTP API. */
-export async function startPrometheus(target: string): Promise<RunningProcess> {
+/**
+ * Prometheus scraping `target` every second with the Bearer token `token` (the app's METRICS_TOKEN),
+ * its data in a temp directory; `url` is its HTTP API.
+ */
+export async function startPrometheus(target: string, token: string): Promise<RunningProcess> {
   const { prometheus } = await opsTools();
   const dir = tempDir("prometheus");
   const port = await freePort();
   const config = path.join(dir, "prometheus.yml");
-  writeFileSync(config, renderPrometheusConfig(target));
+  const tokenFile = path.join(dir, "metrics-token");
+  writeFileSync(tokenFile, token, { mode: 0o600 });
+  writeFileSync(config, renderPrometheusConfig(target, tokenFile));
   const args = [
     `--config.file=${config}`,
     `--storage.tsdb.path=${dir}/data`,

@@ -51,6 +51,17 @@ export async function openPage(
     await context.addCookies([{ name: name!, value: value.join("="), url: session.url }]);
   }
   context.setDefaultTimeout(30_000);
+  // Every Content-Security-Policy violation is kept on the page (csp.test.ts reads them) and
+  // reported as an error, so any page test that expects no errors also expects none.
+  await context.addInitScript(() => {
+    const seen: string[] = [];
+    (window as unknown as { __cspViolations: string[] }).__cspViolations = seen;
+    document.addEventListener("securitypolicyviolation", (e) => {
+      const line = `CSP violation: ${e.effectiveDirective} blocked ${e.blockedURI || "inline"} (${e.sourceFile}:${e.lineNumber})`;
+      seen.push(line);
+      console.error(line);
+    });
+  });
   const page = await context.newPage();
   const errors: string[] = [];
   page.on("pageerror", (err) => errors.push(`pageerror: ${err.message}`));
@@ -59,6 +70,11 @@ export async function openPage(
     if (msg.type() === "error" && !/favicon/.test(msg.location().url)) errors.push(`console: ${msg.text()}`);
   });
   return { page, errors };
+}
+
+/** The Content-Security-Policy violations the page reported so far. */
+export function cspViolations(page: Page): Promise<string[]> {
+  return page.evaluate(() => (window as unknown as { __cspViolations?: string[] }).__cspViolations ?? []);
 }
 
 /** Saves a full-page screenshot as test-results/e2e-{name}.png. */

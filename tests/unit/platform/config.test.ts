@@ -139,3 +139,77 @@ describe("loadConfig: CORS_ORIGINS", () => {
     expect((error as Error).message).not.toContain("\n");
   });
 });
+
+describe("loadConfig: deployment", () => {
+  const reject = (env: Record<string, string>) => {
+    try {
+      loadConfig(env);
+    } catch (err) {
+      expect(err).toBeInstanceOf(ConfigError);
+      expect((err as Error).message).not.toContain("\n");
+      return (err as Error).message;
+    }
+    throw new Error(`accepted ${JSON.stringify(env)}`);
+  };
+
+  it("trusts no proxy by default; takes a hop count, true, or the proxies' addresses", () => {
+    expect(loadConfig({}).TRUST_PROXY).toBe(false);
+    expect(loadConfig({ TRUST_PROXY: "1" }).TRUST_PROXY).toBe(1);
+    expect(loadConfig({ TRUST_PROXY: "true" }).TRUST_PROXY).toBe(true);
+    expect(loadConfig({ TRUST_PROXY: "loopback, 10.0.0.0/8, fd00::1" }).TRUST_PROXY).toEqual([
+      "loopback",
+      "10.0.0.0/8",
+      "fd00::1",
+    ]);
+    expect(reject({ TRUST_PROXY: "nginx" })).toMatch(/TRUST_PROXY: "nginx" is not a proxy address/);
+    expect(reject({ TRUST_PROXY: "10.0.0.0/33" })).toMatch(/TRUST_PROXY/);
+  });
+
+  it("takes ALLOWED_HOSTS as * or a list of names without scheme or port", () => {
+    expect(loadConfig({}).ALLOWED_HOSTS).toBeUndefined();
+    expect(loadConfig({ ALLOWED_HOSTS: "A.example.com,.corp.example" }).ALLOWED_HOSTS).toEqual([
+      "a.example.com",
+      ".corp.example",
+    ]);
+    expect(reject({ ALLOWED_HOSTS: "https://a.example.com" })).toMatch(/ALLOWED_HOSTS: "https:\/\/a.example.com"/);
+    expect(reject({ ALLOWED_HOSTS: "a.example.com:8080" })).toMatch(/ALLOWED_HOSTS/);
+    expect(reject({ ALLOWED_HOSTS: "a.example,*" })).toMatch(/ALLOWED_HOSTS/);
+  });
+
+  it("wants a metrics token of some length, never echoes it, and a metrics port other than PORT", () => {
+    expect(loadConfig({ METRICS_TOKEN: "s3cret-s3cret-s3cret" }).METRICS_TOKEN).toBe("s3cret-s3cret-s3cret");
+    const short = reject({ METRICS_TOKEN: "short-secret" });
+    expect(short).toMatch(/METRICS_TOKEN: expected at least 16 characters/);
+    expect(short).not.toContain("short-secret");
+    expect(reject({ METRICS_PORT: "3000" })).toMatch(/METRICS_PORT: must differ from PORT/);
+    expect(loadConfig({ METRICS_PORT: "9464" }).METRICS_PORT).toBe(9464);
+  });
+
+  it("reads Kafka's TLS and SASL settings, each mechanism with its user and password", () => {
+    expect(loadConfig({}).KAFKA_SSL).toBeUndefined();
+    expect(loadConfig({}).KAFKA_SASL_MECHANISM).toBeUndefined();
+    for (const [given, parsed] of [
+      ["PLAIN", "plain"],
+      ["SCRAM-SHA-256", "scram-sha-256"],
+      ["scram-sha-512", "scram-sha-512"],
+    ]) {
+      const c = loadConfig({ KAFKA_SASL_MECHANISM: given!, KAFKA_SASL_USERNAME: "u", KAFKA_SASL_PASSWORD: "p" });
+      expect(c.KAFKA_SASL_MECHANISM).toBe(parsed);
+    }
+    expect(loadConfig({ KAFKA_SSL: "true", KAFKA_SSL_CA_FILE: "/etc/ca.pem" })).toMatchObject({
+      KAFKA_SSL: true,
+      KAFKA_SSL_CA_FILE: "/etc/ca.pem",
+    });
+    expect(reject({ KAFKA_SASL_MECHANISM: "GSSAPI" })).toMatch(/KAFKA_SASL_MECHANISM: expected PLAIN, SCRAM-SHA-256/);
+    expect(reject({ KAFKA_SASL_MECHANISM: "PLAIN", KAFKA_SASL_PASSWORD: "p" })).toMatch(
+      /KAFKA_SASL_USERNAME: required with KAFKA_SASL_MECHANISM/,
+    );
+    const noPassword = reject({ KAFKA_SASL_MECHANISM: "PLAIN", KAFKA_SASL_USERNAME: "u" });
+    expect(noPassword).toMatch(/KAFKA_SASL_PASSWORD: required/);
+    expect(reject({ KAFKA_SASL_USERNAME: "u", KAFKA_SASL_PASSWORD: "hunter2-secret" })).not.toContain("hunter2");
+    expect(reject({ KAFKA_SASL_PASSWORD: "hunter2-secret" })).toMatch(
+      /KAFKA_SASL_PASSWORD: needs KAFKA_SASL_MECHANISM/,
+    );
+    expect(reject({ KAFKA_SSL: "false", KAFKA_SSL_CA_FILE: "/etc/ca.pem" })).toMatch(/KAFKA_SSL_CA_FILE/);
+  });
+});
