@@ -10,7 +10,11 @@
 #
 # Env: KAFKA_VERSION (4.4.0), KAFKA_PORT (9092; the controller listens on KAFKA_PORT+1),
 #      KAFKA_DATA_DIR (${TMPDIR:-/tmp}/storecast-kafka), KAFKA_HEAP_OPTS (-Xms256m -Xmx512m),
-#      KAFKA_READY_TIMEOUT_S (90), STORECAST_CACHE.
+#      KAFKA_READY_TIMEOUT_S (90), STORECAST_CACHE,
+#      KAFKA_SASL (false): also listen with SASL on KAFKA_PORT+2 (SASL_PLAINTEXT) and KAFKA_PORT+3
+#      (SASL_SSL, a certificate of a CA made in $KAFKA_DATA_DIR/tls), with the users below. Only when
+#      the data dir is formatted (SCRAM users are stored then): use a data dir of its own, as
+#      scripts/start-kafka-sasl.sh does.
 set -euo pipefail
 
 KAFKA_VERSION=${KAFKA_VERSION:-4.4.0}
@@ -23,6 +27,14 @@ LIBS=$CACHE_DIR/libs
 HEAP_OPTS=${KAFKA_HEAP_OPTS:--Xms256m -Xmx512m}
 READY_TIMEOUT_S=${KAFKA_READY_TIMEOUT_S:-90}
 HERE=$(cd "$(dirname "$0")" && pwd)
+SASL=${KAFKA_SASL:-false}
+SASL_PORT=$((PORT + 2))
+SASL_SSL_PORT=$((PORT + 3))
+TLS_DIR=$DATA_DIR/tls
+# The test users of the SASL listeners (tests/integration/kafka-auth.test.ts): one per mechanism.
+SASL_PLAIN_USER=storecast-plain SASL_PLAIN_PASSWORD=plain-secret
+SASL_SCRAM256_USER=storecast-scram256 SASL_SCRAM256_PASSWORD=scram256-secret
+SASL_SCRAM512_USER=storecast-scram512 SASL_SCRAM512_PASSWORD=scram512-secret
 JAVA=${JAVA_HOME:+$JAVA_HOME/bin/}java
 PID_FILE=$DATA_DIR/kafka.pid
 LOG_FILE=$DATA_DIR/kafka.log
@@ -34,7 +46,16 @@ running_pid() { # the pid in the pid file, if that process is still our broker
   pid=$(cat "$PID_FILE" 2>/dev/null) || return 1
   [[ $pid =~ ^[0-9]+$ ]] && grep -qa kafka.Kafka "/proc/$pid/cmdline" 2>/dev/null && echo "$pid"
 }
-done_() { echo "KAFKA_BROKERS=$HOST:$PORT"; exit 0; }
+done_() {
+  if [[ $SASL == true ]]; then
+    echo "KAFKA_SSL_CA_FILE=$TLS_DIR/ca.pem"
+    echo "KAFKA_SASL_SSL_BROKERS=$HOST:$SASL_SSL_PORT"
+    echo "KAFKA_SASL_BROKERS=$HOST:$SASL_PORT"
+  else
+    echo "KAFKA_BROKERS=$HOST:$PORT"
+  fi
+  exit 0
+}
 
 # Our own broker (pid file) goes on to the readiness check below; anything else on the port is
 # taken to be a broker started some other way.
@@ -74,15 +95,41 @@ fi
 CLASSPATH_="$LIBS/*"
 
 mkdir -p "$DATA_DIR"
+
+# A certificate authority and the broker's certificate (for 127.0.0.1 and localhost), made once.
+# Kafka reads the key and chain as PEM; clients trust ca.pem (KAFKA_SSL_CA_FILE).
+if [[ $SASL == true && ! -f $TLS_DIR/broker.pem ]]; then
+  log "making a test certificate authority and the broker's certificate in $TLS_DIR"
+  mkdir -p "$TLS_DIR"
+  openssl req -x509 -newkey rsa:2048 -nodes -days 3650 -subj "/CN=storecast test CA" \
+    -keyout "$TLS_DIR/ca.key" -out "$TLS_DIR/ca.pem" 2>/dev/null
+  openssl req -newkey rsa:2048 -nodes -subj "/CN=localhost" \
+    -keyout "$TLS_DIR/broker.key" -out "$TLS_DIR/broker.csr" 2>/dev/null
+  printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\n' >"$TLS_DIR/san.ext"
+  openssl x509 -req -in "$TLS_DIR/broker.csr" -CA "$TLS_DIR/ca.pem" -CAkey "$TLS_DIR/ca.key" \
+    -CAcreateserial -days 3650 -extfile "$TLS_DIR/san.ext" -out "$TLS_DIR/broker.crt" 2>/dev/null
+  # Kafka's PEM key store: the unencrypted PKCS#8 key, then the certificate chain.
+  openssl pkcs8 -topk8 -nocrypt -in "$TLS_DIR/broker.key" >"$TLS_DIR/broker.pem.tmp"
+  cat "$TLS_DIR/broker.crt" "$TLS_DIR/ca.pem" >>"$TLS_DIR/broker.pem.tmp"
+  mv "$TLS_DIR/broker.pem.tmp" "$TLS_DIR/broker.pem"
+fi
+
+advertised="PLAINTEXT://$HOST:$PORT"
+protocols="PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT"
+if [[ $SASL == true ]]; then
+  advertised+=",SASL_PLAINTEXT://$HOST:$SASL_PORT,SASL_SSL://$HOST:$SASL_SSL_PORT"
+  protocols+=",SASL_PLAINTEXT:SASL_PLAINTEXT,SASL_SSL:SASL_SSL"
+fi
+
 # Written on every start (it is derived from the settings above); the data stays in $DATA_DIR/logs.
 cat >"$DATA_DIR/server.properties" <<EOF
 process.roles=broker,controller
 node.id=1
 controller.quorum.voters=1@$HOST:$CONTROLLER_PORT
-listeners=PLAINTEXT://$HOST:$PORT,CONTROLLER://$HOST:$CONTROLLER_PORT
-advertised.listeners=PLAINTEXT://$HOST:$PORT
+listeners=$advertised,CONTROLLER://$HOST:$CONTROLLER_PORT
+advertised.listeners=$advertised
 controller.listener.names=CONTROLLER
-listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT
+listener.security.protocol.map=$protocols
 inter.broker.listener.name=PLAINTEXT
 log.dirs=$DATA_DIR/logs
 num.partitions=3
@@ -99,6 +146,21 @@ group.initial.rebalance.delay.ms=0
 # The app creates its topics; a typo must fail rather than create a new topic.
 auto.create.topics.enable=false
 EOF
+if [[ $SASL == true ]]; then
+  # PLAIN users live in the listener's JAAS entry; SCRAM users in the cluster metadata (format below).
+  plain_jaas="org.apache.kafka.common.security.plain.PlainLoginModule required user_$SASL_PLAIN_USER=\"$SASL_PLAIN_PASSWORD\";"
+  scram_jaas="org.apache.kafka.common.security.scram.ScramLoginModule required;"
+  {
+    echo "sasl.enabled.mechanisms=PLAIN,SCRAM-SHA-256,SCRAM-SHA-512"
+    for listener in sasl_plaintext sasl_ssl; do
+      echo "listener.name.$listener.plain.sasl.jaas.config=$plain_jaas"
+      echo "listener.name.$listener.scram-sha-256.sasl.jaas.config=$scram_jaas"
+      echo "listener.name.$listener.scram-sha-512.sasl.jaas.config=$scram_jaas"
+    done
+    echo "listener.name.sasl_ssl.ssl.keystore.type=PEM"
+    echo "listener.name.sasl_ssl.ssl.keystore.location=$TLS_DIR/broker.pem"
+  } >>"$DATA_DIR/server.properties"
+fi
 
 # shellcheck disable=SC2206 # HEAP_OPTS holds several options: split on purpose
 java_opts=($HEAP_OPTS -XX:+UseG1GC -XX:MaxGCPauseMillis=20 -Djava.awt.headless=true
@@ -111,8 +173,13 @@ if [[ ! -f $DATA_DIR/logs/meta.properties ]]; then
     kafka.tools.StorageTool random-uuid)
   log "formatting $DATA_DIR/logs (cluster id $cluster_id)"
   # Its errors go to stderr; what it reports on success is kept in format.log.
+  scram=()
+  if [[ $SASL == true ]]; then
+    scram=(--add-scram "SCRAM-SHA-256=[name=$SASL_SCRAM256_USER,password=$SASL_SCRAM256_PASSWORD]"
+      --add-scram "SCRAM-SHA-512=[name=$SASL_SCRAM512_USER,password=$SASL_SCRAM512_PASSWORD]")
+  fi
   "$JAVA" -cp "$CLASSPATH_" "${java_opts[@]}" -Dstorecast.kafka.log.level=WARN \
-    kafka.tools.StorageTool format -t "$cluster_id" -c "$DATA_DIR/server.properties" \
+    kafka.tools.StorageTool format -t "$cluster_id" -c "$DATA_DIR/server.properties" "${scram[@]}" \
     >"$DATA_DIR/format.log"
 fi
 

@@ -7,7 +7,8 @@
  * retried on the same batch with a growing backoff, heartbeating meanwhile, so the partition keeps
  * its place and its member stays in the group. Partitions are consumed concurrently, each in order.
  */
-import type { Admin, Consumer, EachBatchPayload, Kafka, LogEntry, Producer } from "kafkajs";
+import type { ConnectionOptions } from "node:tls";
+import type { Admin, Consumer, EachBatchPayload, Kafka, LogEntry, Producer, SASLOptions } from "kafkajs";
 import kafkajs from "kafkajs";
 import type { Logger } from "pino";
 import {
@@ -31,6 +32,10 @@ export interface KafkaStreamOptions {
   clientId?: string;
   /** A consumer silent this long is dropped from its group and its partitions reassigned (default 30 s). */
   sessionTimeoutMs?: number;
+  /** TLS to the brokers (true: checked against the system's authorities). */
+  ssl?: ConnectionOptions | true | undefined;
+  /** SASL authentication (PLAIN, SCRAM-SHA-256, SCRAM-SHA-512). */
+  sasl?: SASLOptions | undefined;
   /** kafkajs's own log lines go here (ERROR as warn: kafkajs reports recoverable rebalances as errors). */
   log?: Logger;
 }
@@ -231,6 +236,8 @@ export class KafkaStream implements SalesStream {
     this.kafka = new KafkaClient({
       clientId: options.clientId ?? "storecast",
       brokers: options.brokers,
+      ...(options.ssl ? { ssl: options.ssl } : {}),
+      ...(options.sasl ? { sasl: options.sasl } : {}),
       connectionTimeout: 3000,
       retry: { retries: 5, initialRetryTime: 300, maxRetryTime: 5000 },
       logLevel: kafkaLevel(options.log),
