@@ -7,7 +7,8 @@
 #   docker run -p 3000:3000 storecast                      # embedded defaults: PGlite in /app/data
 #   docker run storecast node --import tsx scripts/producer.ts --help
 
-ARG NODE_IMAGE=node:20-bookworm-slim
+# Pinned to an exact release: a rebuild gets the same Node (raise it on purpose, with the CI image).
+ARG NODE_IMAGE=node:20.20.2-bookworm-slim
 
 # --- every dependency, for the build ------------------------------------------------------------
 FROM ${NODE_IMAGE} AS deps

@@ -10,6 +10,8 @@ import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { parse, parseAllDocuments } from "yaml";
 import { loadConfig } from "../../app/platform/config.server.js";
+import { allowedHosts, hostAllowed } from "../../app/server/http-security.server.js";
+import { metricsAccess } from "../../app/server/metrics-access.js";
 import { ROOT } from "../support/processes.js";
 
 const read = (file: string) => readFileSync(path.join(ROOT, file), "utf8");
@@ -25,12 +27,30 @@ interface ComposeService {
   healthcheck?: { test: string[] };
   ports?: string[];
   container_name?: string;
+  entrypoint?: string[];
 }
 
-const compose = parse(read("docker-compose.yml"), { merge: true }) as {
+const COMPOSE_TEXT = read("docker-compose.yml");
+const compose = parse(COMPOSE_TEXT, { merge: true }) as {
   services: Record<string, ComposeService>;
   volumes: Record<string, unknown>;
 };
+
+/** A value as Compose reads it with only the required secrets set: `${VAR:-d}` is d, `${VAR:?m}` a test value. */
+const interpolate = (value: string | number) =>
+  String(value)
+    .replace(/\$\{(\w+):-([^}]*)\}/g, "$2")
+    .replace(/\$\{(\w+):\?[^}]*\}/g, (_m, name: string) => `test${name.replaceAll("_", "")}0123456789`);
+
+/** What Compose starts the app with, beside the image's own ENV (HOST=0.0.0.0). */
+const appEnvironment = (name: string) =>
+  Object.fromEntries(Object.entries(compose.services[name]?.environment ?? {}).map(([k, v]) => [k, interpolate(v)]));
+
+/** The images that are pulled, not built here. */
+const pulledImages = () =>
+  Object.entries(compose.services)
+    .filter(([, s]) => s.build === undefined)
+    .map(([name, s]) => [name, s.image ?? ""] as const);
 
 describe("docker-compose.yml", () => {
   const services = compose.services;
@@ -75,14 +95,10 @@ describe("docker-compose.yml", () => {
       const s = services[name]!;
       expect(s.build, name).toBe(".");
       expect(s.image, name).toBe("storecast:latest");
-      // ${VAR:-default} as Compose reads it with nothing set.
-      const env = Object.fromEntries(
-        Object.entries(s.environment ?? {}).map(([k, v]) => [k, String(v).replace(/\$\{\w+:-([^}]*)\}/g, "$1")]),
-      );
-      const config = loadConfig(env);
+      const config = loadConfig(appEnvironment(name));
       expect(new URL(config.DATABASE_URL!).hostname).toBe("postgres");
       expect(config.KAFKA_BROKERS).toEqual(["kafka:9092"]);
-      expect(config.REDIS_URL).toBe("redis://redis:6379");
+      expect(new URL(config.REDIS_URL!).hostname).toBe("redis");
     }
     // Replicas (--scale app=N): no fixed name, no host port.
     expect(services.app!.container_name).toBeUndefined();
@@ -120,13 +136,121 @@ describe("docker-compose.yml", () => {
 /** How the Dockerfile's stages name their base image (the ARG). */
 const NODE_IMAGE_ARG = ["$", "{NODE_IMAGE}"].join("");
 
+describe("docker-compose.yml: hardened", () => {
+  const services = compose.services;
+
+  it("publishes only nginx on every interface; the rest on the loopback or not at all", () => {
+    const published = Object.entries(services).filter(([, s]) => (s.ports ?? []).length > 0);
+    for (const [name, s] of published) {
+      for (const port of s.ports ?? []) {
+        if (name === "nginx") expect(port, name).toMatch(/^\$\{HTTP_PORT:-80\}:80$/);
+        else expect(port, name).toMatch(/^127\.0\.0\.1:/);
+      }
+    }
+    expect(published.map(([name]) => name).sort()).toEqual(["grafana", "nginx", "pgadmin", "postgres", "prometheus"]);
+    for (const name of ["kafka", "redis", "app", "producer"]) expect(services[name]?.ports, name).toBeUndefined();
+  });
+
+  it("requires every password and token, with a message and no default", () => {
+    const references = [...COMPOSE_TEXT.matchAll(/\$\{(\w+)(:?[-?])?([^}]*)\}/g)];
+    const secrets = references.filter(([, name]) => /PASSWORD|TOKEN|SECRET|EMAIL/.test(name!));
+    expect(new Set(secrets.map(([, name]) => name))).toEqual(
+      new Set([
+        "POSTGRES_PASSWORD",
+        "REDIS_PASSWORD",
+        "ADMIN_PASSWORD",
+        "METRICS_TOKEN",
+        "GRAFANA_PASSWORD",
+        "PGADMIN_EMAIL",
+        "PGADMIN_PASSWORD",
+      ]),
+    );
+    for (const [whole, name, op, message] of secrets) {
+      expect(op, whole).toBe(":?");
+      expect(message, whole).toMatch(new RegExp(`^set ${name}`));
+    }
+    // Every documented in .env.example, in its compose part.
+    const documented = read(".env.example");
+    for (const [, name] of secrets) expect(documented, name).toContain(`# ${name}=`);
+    // No password written into the file itself.
+    expect(COMPOSE_TEXT).not.toMatch(/storecast:storecast@|admin\/admin|PASSWORD: ["']?\w/);
+  });
+
+  it("runs pgAdmin and Grafana with logins, and Redis with a password the app uses", () => {
+    const pgadmin = services.pgadmin!.environment!;
+    expect(pgadmin.PGADMIN_CONFIG_SERVER_MODE).toBe("True");
+    expect(pgadmin.PGADMIN_CONFIG_MASTER_PASSWORD_REQUIRED).toBeUndefined();
+    const grafana = services.grafana!.environment!;
+    expect(grafana.GF_SECURITY_ADMIN_PASSWORD).toMatch(/^\$\{GRAFANA_PASSWORD:\?/);
+    expect(grafana.GF_AUTH_ANONYMOUS_ENABLED).toBe("false");
+    expect(grafana.GF_USERS_ALLOW_SIGN_UP).toBe("false");
+    const redis = services.redis!;
+    const password = redis.command![redis.command!.indexOf("--requirepass") + 1];
+    expect(password).toMatch(/^\$\{REDIS_PASSWORD:\?/);
+    expect(redis.environment?.REDISCLI_AUTH).toBe(password);
+    const url = new URL(loadConfig(appEnvironment("app")).REDIS_URL!);
+    expect(url.password).toBe(interpolate(password!));
+    expect(new URL(loadConfig(appEnvironment("app")).DATABASE_URL!).password).toBe(
+      interpolate(services.postgres!.environment!.POSTGRES_PASSWORD!),
+    );
+  });
+
+  it("starts the app with an admin, the metrics token, nginx trusted and localhost served", () => {
+    const env = appEnvironment("app");
+    expect(services.app!.environment?.ADMIN_PASSWORD).toMatch(/^\$\{ADMIN_PASSWORD:\?/);
+    expect(env.ADMIN_USER).toBe("admin");
+    // In the image HOST is 0.0.0.0: /metrics would be off without the token.
+    const config = loadConfig({ ...env, HOST: "0.0.0.0" });
+    expect(metricsAccess(config)).toEqual({ where: "main", token: env.METRICS_TOKEN });
+    expect(config.TRUST_PROXY).toBe(1);
+    const hosts = allowedHosts(config);
+    for (const host of ["localhost", "localhost:8080", "127.0.0.1"]) expect(hostAllowed(host, hosts), host).toBe(true);
+    expect(hostAllowed("evil.example", hosts)).toBe(false);
+  });
+
+  it("hands Prometheus the app's token in the file its configuration reads", () => {
+    const prometheus = services.prometheus!;
+    expect(prometheus.environment?.METRICS_TOKEN).toBe(services.app!.environment?.METRICS_TOKEN);
+    const job = (
+      parse(read("monitoring/prometheus.yml")) as {
+        scrape_configs: { job_name: string; authorization?: { type: string; credentials_file: string } }[];
+      }
+    ).scrape_configs.find((c) => c.job_name === "storecast");
+    expect(job?.authorization?.type).toBe("Bearer");
+    const script = prometheus.entrypoint?.[2] ?? "";
+    expect(prometheus.entrypoint?.slice(0, 2)).toEqual(["/bin/sh", "-c"]);
+    expect(script).toContain(`"$$METRICS_TOKEN" > ${job?.authorization?.credentials_file} `);
+    expect(script).toMatch(/exec \/bin\/prometheus "\$\$@"$/);
+    // Its volume is where the file goes (writable by Prometheus' user).
+    expect(prometheus.volumes).toContain("prometheus-data:/prometheus");
+  });
+
+  it("pins every image it pulls to an exact version (or a digest), the Dockerfile's Node too", () => {
+    const exact = /^[a-z0-9./-]+:v?\d+\.\d+(\.\d+)?(-[a-z0-9]+)?$|@sha256:[0-9a-f]{64}$/;
+    const images = pulledImages();
+    expect(images.length).toBe(7);
+    for (const [name, image] of images) expect(image, name).toMatch(exact);
+    const node = /^ARG NODE_IMAGE=(\S+)$/m.exec(read("Dockerfile"))?.[1];
+    expect(node).toMatch(/^node:20\.\d+\.\d+-bookworm-slim$|@sha256:[0-9a-f]{64}$/);
+  });
+});
+
+describe("npm scripts", () => {
+  it("start the server in production mode, so Express and React run as in production", () => {
+    const scripts = (JSON.parse(read("package.json")) as { scripts: Record<string, string> }).scripts;
+    for (const name of ["start", "serve"]) {
+      expect(scripts[name], name).toMatch(/(^|&& )NODE_ENV=production tsx server\.ts$/);
+    }
+  });
+});
+
 describe("Dockerfile and .dockerignore", () => {
   const dockerfile = read("Dockerfile");
   const stages = dockerfile.split(/^FROM /m).slice(1);
   const runtime = stages.at(-1)!;
 
   it("is multi-stage on Node 20 slim and runs as a non-root user", () => {
-    expect(dockerfile).toMatch(/^ARG NODE_IMAGE=node:20-[a-z]+-slim$/m);
+    expect(dockerfile).toMatch(/^ARG NODE_IMAGE=node:20\.[\d.]+-[a-z]+-slim$/m);
     expect(stages.length).toBeGreaterThanOrEqual(3);
     const names = stages.map((st) => /^\S+ AS (\S+)/.exec(st)?.[1]);
     // Each stage starts from the Node image or from an earlier stage.
