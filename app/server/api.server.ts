@@ -9,7 +9,7 @@ import { ZodError, type ZodType, z } from "zod";
 import { ApiError, NotFoundError, RequestError, ValidationError } from "../errors.js";
 import { assertSeriesExists } from "../forecasting/series-data.server.js";
 import type { Database } from "../platform/db.server.js";
-import { MAX_INT32, MAX_PRODUCT_NAME } from "../rossmann.js";
+import { hasNul, MAX_INT32, MAX_PRODUCT_NAME } from "../rossmann.js";
 
 /** Request bodies above this are refused with 413 (server.ts refuses a larger Content-Length up front). */
 export const MAX_BODY_BYTES = 1024 * 1024;
@@ -182,11 +182,13 @@ export function parseStore(value: string | number | undefined, field = "store"):
   return n;
 }
 
+/** A product name from a path or form: 1 to MAX_PRODUCT_NAME characters, no NUL (400 naming `field`). */
 export function parseProduct(value: string | undefined, field = "product"): string {
   const text = value ?? "";
   if (text.length === 0 || text.length > MAX_PRODUCT_NAME) {
     throw new ValidationError(field, `${field} must be 1 to ${MAX_PRODUCT_NAME} characters`);
   }
+  if (hasNul(text)) throw new ValidationError(field, `${field} must not contain a NUL character`);
   return text;
 }
 
