@@ -16,9 +16,11 @@ import { setMetricSources } from "./app/platform/metrics.server.js";
 import { MigrationError } from "./app/platform/migrate.server.js";
 import { registrySummary } from "./app/registry/summary.server.js";
 import { bodyLimitOf, isSeedPath } from "./app/server/api.server.js";
+import { apiRequestGuard } from "./app/server/api-guard.server.js";
 import { authGate, identityOf } from "./app/server/auth.server.js";
 import { apiCors } from "./app/server/cors.server.js";
 import { crossSiteGuard } from "./app/server/cross-site.server.js";
+import { finalErrorHandler } from "./app/server/error-handler.server.js";
 import {
   httpMetricsMiddleware,
   labelRoute,
@@ -128,6 +130,8 @@ async function main(): Promise<void> {
     const details = { field: "body", limitBytes: limit };
     res.status(413).json(isSeedPath(req.originalUrl) ? { detail: error, ...details } : { error, details });
   });
+  // Methods Remix does not route and its `?_data=` protocol: JSON 4xx, not Remix's "Unexpected Server Error".
+  app.use("/api", apiRequestGuard());
 
   let build: ServerBuild | (() => Promise<ServerBuild>);
   let closeVite = async () => {};
@@ -175,6 +179,8 @@ async function main(): Promise<void> {
       }),
     }),
   );
+  // Last: an undecodable path (`/%FF`) or a middleware's error, answered without a stack or a path.
+  app.use(finalErrorHandler(log));
 
   const server: Server = await new Promise((resolve, reject) => {
     const s = app.listen(config.PORT, config.HOST, () => resolve(s));

@@ -25,6 +25,11 @@ export function bodyLimitOf(pathname: string): number {
 /** Whether a path is the reference-compatible API's (its errors are FastAPI's `{"detail": ...}`). */
 export const isSeedPath = (pathname: string): boolean => /^\/api\/(forecasters|trainers)(\/|$)/.test(pathname);
 
+/** An error body in the format of the path's API: FastAPI's `{"detail"}` under the reference prefixes, ours elsewhere. */
+export function apiErrorJson(pathname: string, error: string, details: Record<string, unknown> = {}): object {
+  return isSeedPath(pathname) ? { detail: error, ...details } : { error, details };
+}
+
 export function notFound(entity: string, message: string, details: Record<string, unknown> = {}): ApiError {
   return new ApiError(404, message, { entity, ...details });
 }
