@@ -119,16 +119,24 @@ async function drain(reader: ReadableStreamDefaultReader<Uint8Array>, budget: nu
   await reader.cancel().catch(() => {});
 }
 
-/**
- * Reads the body as UTF-8 text, at most `limit` bytes (413 beyond). The Content-Length header is
- * checked first; a chunked body is counted as it arrives and the read stops at the limit.
- */
+/** The error of a body over `limit` bytes (413 naming the body and the limit). */
+export const bodyTooLarge = (limit: number): ApiError =>
+  new ApiError(413, `request body too large: at most ${limit} bytes`, { field: "body", limitBytes: limit });
+
+/** Reads the body as UTF-8 text, at most `limit` bytes (413 beyond): see readBodyBytes. */
 export async function readBodyText(request: Request, limit = MAX_BODY_BYTES): Promise<string> {
-  const tooLarge = () =>
-    new ApiError(413, `request body too large: at most ${limit} bytes`, { field: "body", limitBytes: limit });
+  return (await readBodyBytes(request, limit)).toString("utf8");
+}
+
+/**
+ * Reads the body, at most `limit` bytes (413 beyond). The Content-Length header is checked first;
+ * a chunked body is counted as it arrives and the read stops at the limit.
+ */
+export async function readBodyBytes(request: Request, limit = MAX_BODY_BYTES): Promise<Buffer> {
+  const tooLarge = () => bodyTooLarge(limit);
   const declared = request.headers.get("content-length");
   if (declared !== null && Number(declared) > limit) throw tooLarge();
-  if (!request.body) return "";
+  if (!request.body) return Buffer.alloc(0);
   const reader = request.body.getReader();
   const chunks: Uint8Array[] = [];
   let size = 0;
@@ -144,7 +152,7 @@ export async function readBodyText(request: Request, limit = MAX_BODY_BYTES): Pr
     }
     chunks.push(value);
   }
-  return Buffer.concat(chunks).toString("utf8");
+  return Buffer.concat(chunks);
 }
 
 /**
