@@ -1,11 +1,13 @@
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
 import { ApiError, NotFoundError, ValidationError } from "../../../app/errors.js";
+import { runsQuery } from "../../../app/routes/_api+/contract.server.js";
 import { openapiDocument } from "../../../app/routes/_api+/openapi.server.js";
 import {
   fieldPath,
   MAX_BODY_BYTES,
   parseProduct,
+  parseQuery,
   parseStore,
   readJson,
   toErrorResponse,
@@ -91,6 +93,13 @@ describe("errors and parameters", () => {
     const nul = await status(Promise.resolve().then(() => parseProduct("a\u0000b")));
     expect(nul).toMatchObject({ status: 400, body: { details: { field: "product" } } });
     expect(nul.body.error).toMatch(/NUL/);
+  });
+
+  it("refuses a NUL in the runs' kind filter as a 400 naming it (a 500 from Postgres before)", async () => {
+    const request = new Request("http://x/api/pipeline-runs?kind=train-all%00");
+    const res = await status(Promise.resolve().then(() => parseQuery(request, runsQuery)));
+    expect(res).toMatchObject({ status: 400, body: { details: { field: "kind" } } });
+    expect(parseQuery(new Request("http://x/api/pipeline-runs?kind=retrain"), runsQuery).kind).toBe("retrain");
   });
 
   it("takes store numbers as positive integers only", () => {
