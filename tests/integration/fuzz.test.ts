@@ -9,6 +9,7 @@ import {
   encodeSegment,
   type FuzzRequest,
   hostile,
+  live,
   method,
   params,
   path,
@@ -95,22 +96,37 @@ const formValue = fc.oneof(
   fc.constantFrom("retrain", "promote", "train-all", "product_A", "product_A\u0000", "1", "2026-01-01", ""),
   fc.string({ unit: "binary", maxLength: 30 }),
 );
-/** A page form: urlencoded or multipart fields (intent, product, version, dates, anything), or any body. */
-const formBody: fc.Arbitrary<BodyShape> = fc.oneof(
+/**
+ * A page form's fields: an intent the pages know most of the time, then any fields (product, version,
+ * dates, anything), then the CSRF token as the pages send it (or none, or a wrong one), so that most
+ * forms reach the action's own checks.
+ */
+const formFields = (names: string[]): fc.Arbitrary<[string, string][]> =>
   fc
-    .array(fc.tuple(fc.constantFrom("intent", "product", "version", "begin", "end", "x"), formValue), { maxLength: 5 })
-    .map((pairs) => ({
-      contentType: "application/x-www-form-urlencoded",
-      body: Buffer.from(pairs.map(([k, v]) => `${k}=${encodeSegment(v)}`).join("&")),
-    })),
-  fc
-    .array(fc.tuple(fc.constantFrom("intent", "product", "version", "x"), formValue), { maxLength: 4 })
-    .map((pairs) => ({
-      contentType: "multipart/form-data; boundary=fuzz",
-      body: Buffer.from(
-        `${pairs.map(([k, v]) => `--fuzz\r\nContent-Disposition: form-data; name="${k}"\r\n\r\n${v}\r\n`).join("")}--fuzz--\r\n`,
+    .tuple(
+      fc.oneof(
+        { weight: 3, arbitrary: fc.constantFrom("retrain", "promote", "train-all") },
+        { weight: 1, arbitrary: formValue },
       ),
-    })),
+      fc.array(fc.tuple(fc.constantFrom(...names), formValue), { maxLength: 4 }),
+      fc.oneof(
+        { weight: 4, arbitrary: fc.constant(null).map(() => live.csrf) },
+        { weight: 1, arbitrary: fc.constantFrom("", "x", "%00") },
+      ),
+    )
+    .map(([intent, fields, csrf]) => [["intent", intent], ...fields, ["_csrf", csrf]]);
+/** A page form, urlencoded or multipart, or any body. */
+const formBody: fc.Arbitrary<BodyShape> = fc.oneof(
+  formFields(["product", "version", "begin", "end", "x"]).map((pairs) => ({
+    contentType: "application/x-www-form-urlencoded",
+    body: Buffer.from(pairs.map(([k, v]) => `${k}=${encodeSegment(v)}`).join("&")),
+  })),
+  formFields(["product", "version", "x"]).map((pairs) => ({
+    contentType: "multipart/form-data; boundary=fuzz",
+    body: Buffer.from(
+      `${pairs.map(([k, v]) => `--fuzz\r\nContent-Disposition: form-data; name="${k}"\r\n\r\n${v}\r\n`).join("")}--fuzz--\r\n`,
+    ),
+  })),
   body(null, MB),
 );
 const pageForms = fc.oneof(
@@ -136,6 +152,10 @@ describe("fuzzing every route's inputs on a live server", () => {
       ...SMALL_DATA,
     });
     await untilTrained(server.url);
+    live.origin = server.url;
+    const pipelines = await (await fetch(`${server.url}/pipelines`)).text();
+    live.csrf = /name="_csrf" value="([^"]+)"/.exec(pipelines)?.[1] ?? "";
+    expect(live.csrf, "the pages' forms carry a CSRF token").not.toBe("");
   });
   afterAll(async () => {
     await server?.stop("SIGKILL");

@@ -6,6 +6,13 @@
  */
 import fc from "fast-check";
 
+/**
+ * What the generators learn from the live server before the first run (they read it lazily, at
+ * generation time): its origin, and the CSRF token its pages' forms carry (one per install with
+ * auth off).
+ */
+export const live = { origin: "", csrf: "" };
+
 export interface FuzzRequest {
   method: string;
   /** Sent as is: already percent-encoded, ASCII only. */
@@ -226,6 +233,28 @@ export function body(shaped: fc.Arbitrary<unknown> | null, oversizeBytes: number
   );
 }
 
+/** Now and then the headers a browser, a forger or a confused client adds: origins, fetch metadata, credentials. */
+const printable = fc.string({ unit: "grapheme-ascii", maxLength: 60 });
+export const clientHeaders: fc.Arbitrary<Record<string, string>> = fc.oneof(
+  { weight: 6, arbitrary: fc.constant({}) },
+  {
+    weight: 1,
+    arbitrary: fc.record(
+      {
+        origin: fc.oneof(
+          fc.constant(null).map(() => live.origin),
+          fc.constantFrom("http://evil.example", "null", "http://127.0.0.1", "file://", "%FF"),
+          printable,
+        ),
+        "sec-fetch-site": fc.constantFrom("same-origin", "same-site", "cross-site", "none", "x"),
+        authorization: fc.oneof(fc.constantFrom("Bearer ", "Bearer sc_x", "Basic Og==", "Bearer \u00ff"), printable),
+        cookie: fc.oneof(fc.constantFrom("storecast_session=x", "a=b; ;;=", "storecast_session="), printable),
+      },
+      { requiredKeys: [] },
+    ),
+  },
+);
+
 const METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS", "PROPFIND", "PURGE"];
 
 /** The route's own methods most of the time, any other now and then. */
@@ -238,13 +267,15 @@ export function request(
   bodyArb: fc.Arbitrary<BodyShape>,
   headers: Record<string, string> = {},
 ): fc.Arbitrary<FuzzRequest> {
-  return fc.record({ method: methodArb, path: pathArb, b: bodyArb }).map(({ method, path, b }) => ({
-    method,
-    path,
-    headers: { ...headers, ...(b.contentType !== undefined ? { "content-type": b.contentType } : {}) },
-    body: method === "GET" || method === "HEAD" ? undefined : b.body,
-    chunked: b.chunked,
-  }));
+  return fc
+    .record({ method: methodArb, path: pathArb, b: bodyArb, h: clientHeaders })
+    .map(({ method, path, b, h }) => ({
+      method,
+      path,
+      headers: { ...headers, ...h, ...(b.contentType !== undefined ? { "content-type": b.contentType } : {}) },
+      body: method === "GET" || method === "HEAD" ? undefined : b.body,
+      chunked: b.chunked,
+    }));
 }
 
 /** `/a/b` from segments and a query, each segment an arbitrary. */
