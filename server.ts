@@ -16,11 +16,13 @@ import { setMetricSources } from "./app/platform/metrics.server.js";
 import { MigrationError } from "./app/platform/migrate.server.js";
 import { registrySummary } from "./app/registry/summary.server.js";
 import { bodyLimitOf, isSeedPath } from "./app/server/api.server.js";
+import { apiRequestGuard } from "./app/server/api-guard.server.js";
 import { authGate, identityOf } from "./app/server/auth.server.js";
 import { apiCors } from "./app/server/cors.server.js";
 import { crossSiteGuard } from "./app/server/cross-site.server.js";
+import { finalErrorHandler } from "./app/server/error-handler.server.js";
 import { httpMetricsMiddleware, labelRoute, routePatterns, STATIC_ROUTE } from "./app/server/http-metrics.server.js";
-import { cspNonce, errorAnswer, hostCheck, securityHeaders } from "./app/server/http-security.server.js";
+import { cspNonce, hostCheck, securityHeaders } from "./app/server/http-security.server.js";
 import { jobHandlers } from "./app/server/job-handlers.server.js";
 import { serveMetrics } from "./app/server/metrics-listener.server.js";
 import { loadHistoryIfEmpty, openConfiguredDatabase, prepareAuth } from "./app/server/startup.server.js";
@@ -128,6 +130,8 @@ async function main(): Promise<void> {
     const details = { field: "body", limitBytes: limit };
     res.status(413).json(isSeedPath(req.originalUrl) ? { detail: error, ...details } : { error, details });
   });
+  // Methods Remix does not route and its `?_data=` protocol: JSON 4xx, not Remix's "Unexpected Server Error".
+  app.use("/api", apiRequestGuard());
 
   let build: ServerBuild | (() => Promise<ServerBuild>);
   let closeVite = async () => {};
@@ -176,7 +180,8 @@ async function main(): Promise<void> {
       }),
     }),
   );
-  app.use(errorAnswer(log));
+  // Last: an undecodable path (`/%FF`) or a middleware's error, answered without a stack or a path.
+  app.use(finalErrorHandler(log));
 
   const server: Server = await new Promise((resolve, reject) => {
     const s = app.listen(config.PORT, config.HOST, () => resolve(s));

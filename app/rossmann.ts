@@ -84,6 +84,9 @@ export function isoDayOfWeek(date: string): number {
 export const MAX_INT32 = 2_147_483_647;
 export const MAX_PRODUCT_NAME = 100;
 
+/** Postgres text cannot hold NUL (U+0000): a name with one can be neither stored nor looked up. */
+export const hasNul = (text: string): boolean => text.includes("\u0000");
+
 /** A value as reasons show it: strings quoted (cut after 40 characters), numbers and the like as is. */
 export function showValue(value: unknown): string {
   if (typeof value === "string") return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}...` : value);

@@ -3,6 +3,7 @@
  * its memory and its process. Same SQL on Postgres and PGlite.
  */
 import type { Database } from "../platform/db.server.js";
+import { hasNul } from "../rossmann.js";
 import type { JobInfo, JobKind, JobStore } from "./port.js";
 
 interface JobRow {
@@ -69,6 +70,8 @@ export function databaseJobStore(db: Pick<Database, "sql">, queue: string): JobS
     },
 
     async load(id) {
+      // No record can have it (Postgres text holds no NUL), and Postgres refuses it as a parameter.
+      if (hasNul(id)) return null;
       const [row] = await db.sql.query<JobRow>(`SELECT ${COLUMNS} FROM job_records WHERE id = $1 AND queue = $2`, [
         id,
         queue,

@@ -9,7 +9,7 @@ import { ZodError, type ZodType, z } from "zod";
 import { ApiError, NotFoundError, RequestError, ValidationError } from "../errors.js";
 import { assertSeriesExists } from "../forecasting/series-data.server.js";
 import type { Database } from "../platform/db.server.js";
-import { MAX_INT32, MAX_PRODUCT_NAME } from "../rossmann.js";
+import { hasNul, MAX_INT32, MAX_PRODUCT_NAME } from "../rossmann.js";
 
 /** Request bodies above this are refused with 413 (server.ts refuses a larger Content-Length up front). */
 export const MAX_BODY_BYTES = 1024 * 1024;
@@ -24,6 +24,11 @@ export function bodyLimitOf(pathname: string): number {
 
 /** Whether a path is the reference-compatible API's (its errors are FastAPI's `{"detail": ...}`). */
 export const isSeedPath = (pathname: string): boolean => /^\/api\/(forecasters|trainers)(\/|$)/.test(pathname);
+
+/** An error body in the format of the path's API: FastAPI's `{"detail"}` under the reference prefixes, ours elsewhere. */
+export function apiErrorJson(pathname: string, error: string, details: Record<string, unknown> = {}): object {
+  return isSeedPath(pathname) ? { detail: error, ...details } : { error, details };
+}
 
 export function notFound(entity: string, message: string, details: Record<string, unknown> = {}): ApiError {
   return new ApiError(404, message, { entity, ...details });
@@ -114,16 +119,24 @@ async function drain(reader: ReadableStreamDefaultReader<Uint8Array>, budget: nu
   await reader.cancel().catch(() => {});
 }
 
-/**
- * Reads the body as UTF-8 text, at most `limit` bytes (413 beyond). The Content-Length header is
- * checked first; a chunked body is counted as it arrives and the read stops at the limit.
- */
+/** The error of a body over `limit` bytes (413 naming the body and the limit). */
+export const bodyTooLarge = (limit: number): ApiError =>
+  new ApiError(413, `request body too large: at most ${limit} bytes`, { field: "body", limitBytes: limit });
+
+/** Reads the body as UTF-8 text, at most `limit` bytes (413 beyond): see readBodyBytes. */
 export async function readBodyText(request: Request, limit = MAX_BODY_BYTES): Promise<string> {
-  const tooLarge = () =>
-    new ApiError(413, `request body too large: at most ${limit} bytes`, { field: "body", limitBytes: limit });
+  return (await readBodyBytes(request, limit)).toString("utf8");
+}
+
+/**
+ * Reads the body, at most `limit` bytes (413 beyond). The Content-Length header is checked first;
+ * a chunked body is counted as it arrives and the read stops at the limit.
+ */
+export async function readBodyBytes(request: Request, limit = MAX_BODY_BYTES): Promise<Buffer> {
+  const tooLarge = () => bodyTooLarge(limit);
   const declared = request.headers.get("content-length");
   if (declared !== null && Number(declared) > limit) throw tooLarge();
-  if (!request.body) return "";
+  if (!request.body) return Buffer.alloc(0);
   const reader = request.body.getReader();
   const chunks: Uint8Array[] = [];
   let size = 0;
@@ -139,7 +152,7 @@ export async function readBodyText(request: Request, limit = MAX_BODY_BYTES): Pr
     }
     chunks.push(value);
   }
-  return Buffer.concat(chunks).toString("utf8");
+  return Buffer.concat(chunks);
 }
 
 /**
@@ -182,11 +195,13 @@ export function parseStore(value: string | number | undefined, field = "store"):
   return n;
 }
 
+/** A product name from a path or form: 1 to MAX_PRODUCT_NAME characters, no NUL (400 naming `field`). */
 export function parseProduct(value: string | undefined, field = "product"): string {
   const text = value ?? "";
   if (text.length === 0 || text.length > MAX_PRODUCT_NAME) {
     throw new ValidationError(field, `${field} must be 1 to ${MAX_PRODUCT_NAME} characters`);
   }
+  if (hasNul(text)) throw new ValidationError(field, `${field} must not contain a NUL character`);
   return text;
 }
 

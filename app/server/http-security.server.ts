@@ -103,30 +103,3 @@ export function hostCheck(config: Pick<Config, "HOST" | "ALLOWED_HOSTS">): Reque
     res.status(421).json(isSeedPath(req.originalUrl) ? { detail: error, ...details } : { error, details });
   };
 }
-
-/**
- * The last error handler: what Express itself rejects (a path that does not decode, a static file
- * that cannot be read) is answered as JSON, never with Express's page and its stack trace.
- */
-export function errorAnswer(log: Logger): ErrorRequestHandler {
-  return (err: unknown, req, res, _next) => {
-    const e = err as { status?: unknown; statusCode?: unknown; expose?: unknown; message?: unknown };
-    const raw = typeof e.status === "number" ? e.status : typeof e.statusCode === "number" ? e.statusCode : 500;
-    const status = raw >= 400 && raw < 600 ? raw : 500;
-    if (status >= 500) log.error({ err, path: req.path }, "request failed");
-    if (res.headersSent) {
-      res.destroy();
-      return;
-    }
-    const badPath = err instanceof URIError;
-    const error = badPath
-      ? "the path is not valid percent-encoded UTF-8"
-      : status < 500 && e.expose === true && typeof e.message === "string"
-        ? e.message
-        : status < 500
-          ? "bad request"
-          : "internal error: it has been logged";
-    const details = badPath ? { field: "path" } : {};
-    res.status(status).json(isSeedPath(req.originalUrl) ? { detail: error, ...details } : { error, details });
-  };
-}

@@ -7,6 +7,7 @@
  * is bounded, so a hung service makes /readyz answer "not ready" quickly rather than hang itself.
  */
 
+import path from "node:path";
 import type { JobQueue } from "../jobs/port.js";
 import type { Database } from "../platform/db.server.js";
 import type { SalesStream } from "../stream/port.js";
@@ -56,6 +57,18 @@ async function bounded(what: string, timeoutMs: number, check: () => Promise<Che
   }
 }
 
+/**
+ * The database's location as an unauthenticated probe may show it: a URL as is (no password), a
+ * directory relative to the working directory, never an absolute path of this machine.
+ */
+export function shownLocation(location: string, cwd = process.cwd()): string {
+  if (!path.isAbsolute(location)) return location;
+  const relative = path.relative(cwd, location);
+  return relative !== "" && !relative.startsWith("..") && !path.isAbsolute(relative)
+    ? `./${relative}`
+    : `.../${path.basename(location)}`;
+}
+
 export async function checkReadiness(deps: ReadinessDeps, timeoutMs = CHECK_TIMEOUT_MS): Promise<Readiness> {
   const { db, jobs, stream } = deps;
   const checks: Record<string, Check> = {};
@@ -69,7 +82,7 @@ export async function checkReadiness(deps: ReadinessDeps, timeoutMs = CHECK_TIME
 
   add("database", "the database", async () => {
     await db.sql.query("SELECT 1");
-    return { ok: true, detail: `${db.kind} ${db.location}` };
+    return { ok: true, detail: `${db.kind} ${shownLocation(db.location)}` };
   });
   add("migrations", "the migrations check", async () => {
     const missing = await db.pendingMigrations();

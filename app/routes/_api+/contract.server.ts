@@ -9,7 +9,7 @@ import { z } from "zod";
 import { JOB_KINDS, JOB_STATUSES } from "../../jobs/port.js";
 import { RUN_STATUSES } from "../../pipelines/runs.server.js";
 import { STAGES } from "../../registry/versions.server.js";
-import { MAX_INT32, MAX_PRODUCT_NAME } from "../../rossmann.js";
+import { hasNul, MAX_INT32, MAX_PRODUCT_NAME } from "../../rossmann.js";
 import { queryInt } from "../../server/api.server.js";
 import { day, ERRORS, endpoint, failure, json, openapiBody, timestamp } from "../../server/api-contract.server.js";
 import { ACCEPTED_HEADERS, jobAccepted, jobProgress, jobSchema } from "../../server/api-jobs.server.js";
@@ -45,7 +45,13 @@ export const jobsQuery = z.object({
 });
 
 export const runsQuery = z.object({
-  kind: z.string().min(1).max(40).optional().describe("train-all, train-weekly, retrain, ingest-daily, ..."),
+  kind: z
+    .string()
+    .min(1)
+    .max(40)
+    .refine((v) => !hasNul(v), "must not contain a NUL character")
+    .optional()
+    .describe("train-all, train-weekly, retrain, ingest-daily, ..."),
   limit: queryInt(1, 500, 50).describe("at most this many"),
 });
 

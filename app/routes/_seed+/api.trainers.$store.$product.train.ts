@@ -1,9 +1,11 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
+import { hasNul } from "../../rossmann.js";
 import { readBodyText } from "../../server/api.server.js";
 import { reply } from "../../server/api-contract.server.js";
 import { jobQueue, submitJob } from "../../server/api-jobs.server.js";
 import { auditJob, requireRole } from "../../server/authorize.server.js";
 import { seedApi } from "./contract.server.js";
+import { NUL_MESSAGE } from "./forecast-request.server.js";
 import { SeedValidationError, seedCall, seedIssue, seedMethodNotAllowed } from "./seed.server.js";
 
 /**
@@ -20,6 +22,8 @@ export function action({ request, params, context }: ActionFunctionArgs) {
     const store = /^[+-]?\d{1,18}$/.test(text) ? Number(text) : Number.NaN;
     if (!Number.isSafeInteger(store)) throw new SeedValidationError([seedIssue.integer(["path", "store_id"])]);
     const productname = params.product ?? "";
+    // Stricter than the reference: the job could not even be recorded (Postgres text holds no NUL).
+    if (hasNul(productname)) throw new SeedValidationError([seedIssue.value(["path", "product_name"], NUL_MESSAGE)]);
     await readBodyText(request);
     const answer = await submitJob(jobQueue(context), { kind: "train-one", data: { store, productname } }, ({ id }) =>
       reply(seedApi.trainOne, 200, { train_job_id: id, status: "SUBMITTED" }),

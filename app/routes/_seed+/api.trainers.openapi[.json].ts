@@ -1,7 +1,7 @@
-import { methodNotAllowed } from "../../server/api.server.js";
 import { reply } from "../../server/api-contract.server.js";
 import { seedServiceDocument } from "../_api+/openapi.server.js";
 import { seedDocsApi } from "./docs-contract.server.js";
+import { seedMethodNotAllowed } from "./seed.server.js";
 
 /** GET /api/trainers/openapi.json: the OpenAPI 3.1 document of the /api/trainers endpoints only. */
 export function loader() {
@@ -10,4 +10,4 @@ export function loader() {
   });
 }
 
-export const action = () => methodNotAllowed(["GET"]);
+export const action = () => seedMethodNotAllowed(["GET"]);

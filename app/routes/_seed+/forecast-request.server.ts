@@ -6,7 +6,7 @@
  * the reference failed with a bare 500 when it came to parse it.
  */
 import type { ZodError } from "zod";
-import { MAX_INT32 } from "../../rossmann.js";
+import { hasNul, MAX_INT32 } from "../../rossmann.js";
 import { type SeedForecastItem, seedForecastBody } from "./contract.server.js";
 import {
   parseSeedDate,
@@ -38,6 +38,8 @@ function storeNumber(storeId: string): number | null {
   const n = Number(storeId);
   return n <= MAX_INT32 ? n : null;
 }
+
+export const NUL_MESSAGE = "must not contain a NUL character";
 
 const FIELDS = ["store_id", "product_name", "begin_date", "end_date"] as const;
 
@@ -99,10 +101,13 @@ export function parseSeedForecastBody(body: unknown, today?: number): SeedForeca
   const jobs = parsed.data.map((item, i): SeedForecastJob => {
     const date = (v: string | number | null | undefined) => (v === null || v === undefined ? null : String(v));
     const storeId = pyStr(item.store_id);
+    const productName = pyStr(item.product_name);
+    // Stricter than the reference: no series can have such a name, and Postgres refuses it as a parameter.
+    if (hasNul(productName)) issues.push(seedIssue.value(["body", i, "product_name"], NUL_MESSAGE));
     return {
       request: {
         store_id: storeId,
-        product_name: pyStr(item.product_name),
+        product_name: productName,
         begin_date: date(item.begin_date),
         end_date: date(item.end_date),
       },

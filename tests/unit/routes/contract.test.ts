@@ -17,6 +17,7 @@ import {
   seedServiceDocument,
 } from "../../../app/routes/_api+/openapi.server.js";
 import { seedApi } from "../../../app/routes/_seed+/contract.server.js";
+import { isSeedPath } from "../../../app/server/api.server.js";
 
 const GROUPS = ["routes/_api+/", "routes/_seed+/"];
 /**
@@ -91,6 +92,10 @@ describe("the API contract", () => {
           context: {},
         });
         expect(res.status, `${method} ${route.file}`).toBe(405);
+        // In the format of the route's group: FastAPI's under the reference prefixes, ours elsewhere.
+        const body = (await res.json()) as Record<string, unknown>;
+        const format = isSeedPath(route.shape) ? ["detail"] : ["details", "error"];
+        expect(Object.keys(body).sort(), `${method} ${route.file}`).toEqual(format);
       }
     }
   });

@@ -125,3 +125,14 @@ describe("the reference's forecast request (pydantic v1)", () => {
     });
   });
 });
+
+describe("product names Postgres cannot hold", () => {
+  it("refuses a NUL in product_name, naming the item's field (a 500 from the database before)", () => {
+    expect(
+      issues([
+        { store_id: 1, product_name: "p" },
+        { store_id: 1, product_name: "product_A\u0000" },
+      ]),
+    ).toEqual([{ loc: ["body", 1, "product_name"], msg: "must not contain a NUL character", type: "value_error" }]);
+  });
+});

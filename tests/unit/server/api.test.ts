@@ -1,8 +1,17 @@
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
 import { ApiError, NotFoundError, ValidationError } from "../../../app/errors.js";
+import { runsQuery } from "../../../app/routes/_api+/contract.server.js";
 import { openapiDocument } from "../../../app/routes/_api+/openapi.server.js";
-import { fieldPath, MAX_BODY_BYTES, parseStore, readJson, toErrorResponse } from "../../../app/server/api.server.js";
+import {
+  fieldPath,
+  MAX_BODY_BYTES,
+  parseProduct,
+  parseQuery,
+  parseStore,
+  readJson,
+  toErrorResponse,
+} from "../../../app/server/api.server.js";
 
 const post = (body: BodyInit | null, headers: Record<string, string> = { "content-type": "application/json" }) =>
   new Request("http://x/api", { method: "POST", body, headers, duplex: "half" } as RequestInit);
@@ -73,6 +82,24 @@ describe("errors and parameters", () => {
     expect(fieldPath([3, "store_id"])).toBe("[3].store_id");
     expect(fieldPath(["a", "b"])).toBe("a.b");
     expect(fieldPath([])).toBe("body");
+  });
+
+  it("takes product names of 1 to 100 characters without a NUL (Postgres text cannot hold one), naming the field", async () => {
+    expect(parseProduct("product_A")).toBe("product_A");
+    expect(parseProduct("Ä b/ç")).toBe("Ä b/ç");
+    for (const bad of ["", "x".repeat(101), "product_A\u0000", "\u0000"]) {
+      expect(() => parseProduct(bad, "product_name"), JSON.stringify(bad)).toThrow(ValidationError);
+    }
+    const nul = await status(Promise.resolve().then(() => parseProduct("a\u0000b")));
+    expect(nul).toMatchObject({ status: 400, body: { details: { field: "product" } } });
+    expect(nul.body.error).toMatch(/NUL/);
+  });
+
+  it("refuses a NUL in the runs' kind filter as a 400 naming it (a 500 from Postgres before)", async () => {
+    const request = new Request("http://x/api/pipeline-runs?kind=train-all%00");
+    const res = await status(Promise.resolve().then(() => parseQuery(request, runsQuery)));
+    expect(res).toMatchObject({ status: 400, body: { details: { field: "kind" } } });
+    expect(parseQuery(new Request("http://x/api/pipeline-runs?kind=retrain"), runsQuery).kind).toBe("retrain");
   });
 
   it("takes store numbers as positive integers only", () => {

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createInProcessQueue } from "../../../app/jobs/in-process.server.js";
 import { type Database, openDatabase } from "../../../app/platform/db.server.js";
-import { checkReadiness } from "../../../app/server/readiness.server.js";
+import { checkReadiness, shownLocation } from "../../../app/server/readiness.server.js";
 import { InProcessStream } from "../../../app/stream/in-process.server.js";
 
 describe("readiness on embedded defaults", () => {
@@ -67,5 +67,25 @@ describe("readiness on embedded defaults", () => {
     expect(r.ready).toBe(false);
     expect(r.checks.database?.ok).toBe(false);
     expect(r.checks.database?.detail).toBeTruthy();
+  });
+});
+
+describe("what the probe shows of the database's location", () => {
+  it("never an absolute path of this machine: relative to the working directory, or only the last name", () => {
+    expect(shownLocation("/srv/app/data/pglite", "/srv/app")).toBe("./data/pglite");
+    expect(shownLocation("/tmp/storecast-x/pglite", "/srv/app")).toBe(".../pglite");
+    expect(shownLocation("/srv/app", "/srv/app")).toBe(".../app");
+    expect(shownLocation("memory://")).toBe("memory://");
+    expect(shownLocation("127.0.0.1:5432/storecast")).toBe("127.0.0.1:5432/storecast");
+  });
+
+  it("is what the database check shows", async () => {
+    const db = await openDatabase({ pgliteDir: "memory://" });
+    try {
+      const r = await checkReadiness({ db: { ...db, location: "/somewhere/else/pglite" } });
+      expect(r.checks.database).toEqual({ ok: true, detail: "pglite .../pglite" });
+    } finally {
+      await db.close();
+    }
   });
 });
