@@ -5,9 +5,8 @@
  */
 import { randomBytes } from "node:crypto";
 import { isIP } from "node:net";
-import type { ErrorRequestHandler, RequestHandler, Response } from "express";
+import type { RequestHandler, Response } from "express";
 import helmet from "helmet";
-import type { Logger } from "pino";
 import type { Config } from "../platform/config.server.js";
 import { isSeedPath } from "./api.server.js";
 
