@@ -157,6 +157,17 @@ export async function setRole(db: Pick<Database, "sql">, userId: number, role: R
   await db.sql.query("UPDATE users SET role = $2 WHERE id = $1", [userId, role]);
 }
 
+/**
+ * Disables (and signs out everywhere) or re-enables an account, unchecked: the admin page goes
+ * through changeAccount(), which keeps the last enabled admin.
+ */
+export async function setDisabled(db: Pick<Database, "sql">, userId: number, disabled: boolean): Promise<void> {
+  await db.sql.query(`UPDATE users SET disabled_at = ${disabled ? "now()" : "NULL"} WHERE id = $1`, [userId]);
+  if (disabled) {
+    await db.sql.query("UPDATE sessions SET revoked_at = now() WHERE user_id = $1 AND revoked_at IS NULL", [userId]);
+  }
+}
+
 /** Wait and run limits of the account-change transaction (it only waits on other admins' changes). */
 const TX_OPTIONS = { maxWait: 10_000, timeout: 20_000 } as const;
 

@@ -3,6 +3,8 @@
  * CSRF token of the page a form is on, and posts the form with the server's own Origin (the
  * cross-site guard refuses a foreign one) as a browser would.
  */
+import { csrfOf } from "./auth.js";
+
 export interface PageAnswer {
   status: number;
   html: string;
@@ -39,9 +41,8 @@ export class BrowserSession {
   /** The CSRF token of the forms on `path` (this session's). */
   async csrf(path = "/"): Promise<string> {
     const page = await this.get(path);
-    const token = /name="_csrf" value="([^"]*)"/.exec(page.html)?.[1];
-    if (token === undefined) throw new Error(`no CSRF field on ${path} (${page.status}): ${page.html.slice(0, 300)}`);
-    return token;
+    if (page.status !== 200) throw new Error(`no form on ${path}: HTTP ${page.status}`);
+    return csrfOf(page.html);
   }
 
   /**
