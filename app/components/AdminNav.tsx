@@ -1,4 +1,5 @@
 import { NavLink } from "@remix-run/react";
+import type { ReactNode } from "react";
 
 const TABS = [
   { to: "/admin", label: "Users", end: true },
@@ -6,7 +7,7 @@ const TABS = [
 ] as const;
 
 /** The admin pages' heading and their tabs (users, API tokens). */
-export function AdminNav({ intro }: { intro: string }) {
+export function AdminNav({ intro }: { intro: ReactNode }) {
   return (
     <section aria-labelledby="admin-heading" className="space-y-3">
       <h1 id="admin-heading" className="text-2xl font-semibold">

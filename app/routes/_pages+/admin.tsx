@@ -135,7 +135,12 @@ export default function Users() {
         </p>
       )}
       <Panel id="create-user-heading" title="Create a user">
-        <Form method="post" className="flex flex-wrap items-end gap-3">
+        {/* A new key after each creation empties the form (with JavaScript it is not reloaded). */}
+        <Form
+          method="post"
+          key={outcome?.intent === "create" && outcome.ok ? outcome.ok : "create"}
+          className="flex flex-wrap items-end gap-3"
+        >
           <CsrfField />
           <input type="hidden" name="intent" value="create" />
           <Field id="new-username" label="User name">

@@ -100,7 +100,15 @@ export default function Tokens() {
   const created = outcome?.created;
   return (
     <div className="space-y-6">
-      <AdminNav intro="API tokens let machines (the DAGs, scripts, Prometheus) call the API with a role: each request sends `Authorization: Bearer <token>`. A token is shown once, when it is created; storecast keeps only its hash." />
+      <AdminNav
+        intro={
+          <>
+            API tokens let machines (the DAGs, scripts, Prometheus) call the API with a role: each request sends{" "}
+            <code>Authorization: Bearer &lt;token&gt;</code>. A token is shown once, when it is created; storecast keeps
+            only its hash.
+          </>
+        }
+      />
       {created ? (
         <Panel id="created-heading" title={`New token: ${created.name} (${created.role})`} data-testid="created">
           <p className="text-sm font-medium text-amber-800 dark:text-amber-300">
@@ -116,7 +124,8 @@ export default function Tokens() {
       ) : null}
 
       <Panel id="create-token-heading" title="Create a token">
-        <Form method="post" className="flex flex-wrap items-end gap-3">
+        {/* A new key after each creation empties the form (with JavaScript it is not reloaded). */}
+        <Form method="post" key={created?.token ?? "create"} className="flex flex-wrap items-end gap-3">
           <CsrfField />
           <input type="hidden" name="intent" value="create" />
           <Field id="token-name" label="What it is for">
