@@ -1,5 +1,6 @@
 /** Appends to and reads the audit log (table audit_log, append-only). */
 import type { Principal } from "../auth/principal.js";
+import { ValidationError } from "../errors.js";
 import type { Database } from "../platform/db.server.js";
 
 export interface AuditEntry {
@@ -55,12 +56,18 @@ export interface AuditQuery {
   limit: number;
 }
 
+/** `%`, `_` and `\` match themselves in a LIKE pattern (a filter `train_all` is no wildcard). */
+const likeLiteral = (text: string) => text.replace(/[\\%_]/g, "\\$&");
+
 /** Newest first. */
 export async function listAudit(db: Pick<Database, "sql">, q: AuditQuery): Promise<AuditEntry[]> {
+  if (q.before !== undefined && !/^\d{1,18}$/.test(q.before)) {
+    throw new ValidationError("before", `before is an entry's id (digits), got "${q.before.slice(0, 40)}"`);
+  }
   const where: string[] = [];
   const args: unknown[] = [];
   if (q.action) {
-    args.push(q.action, `${q.action}.%`);
+    args.push(q.action, `${likeLiteral(q.action)}.%`);
     where.push(`(action = $${args.length - 1} OR action LIKE $${args.length})`);
   }
   if (q.actor) {
@@ -86,4 +93,14 @@ export async function listAudit(db: Pick<Database, "sql">, q: AuditQuery): Promi
     detail: r.detail,
     ip: r.ip,
   }));
+}
+
+/** One page of the log, newest first, and the `before` of the next page (null on the last). */
+export async function pageAudit(
+  db: Pick<Database, "sql">,
+  q: AuditQuery,
+): Promise<{ entries: AuditEntry[]; next: string | null }> {
+  const rows = await listAudit(db, { ...q, limit: q.limit + 1 });
+  const entries = rows.slice(0, q.limit);
+  return { entries, next: rows.length > q.limit ? entries.at(-1)!.id : null };
 }

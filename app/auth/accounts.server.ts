@@ -52,6 +52,8 @@ export class AccountError extends Error {
   constructor(
     readonly field: string,
     message: string,
+    /** The input is fine but the state refuses it (a taken name, the last admin): HTTP's 409. */
+    readonly conflict = false,
   ) {
     super(message);
   }
@@ -83,7 +85,7 @@ export async function createAccount(
      ON CONFLICT (username) DO NOTHING RETURNING ${COLUMNS}`,
     [input.username, passwordHash, input.role],
   );
-  if (!row) throw new AccountError("username", `the user name "${input.username}" is taken`);
+  if (!row) throw new AccountError("username", `the user name "${input.username}" is taken`, true);
   return toAccount(row);
 }
 
@@ -116,16 +118,99 @@ export async function setPassword(
   ]);
 }
 
+/**
+ * A user's own password change: the current one must match. The session it is made from stays
+ * signed in; every other session of the account is revoked.
+ */
+export async function changePassword(
+  db: Pick<Database, "sql">,
+  input: { userId: number; current: string; password: string; keepSession?: string },
+): Promise<void> {
+  const [row] = await db.sql.query<UserRow>(`SELECT ${COLUMNS} FROM users WHERE id = $1`, [input.userId]);
+  if (row && row.password_hash === null) throw new AccountError("current", SINGLE_SIGN_ON_ONLY);
+  // Verified even for an unknown account (the decoy hash): the answer takes the same time either way.
+  const ok = await verifyPassword(row?.password_hash ?? null, input.current);
+  if (!row || !ok || row.disabled_at !== null) throw new AccountError("current", "the current password is wrong");
+  await setPassword(db, input.userId, input.password, input.keepSession);
+}
+
+const SINGLE_SIGN_ON_ONLY = "this account signs in with single sign-on: it has no password here";
+
+/**
+ * An admin's reset of someone's password: their sessions are revoked (but `keepSession`, the
+ * admin's own when resetting their own). Null when there is no such account.
+ */
+export async function resetPassword(
+  db: Pick<Database, "sql">,
+  userId: number,
+  password: string,
+  keepSession?: string,
+): Promise<Account | null> {
+  const account = await findAccount(db, userId);
+  if (!account) return null;
+  if (account.singleSignOn) throw new AccountError("password", SINGLE_SIGN_ON_ONLY);
+  await setPassword(db, userId, password, keepSession);
+  return account;
+}
+
 export async function setRole(db: Pick<Database, "sql">, userId: number, role: Role): Promise<void> {
   await db.sql.query("UPDATE users SET role = $2 WHERE id = $1", [userId, role]);
 }
 
-/** Disables (and signs out everywhere) or re-enables an account. */
+/**
+ * Disables (and signs out everywhere) or re-enables an account, unchecked: the admin page goes
+ * through changeAccount(), which keeps the last enabled admin.
+ */
 export async function setDisabled(db: Pick<Database, "sql">, userId: number, disabled: boolean): Promise<void> {
   await db.sql.query(`UPDATE users SET disabled_at = ${disabled ? "now()" : "NULL"} WHERE id = $1`, [userId]);
   if (disabled) {
     await db.sql.query("UPDATE sessions SET revoked_at = now() WHERE user_id = $1 AND revoked_at IS NULL", [userId]);
   }
+}
+
+/** Wait and run limits of the account-change transaction (it only waits on other admins' changes). */
+const TX_OPTIONS = { maxWait: 10_000, timeout: 20_000 } as const;
+
+/**
+ * Changes an account's role and/or disables or re-enables it (a disabled account is signed out
+ * everywhere). The last enabled admin can be neither demoted nor disabled: AccountError naming
+ * `role` or `disabled`. Every enabled admin's row is locked first, in id order, so two admins
+ * demoting each other at once are serialised and the second sees the first's change (a count
+ * read without the lock would let both through). Null when there is no such account.
+ */
+export async function changeAccount(
+  db: Pick<Database, "prisma">,
+  userId: number,
+  change: { role?: Role; disabled?: boolean },
+): Promise<{ before: Account; after: Account } | null> {
+  return db.prisma.$transaction(async (tx) => {
+    const admins = await tx.$queryRaw<{ id: number }[]>`
+      SELECT id FROM users WHERE role = 'admin' AND disabled_at IS NULL ORDER BY id FOR UPDATE`;
+    const [row] = await tx.$queryRaw<UserRow[]>`
+      SELECT id, username, role, created_at, disabled_at, password_hash, oidc_subject
+      FROM users WHERE id = ${userId} FOR UPDATE`;
+    if (!row) return null;
+    const before = toAccount(row);
+    const role = change.role ?? before.role;
+    const disabled = change.disabled ?? before.disabledAt !== null;
+    const wasAdmin = admins.some((a) => a.id === userId);
+    if (wasAdmin && admins.length === 1 && (role !== "admin" || disabled)) {
+      throw new AccountError(
+        role !== "admin" ? "role" : "disabled",
+        `the last enabled admin (${before.username}) may be neither demoted nor disabled: make another admin first`,
+        true,
+      );
+    }
+    const [updated] = await tx.$queryRaw<UserRow[]>`
+      UPDATE users SET role = ${role},
+        disabled_at = CASE WHEN ${disabled}::boolean THEN coalesce(disabled_at, now()) ELSE NULL END
+      WHERE id = ${userId}
+      RETURNING id, username, role, created_at, disabled_at, password_hash, oidc_subject`;
+    if (disabled) {
+      await tx.$executeRaw`UPDATE sessions SET revoked_at = now() WHERE user_id = ${userId} AND revoked_at IS NULL`;
+    }
+    return { before, after: toAccount(updated!) };
+  }, TX_OPTIONS);
 }
 
 /** How many enabled admins there are: the last one may not be demoted or disabled. */

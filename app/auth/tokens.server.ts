@@ -2,8 +2,9 @@
  * API tokens for machines (the DAGs, scripts, Prometheus): `Authorization: Bearer sc_...`, created
  * and revoked by admins, shown once, stored as SHA-256, each scoped to a role.
  */
+import { ValidationError } from "../errors.js";
 import type { Database } from "../platform/db.server.js";
-import { isRole, type Principal, type Role } from "./principal.js";
+import { isRole, type Principal, ROLES, type Role } from "./principal.js";
 import { newToken, sha256 } from "./secrets.server.js";
 
 export const TOKEN_PREFIX = "sc_";
@@ -47,16 +48,34 @@ function toToken(r: TokenRow): ApiToken {
   };
 }
 
-/** Creates a token: the secret is in the answer and nowhere else. */
+/** A token's name: what it is for ("airflow", "prometheus"), as lists and the audit log show it. */
+export const TOKEN_NAME = /^[^\p{Cc}\p{Cs}]{1,100}$/u;
+
+/** Why a token name is refused, or null. */
+export function tokenNameProblem(name: string): string | null {
+  if (name.trim() === "") return "a token needs a name (what it is for)";
+  return TOKEN_NAME.test(name) ? null : "a token name is 1 to 100 characters, without control characters";
+}
+
+/** Who created a token, as its list shows it: a user's name, `token <name>`, or the open principal's. */
+export function creatorOf(principal: Principal): string {
+  return principal.kind === "token" ? `token ${principal.name}` : principal.name;
+}
+
+/** Creates a token: the secret is in the answer and nowhere else (ValidationError for a bad name). */
 export async function createApiToken(
   db: Pick<Database, "sql">,
   input: { name: string; role: Role; createdBy: string },
 ): Promise<{ token: string; info: ApiToken }> {
+  const name = input.name.trim();
+  const problem = tokenNameProblem(name);
+  if (problem) throw new ValidationError("name", problem);
+  if (!isRole(input.role)) throw new ValidationError("role", `expected one of ${ROLES.join(", ")}`);
   const token = newToken(TOKEN_PREFIX);
   const [row] = await db.sql.query<TokenRow>(
     `INSERT INTO api_tokens (name, token_hash, prefix, role, created_by) VALUES ($1, $2, $3, $4, $5)
      RETURNING ${COLUMNS}`,
-    [input.name, sha256(token), token.slice(0, 8), input.role, input.createdBy.slice(0, 100)],
+    [name, sha256(token), token.slice(0, 8), input.role, input.createdBy.slice(0, 100)],
   );
   return { token, info: toToken(row!) };
 }
@@ -66,7 +85,12 @@ export async function listApiTokens(db: Pick<Database, "sql">): Promise<ApiToken
   return rows.map(toToken);
 }
 
-/** Revokes a token; false when there is no such live token. */
+export async function findApiToken(db: Pick<Database, "sql">, id: number): Promise<ApiToken | null> {
+  const [row] = await db.sql.query<TokenRow>(`SELECT ${COLUMNS} FROM api_tokens WHERE id = $1`, [id]);
+  return row ? toToken(row) : null;
+}
+
+/** Revokes a token; null when there is no such live token (unknown, or revoked already). */
 export async function revokeApiToken(db: Pick<Database, "sql">, id: number): Promise<ApiToken | null> {
   const [row] = await db.sql.query<TokenRow>(
     `UPDATE api_tokens SET revoked_at = now() WHERE id = $1 AND revoked_at IS NULL RETURNING ${COLUMNS}`,

@@ -546,6 +546,13 @@ export function defineApiCases(target: () => ApiTarget): void {
       "GET /api/pipeline-runs": () => get("/api/pipeline-runs?limit=50"),
       "GET /api/pipeline-runs/{id}": () => get(`/api/pipeline-runs/${runId}`),
       "POST /api/pipeline-runs/{id}/retry": async () => post(`/api/pipeline-runs/${await retryableRun()}/retry`),
+      "GET /api/tokens": () => get("/api/tokens"),
+      "POST /api/tokens": () => post("/api/tokens", { name: "contract case", role: "viewer" }),
+      "DELETE /api/tokens/{id}": async () => {
+        const created = (await post("/api/tokens", { name: "to revoke", role: "planner" })).body as { id: number };
+        return call(base(), "DELETE", `/api/tokens/${created.id}`);
+      },
+      "GET /api/audit": () => get("/api/audit?limit=20"),
       "GET /api/openapi.json": () => get("/api/openapi.json"),
       "POST /api/trainers/train": () => post("/api/trainers/train"),
       "POST /api/trainers/{store_id}/{product_name}/train": () => post(`/api/trainers/${series}/train`),

@@ -13,6 +13,7 @@ import { hasNul, MAX_INT32, MAX_PRODUCT_NAME } from "../../rossmann.js";
 import { queryInt } from "../../server/api.server.js";
 import { day, ERRORS, endpoint, failure, json, openapiBody, timestamp } from "../../server/api-contract.server.js";
 import { ACCEPTED_HEADERS, jobAccepted, jobProgress, jobSchema } from "../../server/api-jobs.server.js";
+import { accessApi } from "./access-contract.server.js";
 
 // -------------------------------------------------------------------------------------------------
 // Requests
@@ -369,6 +370,7 @@ export const nativeApi = {
       503: ERRORS[503],
     },
   }),
+  ...accessApi,
   openapi: endpoint({
     method: "get",
     path: "/api/openapi.json",
