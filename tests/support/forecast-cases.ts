@@ -103,6 +103,7 @@ export function describeForecasting(name: string, openDb: () => Promise<Database
         threads: pool.threads,
         predict: (model, days) => pool.predict(model, days),
         predictMany: (items) => pool.predictMany(items),
+        stats: () => pool.stats(),
         close: async () => {},
         train: (history, config, opts) => {
           calls++;
