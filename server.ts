@@ -24,6 +24,7 @@ import {
   STATIC_ROUTE,
 } from "./app/server/http-metrics.server.js";
 import { jobHandlers } from "./app/server/job-handlers.server.js";
+import { requestClientKey } from "./app/server/request-budget.server.js";
 import { loadHistoryIfEmpty, openConfiguredDatabase } from "./app/server/startup.server.js";
 import { SWAGGER_UI_ASSETS, swaggerUiAssets } from "./app/server/swagger-ui.server.js";
 import { openSalesStream } from "./app/stream/open.server.js";
@@ -62,7 +63,10 @@ async function main(): Promise<void> {
   // The job queue: BullMQ on Redis with REDIS_URL, in-process otherwise.
   const jobs = await openJobQueue(config, log, db);
   await loadHistoryIfEmpty(db, config, log);
-  const models = createModelPool({ threads: config.MODEL_THREADS || undefined });
+  const models = createModelPool({
+    threads: config.MODEL_THREADS || undefined,
+    taskTimeoutMs: config.MODEL_TASK_TIMEOUT_MS,
+  });
   const workerContext = { config, db, log };
   // The sales stream: Kafka with KAFKA_BROKERS, in-process otherwise (then the producer runs here too).
   const stream = openSalesStream(config, log);
@@ -74,10 +78,11 @@ async function main(): Promise<void> {
   // In the background: the web server listens now, while a consumer may still be joining its group
   // (after a crash, that waits out the dead member's session). /readyz says what is still starting.
   const workers = launchWorkers(workerContext, services);
-  // Scrape-time gauges: queue depth from the queue, model CV error from the registry.
+  // Scrape-time gauges: queue depth from the queue, model CV error from the registry, model tasks from the pool.
   setMetricSources({
     jobs,
     models: () => registrySummary(db),
+    modelTasks: () => models.stats(),
     onError: (err, what) => log.debug({ err }, `metrics: ${what} not available`),
   });
 
@@ -142,7 +147,7 @@ async function main(): Promise<void> {
     createRequestHandler({
       build,
       mode: config.NODE_ENV === "development" ? "development" : "production",
-      getLoadContext: () => ({
+      getLoadContext: (req, res) => ({
         config,
         db,
         models,
@@ -152,6 +157,8 @@ async function main(): Promise<void> {
         stream,
         services: workers.states,
         shuttingDown: () => stopping,
+        // The fair share of the model threads is kept per client (app/server/request-budget.server.ts).
+        clientKey: requestClientKey(req, res),
       }),
     }),
   );
