@@ -24,7 +24,7 @@ import {
   STATIC_ROUTE,
 } from "./app/server/http-metrics.server.js";
 import { jobHandlers } from "./app/server/job-handlers.server.js";
-import { requestClientKey } from "./app/server/request-budget.server.js";
+import { clientGoneSignal, requestClientKey } from "./app/server/request-budget.server.js";
 import { loadHistoryIfEmpty, openConfiguredDatabase } from "./app/server/startup.server.js";
 import { SWAGGER_UI_ASSETS, swaggerUiAssets } from "./app/server/swagger-ui.server.js";
 import { openSalesStream } from "./app/stream/open.server.js";
@@ -159,6 +159,7 @@ async function main(): Promise<void> {
         shuttingDown: () => stopping,
         // The fair share of the model threads is kept per client (app/server/request-budget.server.ts).
         clientKey: requestClientKey(req, res),
+        clientGone: clientGoneSignal(res),
       }),
     }),
   );

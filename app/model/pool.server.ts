@@ -2,8 +2,8 @@
  * The model threads: a piscina pool running app/model/thread.server.ts, so fitting (CPU-bound, ~10-100 ms
  * a series) and forecasting never block the event loop. All database I/O stays on the main thread.
  * No request can hold the threads for long: tasks wait in a queue fair across clients
- * (fair-queue.ts) and piscina gets one a thread at a time; a batch runs in chunks of at most
- * MAX_CHUNK_POINTS; a task still waiting when its client leaves is dropped, and one running longer
+ * (fair-queue.ts) and piscina gets one a thread at a time; a batch runs in chunks of about
+ * MAX_CHUNK_COST (a few ms each, however far ahead they forecast); a task still waiting when its client leaves is dropped, and one running longer
  * than taskTimeoutMs has its thread stopped (docs/decisions/0021).
  */
 import { createRequire } from "node:module";
@@ -22,6 +22,7 @@ import {
   type TrainResult,
 } from "./config.js";
 import { FairQueue, type QueueTicket } from "./fair-queue.js";
+import { forecastCost } from "./predictor.js";
 import type { ModelTask, ModelTaskResult, PredictItem } from "./protocol.js";
 
 export type { PredictItem };
@@ -59,9 +60,9 @@ export interface ModelPool {
   /** Forecasts from a stored model, compiling its predictor in a thread (predictor.ts). */
   predict(model: StoredModel, days: PlanDay[], task?: TaskOptions): Promise<ForecastPoint[]>;
   /**
-   * Forecasts from compiled predictors, in order. A big batch goes in chunks of at most
-   * MAX_CHUNK_POINTS forecast points over every thread, a chunk a task; a throwing forecast fails
-   * its chunk's promise, so the whole call.
+   * Forecasts from compiled predictors, in order. A big batch goes in chunks of about
+   * MAX_CHUNK_COST (forecastCost) over every thread, a chunk a task; a throwing forecast fails its
+   * chunk's promise, so the whole call.
    */
   predictMany(items: readonly PredictItem[], task?: TaskOptions): Promise<ForecastPoint[][]>;
   readonly threads: number;
@@ -129,44 +130,46 @@ export interface ModelPoolOptions {
 }
 
 /**
- * predictMany's chunks: at least this many forecast points (~10 ms of work, against ~0.1 ms of
- * messaging)...
+ * predictMany's chunks, in forecast cost (predictor.ts forecastCost: a forecast day ~30 us, more far
+ * past the history): at least this much (~8 ms of work, against ~0.1 ms of messaging)...
  */
-const MIN_CHUNK_POINTS = 256;
+const MIN_CHUNK_COST = 256;
 /**
- * ...at most this many (~30 ms of a thread: ~60 us a point), so a small task waits at most about that long for a
- * thread however large the batches before it...
+ * ...at most this much (~15 ms of a thread), so a small task waits at most about that long for a
+ * thread however large or far-reaching the batches before it...
  */
-export const MAX_CHUNK_POINTS = 512;
+export const MAX_CHUNK_COST = 512;
 /** ...and at least this many chunks per thread, so threads finishing early take more. */
 const CHUNKS_PER_THREAD = 4;
 
-/** A fit's cost in forecast points (its fair-queue charge): ~10-100 ms a fit, ~30 us a point. */
+/** A fit's cost in forecast days (its fair-queue charge): ~10-100 ms a fit, ~30 us a day. */
 const FIT_POINTS_PER_DAY = 5;
 const CV_FITS = 6;
 
-/** Splits items into runs of about `target` points (at least one item a chunk), in order. */
-export function chunkByPoints<T extends { days: readonly unknown[] }>(items: readonly T[], target: number): T[][] {
-  const chunks: T[][] = [];
-  let current: T[] = [];
-  let points = 0;
-  for (const item of items) {
-    const cost = Math.max(1, item.days.length);
-    if (current.length > 0 && points + cost > target) {
+/** Splits items (of cost `costs[i]`) into runs of about `target` cost, at least one item a run, in order. */
+export function chunkByCost<T>(
+  items: readonly T[],
+  costs: readonly number[],
+  target: number,
+): { items: T[]; cost: number }[] {
+  const chunks: { items: T[]; cost: number }[] = [];
+  let current: { items: T[]; cost: number } = { items: [], cost: 0 };
+  items.forEach((item, i) => {
+    const cost = costs[i]!;
+    if (current.items.length > 0 && current.cost + cost > target) {
       chunks.push(current);
-      current = [];
-      points = 0;
+      current = { items: [], cost: 0 };
     }
-    current.push(item);
-    points += cost;
-  }
-  if (current.length > 0) chunks.push(current);
+    current.items.push(item);
+    current.cost += cost;
+  });
+  if (current.items.length > 0) chunks.push(current);
   return chunks;
 }
 
-/** The chunk size for a batch of `points` over `threads` threads. */
-export function chunkTarget(points: number, threads: number): number {
-  return Math.min(MAX_CHUNK_POINTS, Math.max(MIN_CHUNK_POINTS, Math.ceil(points / (threads * CHUNKS_PER_THREAD))));
+/** The chunk size for a batch costing `cost` over `threads` threads. */
+export function chunkTarget(cost: number, threads: number): number {
+  return Math.min(MAX_CHUNK_COST, Math.max(MIN_CHUNK_COST, Math.ceil(cost / (threads * CHUNKS_PER_THREAD))));
 }
 
 interface Waiting {
@@ -262,11 +265,11 @@ export function createModelPool(opts: ModelPoolOptions = {}): ModelPool {
 
   const predictMany = async (items: readonly PredictItem[], o?: TaskOptions): Promise<ForecastPoint[][]> => {
     if (items.length === 0) return [];
-    let points = 0;
-    for (const item of items) points += Math.max(1, item.days.length);
-    const chunks = chunkByPoints(items, chunkTarget(points, threads)).map((chunk) => ({
-      task: { type: "predictMany", items: chunk } as const,
-      cost: chunk.reduce((n, i) => n + Math.max(1, i.days.length), 0),
+    const costs = items.map((item) => forecastCost(item.predictor, item.days));
+    const total = costs.reduce((a, b) => a + b, 0);
+    const chunks = chunkByCost(items, costs, chunkTarget(total, threads)).map((chunk) => ({
+      task: { type: "predictMany", items: chunk.items } as const,
+      cost: chunk.cost,
     }));
     return ((await runAll(chunks, o)) as ForecastPoint[][][]).flat();
   };

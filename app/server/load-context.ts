@@ -24,6 +24,8 @@ export interface StorecastContext {
   principal?: Principal | null;
   /** The key the request's budget and rate limits are counted under (see clientKey()). */
   clientKey?: string;
+  /** Aborted when the client leaves before its answer is complete (see clientGoneSignal()). */
+  clientGone?: AbortSignal;
   /** The sales stream (Kafka or in-process); readiness checks the brokers through it. */
   stream?: Pick<SalesStream, "kind" | "lag">;
   /** The background services and whether each is starting, running or failed (readiness shows them). */

@@ -18,14 +18,28 @@ export function requestClientKey(req: ExpressRequest, res: ExpressResponse): str
   return clientKey(null, req.ip ?? req.socket.remoteAddress ?? "unknown");
 }
 
+/**
+ * A signal aborted when the client closes the connection before its answer is complete. The load
+ * context carries it (`clientGone`) because Remix's `request.signal` cannot be relied on for this:
+ * undici's Request follows the adapter's signal through a weakly held controller, which a garbage
+ * collection can take, and then the abort never arrives (seen under large batches).
+ */
+export function clientGoneSignal(res: ExpressResponse): AbortSignal {
+  const gone = new AbortController();
+  res.on("close", () => {
+    if (!res.writableFinished) gone.abort(new DOMException("the client closed the connection", "AbortError"));
+  });
+  return gone.signal;
+}
+
 /** A loader's or action's budget: its client key and signal, the configured limits. */
 export function requestBudget(
-  context: Partial<Pick<StorecastContext, "config" | "clientKey">>,
+  context: Partial<Pick<StorecastContext, "config" | "clientKey" | "clientGone">>,
   request: Request,
 ): ForecastBudget & { maxPoints?: number } {
   return {
     client: context.clientKey ?? "anonymous",
-    signal: request.signal,
+    signal: context.clientGone ?? request.signal,
     horizonDays: context.config?.FORECAST_HORIZON_DAYS,
     maxPoints: context.config?.FORECAST_MAX_BATCH_POINTS,
   };

@@ -125,7 +125,7 @@ export function action({ request, context }: ActionFunctionArgs) {
           api: { model_name: answer.modelName, model_version: String(answer.modelVersion) },
         };
       },
-      request.signal,
+      budget.signal,
     );
   });
 }

@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { FairQueue } from "../../../app/model/fair-queue.js";
-import { chunkByPoints, chunkTarget, MAX_CHUNK_POINTS } from "../../../app/model/pool.server.js";
+import { chunkByCost, chunkTarget, MAX_CHUNK_COST } from "../../../app/model/pool.server.js";
 
 const drain = <T>(q: FairQueue<T>): T[] => {
   const out: T[] = [];
@@ -99,23 +99,25 @@ describe("the model threads' fair queue", () => {
 });
 
 describe("predictMany's chunks", () => {
-  const item = (days: number) => ({ days: Array.from({ length: days }) });
-
-  it("are bounded in points so that no chunk holds a thread for long", () => {
-    expect(chunkTarget(100_000, 2)).toBe(MAX_CHUNK_POINTS);
+  it("are bounded in cost so that no chunk holds a thread for long", () => {
+    expect(chunkTarget(100_000, 2)).toBe(MAX_CHUNK_COST);
     expect(chunkTarget(80, 2)).toBe(256);
-    const chunks = chunkByPoints(
-      Array.from({ length: 12_500 }, () => item(8)),
-      MAX_CHUNK_POINTS,
+    const items = Array.from({ length: 12_500 }, (_, i) => i);
+    const chunks = chunkByCost(
+      items,
+      items.map(() => 8),
+      MAX_CHUNK_COST,
     );
-    expect(chunks.flat()).toHaveLength(12_500);
-    for (const c of chunks) expect(c.length * 8).toBeLessThanOrEqual(MAX_CHUNK_POINTS);
+    expect(chunks.flatMap((c) => c.items)).toEqual(items);
+    for (const c of chunks) expect(c.cost).toBeLessThanOrEqual(MAX_CHUNK_COST);
+    // Far-reaching items (each costing a chunk's worth) go one a chunk.
+    expect(chunkByCost([1, 2, 3], [600, 10, 10], MAX_CHUNK_COST).map((c) => c.items)).toEqual([[1], [2, 3]]);
   });
 
   it("keep every item, in order, one item a chunk at least", () => {
-    const items = [item(365), item(1), item(0), item(700), item(3)];
-    const chunks = chunkByPoints(items, 100);
-    expect(chunks.flat()).toEqual(items);
-    expect(chunks[0]).toEqual([items[0]]);
+    const items = ["a", "b", "c", "d", "e"];
+    const chunks = chunkByCost(items, [365, 1, 1, 700, 3], 100);
+    expect(chunks.flatMap((c) => c.items)).toEqual(items);
+    expect(chunks.map((c) => c.cost)).toEqual([365, 2, 700, 3]);
   });
 });
