@@ -25,6 +25,7 @@ import { httpMetricsMiddleware, labelRoute, routePatterns, STATIC_ROUTE } from "
 import { cspNonce, hostCheck, securityHeaders } from "./app/server/http-security.server.js";
 import { jobHandlers } from "./app/server/job-handlers.server.js";
 import { serveMetrics } from "./app/server/metrics-listener.server.js";
+import { clientGoneSignal, requestClientKey } from "./app/server/request-budget.server.js";
 import { loadHistoryIfEmpty, openConfiguredDatabase, prepareAuth } from "./app/server/startup.server.js";
 import { SWAGGER_UI_ASSETS, swaggerUiAssets } from "./app/server/swagger-ui.server.js";
 import { openSalesStream } from "./app/stream/open.server.js";
@@ -70,7 +71,10 @@ async function main(): Promise<void> {
   if (oidc) log.info({ issuer: oidc.settings.issuer.href }, "auth: single sign-on (OpenID Connect) configured");
   const jobs = await openJobQueue(config, log, db);
   await loadHistoryIfEmpty(db, config, log);
-  const models = createModelPool({ threads: config.MODEL_THREADS || undefined });
+  const models = createModelPool({
+    threads: config.MODEL_THREADS || undefined,
+    taskTimeoutMs: config.MODEL_TASK_TIMEOUT_MS,
+  });
   const workerContext = { config, db, log };
   // The sales stream: Kafka with KAFKA_BROKERS, in-process otherwise (then the producer runs here too).
   const stream = openSalesStream(config, log);
@@ -82,10 +86,11 @@ async function main(): Promise<void> {
   // In the background: the web server listens now, while a consumer may still be joining its group
   // (after a crash, that waits out the dead member's session). /readyz says what is still starting.
   const workers = launchWorkers(workerContext, services);
-  // Scrape-time gauges: queue depth from the queue, model CV error from the registry.
+  // Scrape-time gauges: queue depth from the queue, model CV error from the registry, model tasks from the pool.
   setMetricSources({
     jobs,
     models: () => registrySummary(db),
+    modelTasks: () => models.stats(),
     onError: (err, what) => log.debug({ err }, `metrics: ${what} not available`),
   });
 
@@ -161,7 +166,7 @@ async function main(): Promise<void> {
     createRequestHandler({
       build,
       mode: config.NODE_ENV === "development" ? "development" : "production",
-      getLoadContext: (_req, res) => ({
+      getLoadContext: (req, res) => ({
         ...identityOf(res),
         authMode: auth,
         signingKey,
@@ -177,6 +182,9 @@ async function main(): Promise<void> {
         services: workers.states,
         shuttingDown: () => stopping,
         cspNonce: cspNonce(res),
+        // The fair share of the model threads is kept per client (app/server/request-budget.server.ts).
+        clientKey: requestClientKey(req, res),
+        clientGone: clientGoneSignal(res),
       }),
     }),
   );

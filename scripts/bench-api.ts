@@ -10,9 +10,13 @@
  *   sends it (one week for all, so the copies are the same question), and with each copy's week a
  *   day later (every item computed, as 1,115 x 10 distinct series would be): wall time (target <=
  *   3 s) and the server's peak RSS;
- * - the same single-series load while a train-all job runs (reported, no target).
+ * - the same single-series load while a train-all job runs (reported, no target);
+ * - the attacker scenario (bench-api-attack.ts): normal users' computed ad-hoc forecasts alone and
+ *   while an attacker sends far-future requests and maximum batches from another address: their
+ *   p99 (target <= 100 ms), the server's peak RSS (target <= 1.5 GB), its longest event-loop block.
  *
  *   DATABASE_URL=... REDIS_URL=... npm run bench:api [-- --stores 1115] [--connections 50] [--seconds 10]
+ *     [--attack-connections 8] [--only attack]
  *
  * The server gets a scratch database (dropped afterwards) and a queue of its own (obliterated
  * afterwards), generates the data set and trains every series before the measurements start.
@@ -20,6 +24,7 @@
 import autocannon from "autocannon";
 import { Command } from "commander";
 import { productName } from "../app/sales/generator/profiles.js";
+import { attackRows, attackScenario } from "./bench-api-attack.js";
 import { type BenchServer, median, peakRssMiB, printTable, resetPeakRss, startBenchServer } from "./bench-server.js";
 import { integerOption } from "./cli-options.js";
 
@@ -145,8 +150,21 @@ async function main() {
     .option("--connections <n>", "concurrent connections", integerOption(1, 1000), 50)
     .option("--seconds <n>", "duration of each load run", integerOption(1, 600), 10)
     .option("--products <n>", "generated products per store (10: the seed's 11,150 series)", integerOption(1, 10), 1)
+    .option("--attack-connections <n>", "normal users' connections in the attacker scenario", integerOption(1, 1000), 8)
+    .option("--only <section>", "run one section only: attack")
     .parse()
-    .opts<{ stores: number; connections: number; seconds: number; products: number }>();
+    .opts<{
+      stores: number;
+      connections: number;
+      seconds: number;
+      products: number;
+      attackConnections: number;
+      only?: string;
+    }>();
+  if (opts.only !== undefined && opts.only !== "attack") {
+    console.error(`bench-api: --only takes "attack", got ${JSON.stringify(opts.only)}`);
+    process.exit(1);
+  }
   const databaseUrl = process.env.DATABASE_URL;
   const redisUrl = process.env.REDIS_URL;
   if (!databaseUrl || !redisUrl) {
@@ -167,6 +185,15 @@ async function main() {
       log,
     });
     const stores = server.stores;
+    if (opts.only === "attack") {
+      printTable(
+        attackRows(
+          await attackScenario(server, { connections: opts.attackConnections, seconds: opts.seconds, log }),
+          opts.attackConnections,
+        ),
+      );
+      return;
+    }
 
     // Warm-up: every store's next week once (the answers the measured run repeats), then 2 s of load.
     log(`warming up: each of ${stores.length} stores once, then 2 s`);
@@ -262,7 +289,8 @@ async function main() {
       ],
       [`train-all meanwhile (${job.status})`, `${(trainAllMs / 1000).toFixed(1)} s`, ""],
     ];
-    printTable(rows);
+    const attack = await attackScenario(server, { connections: opts.attackConnections, seconds: opts.seconds, log });
+    printTable([...rows, ...attackRows(attack, opts.attackConnections)]);
   } finally {
     await server?.stop();
   }

@@ -11,6 +11,8 @@ export interface AdhocFormState {
   begin: string;
   end: string;
   maxDays: number;
+  /** The forecast window: the first and last day a forecast may cover (null before any sales). */
+  window: { first: string; last: string } | null;
   errors: { begin?: string; end?: string; form?: string } | null;
 }
 
@@ -22,11 +24,13 @@ function DateField({
   label,
   value,
   error,
+  window,
 }: {
   name: "begin" | "end";
   label: string;
   value: string;
   error: string | undefined;
+  window: AdhocFormState["window"];
 }) {
   return (
     <div className="flex flex-col">
@@ -40,6 +44,8 @@ function DateField({
         name={name}
         type="date"
         defaultValue={value}
+        min={window?.first}
+        max={window?.last}
         aria-invalid={error ? true : undefined}
         aria-describedby={error ? `${name}-error` : undefined}
         className={inputClass}
@@ -76,8 +82,8 @@ export function AdhocForm({
     <>
       <input type="hidden" name="product" value={product} />
       <div className="flex flex-wrap items-start gap-3">
-        <DateField name="begin" label="Begin" value={state.begin} error={state.errors?.begin} />
-        <DateField name="end" label="End" value={state.end} error={state.errors?.end} />
+        <DateField name="begin" label="Begin" value={state.begin} error={state.errors?.begin} window={state.window} />
+        <DateField name="end" label="End" value={state.end} error={state.errors?.end} window={state.window} />
         <button
           type="submit"
           disabled={busy}
@@ -87,7 +93,9 @@ export function AdhocForm({
         </button>
       </div>
       <p className="text-xs text-slate-500 dark:text-slate-400">
-        Both days included, at most {state.maxDays} days. The result is drawn on the chart and not stored.
+        Both days included, at most {state.maxDays} days
+        {state.window ? `, from ${state.window.first} to ${state.window.last}` : ""}. The result is drawn on the chart
+        and not stored.
       </p>
       {busy ? (
         <p className="text-sm" role="status">

@@ -13,6 +13,9 @@ import type { ModelPool, PredictItem } from "../model/pool.server.js";
 import type { Database } from "../platform/db.server.js";
 import { type SeriesKey, seriesId } from "../series.js";
 import { type AdhocForecast, answerKey, keepAnswer, keptAnswer } from "./adhoc.server.js";
+import { assertBatchPoints, batchPoints, type ForecastBudget, inModelThreads } from "./budget.server.js";
+import { assertInWindow } from "./forecast-window.js";
+import { forecastWindow } from "./forecast-window.server.js";
 import { storedPredictors, versionKey } from "./model-cache.server.js";
 import { type CalendarDbRow, dateRange, EMPTY_PLAN, missingSeries, toPlanDay } from "./series-data.server.js";
 
@@ -92,12 +95,23 @@ async function calendars(
   return out;
 }
 
-/** Forecasts every request from its series' production version; nothing is stored. */
+/**
+ * Forecasts every request from its series' production version; nothing is stored. The caller checks
+ * the budget first and answers in its own words (the reference route: 422 issues, 413); here it is
+ * checked again, before any query: every range in the forecast window (OutOfWindowError naming
+ * `[i].begin` or `[i].end`), at most `maxPoints` points in all (BatchTooLargeError).
+ */
 export async function adhocForecastMany(
   db: Database,
   pool: ModelPool,
   requests: readonly RangeRequest[],
+  budget: ForecastBudget & { maxPoints?: number } = {},
 ): Promise<RangeAnswer[]> {
+  assertBatchPoints(batchPoints(requests), budget.maxPoints);
+  const window = await forecastWindow(db, budget.horizonDays);
+  requests.forEach((r, i) => {
+    assertInWindow(window, r.fromDay, r.days, { begin: `[${i}].begin`, end: `[${i}].end` });
+  });
   const distinct = new Map<string, SeriesKey>();
   for (const r of requests) distinct.set(seriesId(r), { store: r.store, productname: r.productname });
   const versions = await productionVersions(db, [...distinct.values()]);
@@ -140,7 +154,12 @@ export async function adhocForecastMany(
     if (kept) pointsOf.set(key, kept);
     else runnable.push([key, { items: job.items, answer: job.answer }]);
   }
-  const points = await pool.predictMany(runnable.map(([, j]) => j.items));
+  const points = await inModelThreads(() =>
+    pool.predictMany(
+      runnable.map(([, j]) => j.items),
+      { client: budget.client, signal: budget.signal },
+    ),
+  );
   runnable.forEach(([key, job], i) => {
     pointsOf.set(key, points[i]!);
     keepAnswer(job.answer, points[i]!);

@@ -1,7 +1,8 @@
 /**
- * Ad-hoc forecasts: any range (at most a year) predicted from the production version of a series
- * and the store calendar, never stored. The hot path of the forecast API: one prepared query, the
- * compiled predictor kept per version, and finished answers kept per version and plan.
+ * Ad-hoc forecasts: any range (at most a year, within the forecast window) predicted from the
+ * production version of a series and the store calendar, never stored. The hot path of the forecast
+ * API: one prepared query, the compiled predictor kept per version, and finished answers kept per
+ * version and plan.
  */
 import { LRUCache } from "lru-cache";
 import { formatDay, parseDay } from "../days.js";
@@ -11,6 +12,9 @@ import { planDays } from "../model/plan.js";
 import type { ModelPool } from "../model/pool.server.js";
 import type { Database } from "../platform/db.server.js";
 import type { SeriesKey } from "../series.js";
+import { type ForecastBudget, inModelThreads } from "./budget.server.js";
+import { assertInWindow } from "./forecast-window.js";
+import { forecastWindow } from "./forecast-window.server.js";
 import { storedPredictor } from "./model-cache.server.js";
 import { assertSeriesExists, type CalendarDbRow, dateRange, toPlanDay } from "./series-data.server.js";
 
@@ -71,9 +75,18 @@ interface AdhocInputs {
   calendar: Omit<CalendarDbRow, "store">[] | null;
 }
 
-/** Predicts any range from the production version of a series. Nothing is stored. */
-export async function adhocForecast(db: Database, pool: ModelPool, req: ForecastRequest): Promise<AdhocForecast> {
+/**
+ * Predicts any range from the production version of a series. Nothing is stored. A date outside
+ * the forecast window throws OutOfWindowError before anything is read or predicted.
+ */
+export async function adhocForecast(
+  db: Database,
+  pool: ModelPool,
+  req: ForecastRequest,
+  budget: ForecastBudget = {},
+): Promise<AdhocForecast> {
   const { fromDay, days } = validateRange(req.begin, req.end);
+  assertInWindow(await forecastWindow(db, budget.horizonDays), fromDay, days);
   const [inputs] = await db.sql.query<AdhocInputs>(
     `SELECT v.id, m.name, v.version,
             (SELECT json_agg(json_build_object('date', c.date::text, 'open', c.open, 'promo', c.promo,
@@ -96,7 +109,10 @@ export async function adhocForecast(db: Database, pool: ModelPool, req: Forecast
   let points = adhocResults.get(resultKey);
   if (!points) {
     // In a thread: a year's forecast is ~1,000 draws for each of 365 days, too long for the event loop.
-    [points] = (await pool.predictMany([{ predictor, days: plan }])) as [ForecastPoint[]];
+    const budgeted = { client: budget.client, signal: budget.signal };
+    [points] = (await inModelThreads(() => pool.predictMany([{ predictor, days: plan }], budgeted))) as [
+      ForecastPoint[],
+    ];
     adhocResults.set(resultKey, points);
   }
   return { modelName: inputs.name, modelVersion: inputs.version, points: structuredClone(points) };

@@ -7,7 +7,7 @@
  * hold the two equal (tests/unit/model/predictor.test.ts, ADR 17). Pure: no I/O, no WASM.
  */
 
-import { DATE_RE } from "../days.js";
+import { DATE_RE, parseDay } from "../days.js";
 import type { ForecastPoint, PlanDay, RegressorName, StoredModel } from "./config.js";
 import { fillNormal, hashNumber, hashWord, laplace, Poisson, percentiles, Rng } from "./sampling.js";
 import { dayOf, openDaysOf, REGRESSOR_VALUE } from "./training-series.js";
@@ -290,6 +290,20 @@ function questionSeed(p: Predictor, open: readonly { day: number; d: PlanDay }[]
     for (const r of p.regressors) h = hashWord(h, REGRESSOR_VALUE[r.name](o.d));
   }
   return h;
+}
+
+/**
+ * The work of forecasting `days` from `p`, in units of one forecast day (a sample of 1,000 draws and
+ * its percentiles): each day, plus the trend changes each sample simulates up to the last day,
+ * about changepoints x (t_max - 1) of them, each costing about as much as a day. So a date far
+ * past the history costs far more than its one day (year 9999: minutes). The model threads'
+ * chunking and fair share count this (pool.server.ts).
+ */
+export function forecastCost(p: Predictor, days: readonly PlanDay[]): number {
+  const last = days.length > 0 ? parseDay(days[days.length - 1]!.date) : undefined;
+  if (last === undefined) return Math.max(1, days.length);
+  const tMax = ((last - p.startDay) * DAY_SECONDS) / p.tScale;
+  return Math.max(1, days.length + p.changepoints.length * Math.max(0, tMax - 1));
 }
 
 /**

@@ -147,6 +147,13 @@ export const OIDC_ROLES = ["viewer", "planner", "operator", "admin"] as const;
 /** Single sign-on needs these together: one without the others is a mistake, not "off". */
 const OIDC_REQUIRED = ["OIDC_ISSUER", "OIDC_CLIENT_ID", "OIDC_CLIENT_SECRET"] as const;
 
+/** Forecast dates may lie from the first sales day to this many days after the newest (2 years). */
+export const DEFAULT_FORECAST_HORIZON_DAYS = 730;
+/** Forecast points (items x days) one batch request may ask for: the seed's full batch is 89,200. */
+export const DEFAULT_FORECAST_MAX_BATCH_POINTS = 100_000;
+/** A model-thread task running longer than this has its thread stopped (and replaced). */
+export const DEFAULT_MODEL_TASK_TIMEOUT_MS = 30_000;
+
 const baseSchema = z.object({
   NODE_ENV: z.enum(["development", "production", "test"]).default("production"),
   PORT: int(1, 65535).default(3000),
@@ -168,6 +175,9 @@ const baseSchema = z.object({
   SHUTDOWN_TIMEOUT_MS: int(0, 600_000).default(10_000),
   AUTO_TRAIN: bool.default(true),
   MODEL_THREADS: int(0, 64).default(0),
+  MODEL_TASK_TIMEOUT_MS: int(100, 3_600_000).default(DEFAULT_MODEL_TASK_TIMEOUT_MS),
+  FORECAST_HORIZON_DAYS: int(1, 3650).default(DEFAULT_FORECAST_HORIZON_DAYS),
+  FORECAST_MAX_BATCH_POINTS: int(1, 10_000_000).default(DEFAULT_FORECAST_MAX_BATCH_POINTS),
   KAFKA_BROKERS: brokerList.optional(),
   KAFKA_TOPIC: topicName.default("sale_rossman_store"),
   KAFKA_GROUP_ID: z.string().min(1).max(255).default("storecast-ingest"),

@@ -24,6 +24,8 @@ interface Sources {
   jobs?: Pick<JobQueue, "depth">;
   /** The production models' summary (app/registry/summary.server.ts). */
   models?: () => Promise<RegistrySummary>;
+  /** The model threads' queue (app/model/pool.server.ts, its stats()). */
+  modelTasks?: () => ModelTaskCounts;
   onError?: (err: unknown, what: string) => void;
 }
 
@@ -218,7 +220,49 @@ function createMetrics() {
     }),
   };
 
-  return { registry, sources, http, ingest, jobs, training, pipelines, forecast, models };
+  const modelTasks = {
+    now: new Gauge({
+      name: "storecast_model_tasks",
+      help: "Model-thread tasks (fits, forecast chunks) by state: queued (waiting for a thread, fair across clients), running.",
+      labelNames: ["state"] as const,
+      registers: [registry],
+      collect() {
+        const stats = sources.modelTasks?.();
+        if (!stats) return;
+        this.set({ state: "queued" }, stats.queued);
+        this.set({ state: "running" }, stats.running);
+      },
+    }),
+    total: new Counter({
+      name: "storecast_model_tasks_total",
+      help: "Model-thread tasks that ended, by outcome: ok, failed, cancelled (dropped while queued: the client left), timeout (stopped at MODEL_TASK_TIMEOUT_MS).",
+      labelNames: ["outcome"] as const,
+      registers: [registry],
+      collect() {
+        const stats = sources.modelTasks?.();
+        if (!stats) return;
+        // The pool counts; the counter shows its totals.
+        this.reset();
+        const f = stats.finished;
+        for (const [outcome, n] of [
+          ["ok", f.ok],
+          ["failed", f.failed],
+          ["cancelled", f.cancelled],
+          ["timeout", f.timedOut],
+        ] as const)
+          this.inc({ outcome }, n);
+      },
+    }),
+  };
+
+  return { registry, sources, http, ingest, jobs, training, pipelines, forecast, models, modelTasks };
+}
+
+/** What the model-task metrics read of the pool (the shape of app/model/pool.server.ts's stats()). */
+export interface ModelTaskCounts {
+  queued: number;
+  running: number;
+  finished: { ok: number; failed: number; cancelled: number; timedOut: number };
 }
 
 /** What the model gauges show, read from the registry at scrape time. */

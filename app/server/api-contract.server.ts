@@ -7,6 +7,7 @@
  */
 import { type ZodObject, type ZodType, z } from "zod";
 import { errorBody, MAX_BODY_BYTES } from "./api.server.js";
+import { jsonArrayStream } from "./json-stream.server.js";
 
 /** One answer: a JSON `body`, or server-sent events whose `data:` lines are `events`. */
 export interface Reply {
@@ -64,6 +65,26 @@ export function reply<E extends Endpoint, S extends keyof E["responses"] & numbe
   init: Omit<ResponseInit, "status"> = {},
 ): Response {
   return Response.json(body, { ...init, status });
+}
+
+type ItemOf<B> = B extends readonly (infer I)[] ? I : never;
+
+/**
+ * Answers a declared status whose body is a JSON array, streamed (json-stream.server.ts): `count`
+ * items made by `item(i)`, typed by the declared item schema. For answers too large to build as
+ * one string (the reference batch forecast).
+ */
+export function replyArray<E extends Endpoint, S extends keyof E["responses"] & number>(
+  _endpoint: E,
+  status: S,
+  count: number,
+  item: (index: number) => ItemOf<BodyOf<E["responses"][S]>>,
+  signal?: AbortSignal,
+): Response {
+  return new Response(jsonArrayStream(count, item, signal), {
+    status,
+    headers: { "Content-Type": "application/json" },
+  });
 }
 
 /** A point in time: a Date in the program, ISO 8601 in UTC on the wire (what Response.json writes). */

@@ -62,9 +62,16 @@ export function fieldPath(path: readonly PropertyKey[]): string {
   return out || "body";
 }
 
+/** The client left while its request waited (its signal aborted the work): nobody reads the answer. */
+export const CLIENT_GONE = 499;
+
+/** Whether `err` is work given up because the client left (an AbortError), not a failure. */
+export const isClientGone = (err: unknown): boolean => err instanceof Error && err.name === "AbortError";
+
 /** Maps what the domain modules throw to API responses; anything unexpected is a logged 500. */
 export function toErrorResponse(err: unknown, log?: Pick<Logger, "error">): Response {
   if (err instanceof Response) return err;
+  if (isClientGone(err)) return errorResponse(CLIENT_GONE, "client closed the request", {});
   if (err instanceof RequestError) return errorResponse(err.status, err.message, err.details());
   if (err instanceof ZodError) {
     const issues = err.issues.map((i) => ({ field: fieldPath(i.path), message: i.message }));

@@ -37,6 +37,8 @@ export interface StorecastContext {
   singleSignOn?: boolean;
   /** The OpenID Connect client when single sign-on is configured (its discovery is cached). */
   oidc?: OidcClient;
+  /** Aborted when the client leaves before its answer is complete (see clientGoneSignal()). */
+  clientGone?: AbortSignal;
   /** The sales stream (Kafka or in-process); readiness checks the brokers through it. */
   stream?: Pick<SalesStream, "kind" | "lag">;
   /** The background services and whether each is starting, running or failed (readiness shows them). */

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { modelTasksSeen } from "../support/api-cases.js";
 import { csrfOf } from "../support/auth.js";
 import { createScratchDatabase } from "../support/databases.js";
 import { type RunningServer, startServer, tempDir } from "../support/processes.js";
@@ -254,6 +255,31 @@ function definePageCases(target: () => { url: string }): void {
     const csv = await page("/stores/7/forecast.csv?begin=2026-12-10&end=2026-12-01");
     expect(csv.status).toBe(400);
     expect(csv.html).toContain("End date 2026-12-01 is before begin date 2026-12-10.");
+  });
+
+  it("store page and its CSV: a date outside the forecast window is refused at once, naming the field and the window", async () => {
+    const seen = await modelTasksSeen(base());
+    // The finding: the page's GET (and its CSV link, an <img> suffices) with year 9999 held a thread for ~100 s.
+    const { status, html } = await page("/stores/7?product=product_A&begin=9999-01-01&end=9999-01-07");
+    expect(status).toBe(400);
+    const error = /<p id="begin-error"[^>]*>([^<]*)<\/p>/.exec(html)?.[1];
+    expect(error).toMatch(
+      /^Begin 9999-01-01 is outside the forecast window: (\d{4}-\d{2}-\d{2}) to (\d{4}-\d{2}-\d{2}) \(the first sales day to 730 days after the newest, \d{4}-\d{2}-\d{2}\)\.$/,
+    );
+    const [, first, last] = /window: (\S+) to (\S+)/.exec(error!)!;
+    // The form states the window, and the date fields carry it.
+    expect(html).toMatch(new RegExp(`<input[^>]*id="begin"[^>]*min="${first}"[^>]*max="${last}"`));
+    expect(textOf(html)).toContain(`at most 365 days, from ${first} to ${last}.`);
+    expect(subtitleOf(html)).toContain("version: ");
+
+    const csv = await page("/stores/7/forecast.csv?product=product_A&begin=9999-01-01&end=9999-01-07");
+    expect(csv.status).toBe(400);
+    expect(csv.headers.get("content-type")).toMatch(/^application\/json/);
+    expect(JSON.parse(csv.html)).toEqual({
+      error: expect.stringContaining("Begin 9999-01-01 is outside the forecast window"),
+      details: { field: "begin", window: { first, last }, maxDays: 365 },
+    });
+    expect(await modelTasksSeen(base())).toBe(seen);
   });
 
   it("404 pages for an unknown store, a store that is not a number, an unknown product or path", async () => {

@@ -64,6 +64,14 @@ function expectError(res: { status: number; body: unknown }, status: number, det
   return body;
 }
 
+/** Model-thread tasks the server has seen (queued, running, ended), from its /metrics. */
+export async function modelTasksSeen(base: string): Promise<number> {
+  const text = await (await fetch(`${base}/metrics`)).text();
+  let n = 0;
+  for (const m of text.matchAll(/^storecast_model_tasks(?:_total)?\{[^}]*\} (\d+)$/gm)) n += Number(m[1]);
+  return n;
+}
+
 /** Reads a server-sent event stream to its end (or `limitMs`), returning each `data:` event parsed. */
 export async function readEvents(url: string, limitMs = 60_000): Promise<{ events: JobEventBody[]; headers: Headers }> {
   const abort = new AbortController();
@@ -230,6 +238,27 @@ export function defineApiCases(target: () => ApiTarget): void {
     });
     expect(store.error).toContain("999999");
     expectError(await post(`/api/forecasts/abc/${PRODUCT}`, { begin: day, end: day }), 400, { field: "store" });
+  });
+
+  it("POST /api/forecasts: a date outside the forecast window is a 400 naming the field and the window, before any model work", async () => {
+    const path = `/api/forecasts/${firstStore}/${PRODUCT}`;
+    const seen = await modelTasksSeen(base());
+    // The finding: 190 bytes asking for year 9999 held a model thread for ~100 s.
+    const far = expectError(await post(path, { begin: "9999-01-01", end: "9999-01-07" }), 400, { field: "begin" });
+    expect(far.error).toMatch(
+      /^begin 9999-01-01 is outside the forecast window: \d{4}-\d{2}-\d{2} to \d{4}-\d{2}-\d{2} \(the first sales day to 730 days after the newest/,
+    );
+    const window = far.details.window as { first: string; last: string };
+    expect(far.details.horizonDays).toBe(730);
+    expect(window.first < lastSalesDay && window.last > addDays(lastSalesDay, 700)).toBe(true);
+    expectError(await post(path, { begin: addDays(window.last, -5), end: addDays(window.last, 1) }), 400, {
+      field: "end",
+      window,
+    });
+    expectError(await post(path, { begin: addDays(window.first, -1), end: window.first }), 400, { field: "begin" });
+    expect(await modelTasksSeen(base())).toBe(seen);
+    // The window's last day is inside.
+    expect((await post(path, { begin: window.last, end: window.last })).status).toBe(200);
   });
 
   it("refuses a body over 1 MB with 413, declared or chunked", async () => {

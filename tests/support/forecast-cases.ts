@@ -6,7 +6,10 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { formatDay, isoWeekday, parseDay, todayDay } from "../../app/days.js";
 import { NotFoundError, ValidationError } from "../../app/errors.js";
 import { adhocForecast } from "../../app/forecasting/adhoc.server.js";
+import { adhocForecastMany } from "../../app/forecasting/adhoc-many.server.js";
 import { batchForecast } from "../../app/forecasting/batch.server.js";
+import { BatchTooLargeError } from "../../app/forecasting/budget.server.js";
+import { OutOfWindowError } from "../../app/forecasting/forecast-window.js";
 import { latestForecast } from "../../app/forecasting/weekly.server.js";
 import type { PlanDay, StoredModel } from "../../app/model/config.js";
 import { createModelPool, type ModelPool } from "../../app/model/pool.server.js";
@@ -103,6 +106,7 @@ export function describeForecasting(name: string, openDb: () => Promise<Database
         threads: pool.threads,
         predict: (model, days) => pool.predict(model, days),
         predictMany: (items) => pool.predictMany(items),
+        stats: () => pool.stats(),
         close: async () => {},
         train: (history, config, opts) => {
           calls++;
@@ -235,19 +239,126 @@ export function describeForecasting(name: string, openDb: () => Promise<Database
 
     it("rejects a range that ends before it begins or spans more than 365 days, naming the field", async () => {
       const key = { store: 1, productname: "product_A" };
-      await expect(adhocForecast(db, pool, { ...key, begin: "2026-03-10", end: "2026-03-01" })).rejects.toMatchObject({
+      const day = (offset: number) => formatDay(todayDay() + offset);
+      await expect(adhocForecast(db, pool, { ...key, begin: day(10), end: day(1) })).rejects.toMatchObject({
         field: "end_date",
         message: expect.stringContaining("before"),
       });
-      await expect(adhocForecast(db, pool, { ...key, begin: "2026-01-01", end: "2027-01-01" })).rejects.toBeInstanceOf(
+      await expect(adhocForecast(db, pool, { ...key, begin: day(1), end: day(366) })).rejects.toBeInstanceOf(
         ValidationError,
       );
       await expect(adhocForecast(db, pool, { ...key, begin: "2026-02-30", end: "2026-03-01" })).rejects.toMatchObject({
         field: "begin_date",
       });
       // 365 days inclusive is the limit, not an error.
-      const ok = await adhocForecast(db, pool, { ...key, begin: "2026-01-01", end: "2026-12-31" });
+      const ok = await adhocForecast(db, pool, { ...key, begin: day(1), end: day(365) });
       expect(ok.points).toHaveLength(365);
+    });
+
+    /** Every model-thread task the pool has seen: queued, running or ended. */
+    const tasksSeen = () => {
+      const s = pool.stats();
+      return s.queued + s.running + Object.values(s.finished).reduce((a, b) => a + b, 0);
+    };
+
+    it("refuses a date outside the forecast window at once, naming the field and the window: no task reaches the threads", async () => {
+      const key = { store: 1, productname: "product_A" };
+      const [span] = await db.sql.query<{ first: string; newest: string }>(
+        "SELECT min(date)::text AS first, max(date)::text AS newest FROM rossman_sales",
+      );
+      const newest = parseDay(span!.newest)!;
+      const first = parseDay(span!.first)!;
+      const seen = tasksSeen();
+      // The finding: a 190-byte request for year 9999 held a thread for ~100 s.
+      const farFuture = adhocForecast(db, pool, { ...key, begin: "9999-01-01", end: "9999-01-07" });
+      await expect(farFuture).rejects.toBeInstanceOf(OutOfWindowError);
+      await expect(farFuture).rejects.toMatchObject({
+        field: "begin_date",
+        message: expect.stringContaining(
+          `${formatDay(newest + 730)} (the first sales day to 730 days after the newest`,
+        ),
+      });
+      const err = await adhocForecast(db, pool, {
+        ...key,
+        begin: formatDay(newest + 700),
+        end: formatDay(newest + 731),
+      }).catch((e: unknown) => e as OutOfWindowError);
+      expect(err).toBeInstanceOf(OutOfWindowError);
+      expect((err as OutOfWindowError).details()).toEqual({
+        field: "end_date",
+        window: { first: formatDay(first), last: formatDay(newest + 730) },
+        horizonDays: 730,
+      });
+      await expect(
+        adhocForecast(db, pool, { ...key, begin: formatDay(first - 1), end: formatDay(first + 5) }),
+      ).rejects.toMatchObject({ field: "begin_date" });
+      // The window's horizon is the caller's to set.
+      await expect(
+        adhocForecast(
+          db,
+          pool,
+          { ...key, begin: formatDay(newest + 20), end: formatDay(newest + 20) },
+          { horizonDays: 10 },
+        ),
+      ).rejects.toMatchObject({ field: "begin_date", message: expect.stringContaining("10 days after the newest") });
+      expect(tasksSeen()).toBe(seen);
+      // Its edges are inside.
+      const edges = await adhocForecast(db, pool, {
+        ...key,
+        begin: formatDay(newest + 730),
+        end: formatDay(newest + 730),
+      });
+      expect(edges.points).toHaveLength(1);
+      const oldest = await adhocForecast(db, pool, { ...key, begin: formatDay(first), end: formatDay(first) });
+      expect(oldest.points).toHaveLength(1);
+    });
+
+    it("a batch reads its inputs in the same few queries whatever its size, and an oversized one reads nothing", async () => {
+      /** The real database, its queries counted (a fresh wrapper: nothing cached from earlier cases). */
+      const counting = () => {
+        const counter = { queries: 0, db: undefined as unknown as Database };
+        counter.db = {
+          ...db,
+          sql: {
+            exec: (sql: string) => db.sql.exec(sql),
+            query: (sql: string, params?: unknown[], opts?: { prepare?: string }) => {
+              counter.queries++;
+              return db.sql.query(sql, params, opts);
+            },
+          } as Database["sql"],
+        };
+        return counter;
+      };
+      const asks = (n: number) =>
+        Array.from({ length: n }, (_, i) => ({
+          store: (i % (STORES + 2)) + 1, // stores 6 and 7 do not exist: their reason is read too
+          productname: "product_A",
+          fromDay: todayDay() + (i % 300),
+          days: 7,
+        }));
+      const small = counting();
+      const few = await adhocForecastMany(small.db, pool, asks(8));
+      const large = counting();
+      const many = await adhocForecastMany(large.db, pool, asks(4000));
+      expect(few.filter((a) => !(a instanceof Error))).toHaveLength(6);
+      expect(many).toHaveLength(4000);
+      expect(many.filter((a) => a instanceof NotFoundError)).toHaveLength(
+        asks(4000).filter((a) => a.store > STORES).length,
+      );
+      // Set-based: the same number of round trips for 8 items and for 4,000 (none per item).
+      expect(large.queries).toBe(small.queries);
+      expect(small.queries).toBeLessThanOrEqual(6);
+
+      const oversized = counting();
+      const seen = tasksSeen();
+      const refused = adhocForecastMany(oversized.db, pool, asks(14_286), { maxPoints: 100_000 });
+      await expect(refused).rejects.toBeInstanceOf(BatchTooLargeError);
+      const err = (await refused.catch((e: unknown) => e)) as BatchTooLargeError;
+      expect(err.status).toBe(413);
+      expect(err.details()).toMatchObject({ limit: 100_000, points: 100_002 });
+      expect(err.message).toContain("at most 100000 forecast points");
+      expect(oversized.queries).toBe(0);
+      expect(tasksSeen()).toBe(seen);
     });
 
     it("batch-forecast re-forecasts the next 7 days from every production version without refitting", async () => {

@@ -253,6 +253,58 @@ export function defineSeedCases(target: () => SeedTarget): void {
     expect(huge.status_code).toBe(413);
   });
 
+  it("POST /api/forecasters/forecast: a date outside the forecast window is a 422 on that item's field, naming the window", async () => {
+    const resp = await post("/api/forecasters/forecast", {
+      json: [
+        { store_id: stores[0], product_name: PRODUCT },
+        {
+          store_id: stores[1],
+          product_name: PRODUCT,
+          begin_date: "9999-01-01T00:00:00Z",
+          end_date: "9999-01-07T00:00:00Z",
+        },
+        { store_id: stores[1], product_name: PRODUCT, begin_date: seedDate(day(700)), end_date: seedDate(day(1000)) },
+      ],
+    });
+    expect(resp.status_code, resp.text).toBe(422);
+    const { detail } = resp.json as {
+      detail: { loc: unknown[]; msg: string; type: string; ctx: Record<string, string> }[];
+    };
+    expect(detail.map((d) => [d.loc, d.type])).toEqual([
+      [["body", 1, "begin_date"], "value_error"],
+      [["body", 2, "end_date"], "value_error"],
+    ]);
+    expect(detail[0]!.msg).toMatch(
+      /^begin_date 9999-01-01 is outside the forecast window: .* to .* \(the first sales day to 730 days after the newest/,
+    );
+    expect(Object.keys(detail[0]!.ctx).sort()).toEqual(["window_first", "window_last"]);
+    expect(detail[0]!.msg).toContain(detail[0]!.ctx.window_last!);
+  });
+
+  it("POST /api/forecasters/forecast: more than 100,000 forecast points (items x days) is a 413 naming the limit", async () => {
+    // The finding: 15,500 items x 365 days answered 456 MB and took RSS from 0.9 to 3.4 GB.
+    const items = (n: number, days: number) =>
+      Array.from({ length: n }, (_, i) => ({
+        store_id: String(stores[i % stores.length]),
+        product_name: PRODUCT,
+        begin_date: seedDate(day(1)),
+        end_date: seedDate(day(days)),
+      }));
+    const resp = await post("/api/forecasters/forecast", { json: items(15_500, 365) });
+    expect(resp.status_code, resp.text.slice(0, 300)).toBe(413);
+    expect(resp.json).toEqual({
+      detail: expect.stringContaining("at most 100000 forecast points (items x days), got 5657500"),
+      field: "body",
+      limit: 100_000,
+      points: 5_657_500,
+    });
+    expect((await post("/api/forecasters/forecast", { json: items(12_501, 8) })).status_code).toBe(413);
+    // At the limit: answered in full (streamed).
+    const atLimit = await post("/api/forecasters/forecast", { json: items(12_500, 8) });
+    expect(atLimit.status_code).toBe(200);
+    expect((atLimit.json as SeedForecastAnswer[]).reduce((n, a) => n + a.forecast.length, 0)).toBe(100_000);
+  }, 120_000);
+
   it("GET /api/forecasters/health: serviceStatus and modelTrackingHealth", async () => {
     const resp = await get("/api/forecasters/health");
     expect(resp.status_code).toBe(200);

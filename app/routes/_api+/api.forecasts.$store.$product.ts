@@ -1,11 +1,13 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
 import { ValidationError } from "../../errors.js";
 import { adhocForecast } from "../../forecasting/adhoc.server.js";
+import { OutOfWindowError } from "../../forecasting/forecast-window.js";
 import { latestForecast } from "../../forecasting/weekly.server.js";
 import { timeAdhocForecast } from "../../platform/metrics.server.js";
 import { allowMethods, api, assertSeries, notFound, readJson, seriesParams } from "../../server/api.server.js";
 import { reply } from "../../server/api-contract.server.js";
 import { requireRole } from "../../server/authorize.server.js";
+import { requestBudget } from "../../server/request-budget.server.js";
 import { adhocForecastBody, nativeApi } from "./contract.server.js";
 
 const points = (ps: { date: string; value: number; lower: number; upper: number }[]) =>
@@ -39,7 +41,8 @@ const FIELD_NAMES: Record<string, string> = { begin_date: "begin", end_date: "en
 
 /**
  * POST /api/forecasts/:store/:product {"begin": "YYYY-MM-DD", "end": "YYYY-MM-DD"}: an ad-hoc
- * forecast from the production model, both days inclusive, at most 365 days. Nothing is stored.
+ * forecast from the production model, both days inclusive, at most 365 days, within the forecast
+ * window (400 naming the field and the window otherwise). Nothing is stored.
  */
 export function action({ request, params, context }: ActionFunctionArgs) {
   return api(context, async () => {
@@ -49,7 +52,12 @@ export function action({ request, params, context }: ActionFunctionArgs) {
     const body = await readJson(request, adhocForecastBody);
     try {
       const forecast = await timeAdhocForecast(() =>
-        adhocForecast(context.db, context.models, { ...key, begin: body.begin, end: body.end }),
+        adhocForecast(
+          context.db,
+          context.models,
+          { ...key, begin: body.begin, end: body.end },
+          requestBudget(context, request),
+        ),
       );
       return reply(nativeApi.adhocForecast, 200, {
         store: key.store,
@@ -61,6 +69,7 @@ export function action({ request, params, context }: ActionFunctionArgs) {
         points: points(forecast.points),
       });
     } catch (err) {
+      if (err instanceof OutOfWindowError && FIELD_NAMES[err.field]) throw err.renamed(FIELD_NAMES[err.field]!);
       if (err instanceof ValidationError && FIELD_NAMES[err.field]) {
         throw new ValidationError(FIELD_NAMES[err.field]!, err.message.replace(/(begin|end) date/g, "$1"));
       }

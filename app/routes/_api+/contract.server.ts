@@ -262,10 +262,22 @@ export const nativeApi = {
     method: "post",
     path: "/api/forecasts/{store}/{product}",
     summary: "An ad-hoc forecast from the production model (not stored); begin and end inclusive, <= 365 days",
+    description:
+      "Both days must lie in the forecast window: from the first sales day to FORECAST_HORIZON_DAYS " +
+      "(default 730) after the newest. A date outside answers 400 at once, `details.field` naming it " +
+      "and `details.window` giving the first and last allowed day. The forecast waits for the model " +
+      "threads in its client's fair share; one the threads stop at their time limit answers 503.",
     tags: ["forecasts"],
     params: seriesPath,
     body: adhocForecastBody,
-    responses: { 200: json(adhocForecast), 400: ERRORS[400], 404: ERRORS[404], 413: ERRORS[413], 415: ERRORS[415] },
+    responses: {
+      200: json(adhocForecast),
+      400: ERRORS[400],
+      404: ERRORS[404],
+      413: ERRORS[413],
+      415: ERRORS[415],
+      503: failure("the forecast ran past the model-thread time limit (`details.limitMs`)"),
+    },
   }),
   retrain: endpoint({
     method: "post",

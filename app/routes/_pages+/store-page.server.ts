@@ -10,10 +10,14 @@ import { type ChartRow, chartRows, type ForecastSeries } from "../../charts/fore
 import { formatDay, todayDay } from "../../days.js";
 import { NotFoundError, ValidationError } from "../../errors.js";
 import { adhocForecast, MAX_ADHOC_DAYS, validateRange } from "../../forecasting/adhoc.server.js";
+import { ForecastTimeoutError } from "../../forecasting/budget.server.js";
+import { assertInWindow } from "../../forecasting/forecast-window.js";
+import { forecastWindow } from "../../forecasting/forecast-window.server.js";
 import { latestForecast } from "../../forecasting/weekly.server.js";
 import { timeAdhocForecast } from "../../platform/metrics.server.js";
 import { MAX_INT32, MAX_PRODUCT_NAME } from "../../rossmann.js";
 import { hasRole } from "../../server/authorize.server.js";
+import { requestBudget } from "../../server/request-budget.server.js";
 import { type ActualSale, recentSales, type StoreInfo, storeInfo } from "../../stores/store.server.js";
 
 /** A 404 the root error boundary shows as "Page not found", with this sentence. */
@@ -55,6 +59,12 @@ export interface AdhocFormErrors {
   form?: string;
 }
 
+/** The days a forecast may cover (the forecast window), YYYY-MM-DD; null before any sales. */
+export interface AdhocWindow {
+  first: string;
+  last: string;
+}
+
 export interface AdhocResult extends ForecastSeries {
   begin: string;
   end: string;
@@ -63,6 +73,7 @@ export interface AdhocResult extends ForecastSeries {
 export interface AdhocOutcome {
   /** The longest range the form accepts. */
   maxDays: number;
+  window: AdhocWindow | null;
   /** Whether the address asked for an ad-hoc forecast at all. */
   requested: boolean;
   begin: string;
@@ -78,19 +89,25 @@ export function defaultRange(now = Date.now()): { begin: string; end: string } {
 }
 
 /**
- * `?begin=&end=` checked and, when valid, forecast from the production model (nothing stored).
+ * `?begin=&end=` checked (a real range, at most MAX_ADHOC_DAYS, within the forecast window) and,
+ * when valid, forecast from the production model (nothing stored) within the request's budget.
  * Bad input is returned as field errors for the form, never thrown.
  */
 export async function adhocFromSearch(
   context: AppLoadContext,
   key: { store: number; productname: string },
   search: URLSearchParams,
+  request: Request,
 ): Promise<AdhocOutcome> {
+  const budget = requestBudget(context, request);
+  const w = await forecastWindow(context.db, budget.horizonDays);
+  const window = w && { first: formatDay(w.first), last: formatDay(w.last) };
   const rawBegin = search.get("begin");
   const rawEnd = search.get("end");
   const defaults = defaultRange();
+  const outcome = { maxDays: MAX_ADHOC_DAYS, window };
   if (rawBegin === null && rawEnd === null) {
-    return { maxDays: MAX_ADHOC_DAYS, requested: false, ...defaults, errors: null, forecast: null };
+    return { ...outcome, requested: false, ...defaults, errors: null, forecast: null };
   }
   const begin = (rawBegin ?? "").trim().slice(0, 40);
   const end = (rawEnd ?? "").trim().slice(0, 40);
@@ -104,19 +121,19 @@ export async function adhocFromSearch(
   if (end === "") errors.end = "Enter the last day to forecast.";
   if (!errors.begin && !errors.end) {
     try {
-      validateRange(begin, end);
+      const { fromDay, days } = validateRange(begin, end);
+      assertInWindow(w, fromDay, days, { begin: "begin", end: "end" });
     } catch (err) {
       if (!(err instanceof ValidationError)) throw err;
-      const field = err.field === "begin_date" ? "begin" : "end";
+      const field = err.field.startsWith("begin") ? "begin" : "end";
       errors[field] = sentence(err.message);
     }
   }
-  if (Object.keys(errors).length > 0)
-    return { maxDays: MAX_ADHOC_DAYS, requested: true, begin, end, errors, forecast: null };
+  if (Object.keys(errors).length > 0) return { ...outcome, requested: true, begin, end, errors, forecast: null };
   try {
-    const f = await timeAdhocForecast(() => adhocForecast(context.db, context.models, { ...key, begin, end }));
+    const f = await timeAdhocForecast(() => adhocForecast(context.db, context.models, { ...key, begin, end }, budget));
     return {
-      maxDays: MAX_ADHOC_DAYS,
+      ...outcome,
       requested: true,
       begin,
       end,
@@ -124,17 +141,14 @@ export async function adhocFromSearch(
       forecast: { begin, end, modelName: f.modelName, modelVersion: f.modelVersion, points: f.points },
     };
   } catch (err) {
-    if (err instanceof NotFoundError) {
-      return {
-        maxDays: MAX_ADHOC_DAYS,
-        requested: true,
-        begin,
-        end,
-        errors: { form: "This series has no trained model yet: retrain it first, then forecast." },
-        forecast: null,
-      };
-    }
-    throw err;
+    const form =
+      err instanceof NotFoundError
+        ? "This series has no trained model yet: retrain it first, then forecast."
+        : err instanceof ForecastTimeoutError
+          ? sentence(err.message)
+          : null;
+    if (form === null) throw err;
+    return { ...outcome, requested: true, begin, end, errors: { form }, forecast: null };
   }
 }
 

@@ -26,7 +26,7 @@ export async function loader({ request, params, context }: LoaderFunctionArgs) {
     seriesChartData(context, key),
     modelCard(context.db, key),
     jobOrNull(context.log, () => retrainJob(context.jobs, key, search.get("job")), "retrain job status"),
-    adhocFromSearch(context, key, search),
+    adhocFromSearch(context, key, search, request),
   ]);
   const payload = {
     store: info.store,

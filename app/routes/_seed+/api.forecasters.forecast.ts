@@ -2,11 +2,14 @@ import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
 import { ApiError } from "../../errors.js";
 import type { AdhocForecast } from "../../forecasting/adhoc.server.js";
 import { adhocForecastMany, type RangeAnswer } from "../../forecasting/adhoc-many.server.js";
+import { assertBatchPoints, batchPoints } from "../../forecasting/budget.server.js";
+import { forecastWindow } from "../../forecasting/forecast-window.server.js";
 import { observeAdhocForecasts } from "../../platform/metrics.server.js";
 import { MODEL_NAME_PREFIX } from "../../registry/versions.server.js";
 import { readBodyText, SEED_FORECAST_MAX_BODY_BYTES } from "../../server/api.server.js";
-import { reply } from "../../server/api-contract.server.js";
+import { replyArray } from "../../server/api-contract.server.js";
 import { requireRole } from "../../server/authorize.server.js";
+import { requestBudget } from "../../server/request-budget.server.js";
 import { SEED_MAX_ITEMS, seedApi } from "./contract.server.js";
 import { parseSeedForecastBody } from "./forecast-request.server.js";
 import {
@@ -44,6 +47,9 @@ async function seedBody(request: Request): Promise<unknown> {
  * Reference-compatible: POST /api/forecasters/forecast with a JSON list of
  * `{"store_id", "product_name", "begin_date", "end_date"}`, answered as the reference's forecast
  * service did (see the contract's description): every day from begin through end, both included.
+ * Within budget (docs/decisions/0025): every date in the forecast window (422 on the item's field),
+ * at most FORECAST_MAX_BATCH_POINTS points in all (413), checked before any forecast; the answer
+ * is streamed.
  */
 export function action({ request, context }: ActionFunctionArgs) {
   return seedCall(context, async () => {
@@ -55,7 +61,10 @@ export function action({ request, context }: ActionFunctionArgs) {
         limit: SEED_MAX_ITEMS,
       });
     }
-    const items = parseSeedForecastBody(body);
+    const budget = requestBudget(context, request);
+    const window = Array.isArray(body) ? await forecastWindow(context.db, budget.horizonDays) : null;
+    const items = parseSeedForecastBody(body, undefined, window);
+    assertBatchPoints(batchPoints(items.map((item) => seedRangeDays(item.range))), budget.maxPoints);
 
     // Only a store number can have a model; "abc" or "007" names none (the reference's model names).
     const asked = items.flatMap((item, index) =>
@@ -68,6 +77,7 @@ export function action({ request, context }: ActionFunctionArgs) {
       context.db,
       context.models,
       asked.map((a) => a.req),
+      budget,
     );
     const answers = new Array<RangeAnswer | null>(items.length).fill(null);
     asked.forEach((a, i) => {
@@ -97,10 +107,12 @@ export function action({ request, context }: ActionFunctionArgs) {
       }
       return out;
     };
-    return reply(
+    return replyArray(
       seedApi.forecast,
       200,
-      items.map((item, i) => {
+      items.length,
+      (i) => {
+        const item = items[i]!;
         const answer = answers[i] as AdhocForecast; // every item has one: none is missing
         const timestamps = timestampsOf(item.range);
         return {
@@ -114,7 +126,8 @@ export function action({ request, context }: ActionFunctionArgs) {
           })),
           api: { model_name: answer.modelName, model_version: String(answer.modelVersion) },
         };
-      }),
+      },
+      budget.signal,
     );
   });
 }

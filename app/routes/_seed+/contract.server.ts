@@ -7,6 +7,7 @@
  */
 import { z } from "zod";
 import { JOB_STATUSES } from "../../jobs/port.js";
+import { DEFAULT_FORECAST_MAX_BATCH_POINTS } from "../../platform/config.server.js";
 import { SEED_FORECAST_MAX_BODY_BYTES } from "../../server/api.server.js";
 import { endpoint, json } from "../../server/api-contract.server.js";
 import { SEED_DATE_FORMAT } from "./seed.server.js";
@@ -149,14 +150,21 @@ export const seedApi = {
       `Dates are \`${SEED_DATE_FORMAT}\` (UTC). Every day from begin_date through end_date, both ` +
       "included (pandas `date_range`): the default (today 00:00 UTC through 7 days later) is 8 points, " +
       "begin_date == end_date one, end_date before begin_date none. Values are truncated to integers. " +
-      `At most ${SEED_MAX_ITEMS} items and 365 days an item. The whole list is validated first (422); ` +
-      "then a series with no production model answers 404 for the whole request, naming it.",
+      `At most ${SEED_MAX_ITEMS} items, 365 days an item and FORECAST_MAX_BATCH_POINTS (default ` +
+      `${DEFAULT_FORECAST_MAX_BATCH_POINTS}) forecast points (items x days) a request; every date within the ` +
+      "forecast window, from the first sales day to FORECAST_HORIZON_DAYS (default 730) after the newest " +
+      "(422 on the item's begin_date or end_date, `ctx` giving the window). The whole list is validated " +
+      "first (422); then a series with no production model answers 404 for the whole request, naming it. " +
+      "The answer is streamed.",
     tags,
     body: seedForecastBody,
     responses: {
       200: json(z.array(seedForecast), "one answer per item, in request order"),
       404: failed("an item's series has no production model: `model_name` and `index` name it"),
-      413: failed(`a body over ${SEED_FORECAST_MAX_BODY_BYTES} bytes or more than ${SEED_MAX_ITEMS} items`),
+      413: failed(
+        `a body over ${SEED_FORECAST_MAX_BODY_BYTES} bytes, more than ${SEED_MAX_ITEMS} items, or more forecast ` +
+          "points (items x days) than FORECAST_MAX_BATCH_POINTS: `limit` names it",
+      ),
       422: invalid,
     },
   }),

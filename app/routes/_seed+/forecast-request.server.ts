@@ -2,10 +2,12 @@
  * The reference forecast request, read as its FastAPI service read it: a JSON list of
  * `{store_id: str, product_name: str, begin_date: str | None, end_date: str | None}` under pydantic
  * v1 (a number is taken as its string, other keys ignored), every problem of every item reported at
- * once as a 422 issue. Stricter in one way: a date not in the reference's format is a 422 here, where
- * the reference failed with a bare 500 when it came to parse it.
+ * once as a 422 issue. Stricter in two ways: a date not in the reference's format is a 422 here, where
+ * the reference failed with a bare 500 when it came to parse it; and so is a date outside the
+ * forecast window (app/forecasting/forecast-window.ts), which the reference forecast at any cost.
  */
 import type { ZodError } from "zod";
+import { type ForecastWindow, OutOfWindowError, outsideWindow } from "../../forecasting/forecast-window.js";
 import { hasNul, MAX_INT32 } from "../../rossmann.js";
 import { type SeedForecastItem, seedForecastBody } from "./contract.server.js";
 import {
@@ -16,6 +18,7 @@ import {
   SeedValidationError,
   seedIssue,
   seedRange,
+  seedRangeDays,
 } from "./seed.server.js";
 
 /** One validated item: the echo the answer repeats, and what to forecast. */
@@ -66,8 +69,25 @@ function issuesOf(err: ZodError, body: unknown): SeedIssue[] {
   return out;
 }
 
+/** The issue of a range reaching outside the forecast window, naming the date at fault and the window. */
+function windowIssue(range: SeedRange, index: number, window: ForecastWindow): SeedIssue | null {
+  const { fromDay, days } = seedRangeDays(range);
+  const side = outsideWindow(window, fromDay, days);
+  if (!side) return null;
+  const field = side === "begin" ? "begin_date" : "end_date";
+  const error = new OutOfWindowError(field, side === "begin" ? fromDay : fromDay + days - 1, window);
+  const { first, last } = error.details().window as { first: string; last: string };
+  return { ...seedIssue.value(["body", index, field], error.message), ctx: { window_first: first, window_last: last } };
+}
+
 /** The range of one item, or its date issues. */
-function rangeOf(item: SeedForecastItem, index: number, issues: SeedIssue[], today?: number): SeedRange {
+function rangeOf(
+  item: SeedForecastItem,
+  index: number,
+  issues: SeedIssue[],
+  today?: number,
+  window?: ForecastWindow | null,
+): SeedRange {
   const seconds = (field: "begin_date" | "end_date"): number | null => {
     const value = item[field];
     if (value === null || value === undefined) return null;
@@ -78,7 +98,9 @@ function rangeOf(item: SeedForecastItem, index: number, issues: SeedIssue[], tod
     }
     return parsed;
   };
+  const before = issues.length;
   const range = seedRange(seconds("begin_date"), seconds("end_date"), today);
+  const datesValid = issues.length === before;
   if (range.count > SEED_MAX_DAYS) {
     issues.push(
       seedIssue.value(
@@ -86,15 +108,23 @@ function rangeOf(item: SeedForecastItem, index: number, issues: SeedIssue[], tod
         `a forecast covers at most ${SEED_MAX_DAYS} days from begin_date, asked for ${range.count}`,
       ),
     );
+  } else if (window && datesValid) {
+    const outside = windowIssue(range, index, window);
+    if (outside) issues.push(outside);
   }
   return range;
 }
 
 /**
- * Validates a parsed JSON body (`undefined` when there was none) as the reference did; throws
- * SeedValidationError with every issue. `today` (a day number) is for tests.
+ * Validates a parsed JSON body (`undefined` when there was none) as the reference did, and each
+ * item's days against the forecast `window` (none: not checked); throws SeedValidationError with
+ * every issue. `today` (a day number) is for tests.
  */
-export function parseSeedForecastBody(body: unknown, today?: number): SeedForecastJob[] {
+export function parseSeedForecastBody(
+  body: unknown,
+  today?: number,
+  window?: ForecastWindow | null,
+): SeedForecastJob[] {
   const parsed = seedForecastBody.safeParse(body);
   if (!parsed.success) throw new SeedValidationError(issuesOf(parsed.error, body));
   const issues: SeedIssue[] = [];
@@ -112,7 +142,7 @@ export function parseSeedForecastBody(body: unknown, today?: number): SeedForeca
         end_date: date(item.end_date),
       },
       store: storeNumber(storeId),
-      range: rangeOf(item, i, issues, today),
+      range: rangeOf(item, i, issues, today, window),
     };
   });
   if (issues.length > 0) throw new SeedValidationError(issues);

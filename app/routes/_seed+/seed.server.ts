@@ -8,6 +8,7 @@
 import type { Logger } from "pino";
 import { DAY_MS, parseDay, todayDay } from "../../days.js";
 import { RequestError } from "../../errors.js";
+import { CLIENT_GONE, isClientGone } from "../../server/api.server.js";
 
 /** One pydantic v1 error, as FastAPI answers it. */
 export interface SeedIssue {
@@ -78,6 +79,7 @@ export async function seedCall(
     if (err instanceof Response) return err;
     if (err instanceof SeedValidationError) return seedErrorResponse(SEED_INVALID, err.detail);
     if (err instanceof RequestError) return seedErrorResponse(err.status, err.message, err.details());
+    if (isClientGone(err)) return seedErrorResponse(CLIENT_GONE, "client closed the request");
     context.log?.error({ err }, "seed api: unexpected error");
     return seedErrorResponse(500, "Internal Server Error");
   }

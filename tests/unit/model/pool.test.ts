@@ -10,7 +10,13 @@ import {
   modelConfig,
   type PlanDay,
 } from "../../../app/model/config.js";
-import { createModelPool, type ModelPool, workerExecArgv } from "../../../app/model/pool.server.js";
+import {
+  createModelPool,
+  type ModelPool,
+  ModelTaskCancelledError,
+  ModelTaskTimeoutError,
+  workerExecArgv,
+} from "../../../app/model/pool.server.js";
 import { compilePredictor } from "../../../app/model/predictor.js";
 import { predict } from "../../../app/model/prophet.server.js";
 
@@ -113,6 +119,87 @@ describe("many forecasts from compiled predictors", () => {
       await pool.close();
     }
   });
+});
+
+describe("budgets: no client can hold the threads", () => {
+  // One thread, so "waiting" and "running" are unambiguous.
+  let pool: ModelPool;
+  let items: (flood: number) => { predictor: ReturnType<typeof compilePredictor>; days: PlanDay[] }[];
+  beforeAll(async () => {
+    pool = createModelPool({ threads: 1 });
+    const predictor = compilePredictor((await pool.train(history(120), DEFAULT_CONFIG, { cv: false })).model);
+    items = (n) => Array.from({ length: n }, () => ({ predictor, days: week }));
+  });
+  afterAll(async () => {
+    await pool?.close();
+  });
+
+  it("serves another client's small forecast before a flood queued ahead of it", async () => {
+    // The largest batch a request may ask for: 100,000 points, in ~100 chunks.
+    const flood = pool.predictMany(items(100_000 / 7), { client: "ip:attacker" });
+    const queuedBefore = pool.stats().queued;
+    expect(queuedBefore).toBeGreaterThan(50);
+    const mine = await pool.predictMany(items(1), { client: "ip:user" });
+    expect(mine[0]).toHaveLength(7);
+    // First come, first served would have run every chunk of the flood first.
+    expect(pool.stats().queued).toBeGreaterThan(queuedBefore - 5);
+    expect((await flood).length).toBe(Math.floor(100_000 / 7));
+  });
+
+  it("drops a waiting task when its client leaves; a running one finishes", async () => {
+    const before = pool.stats().finished;
+    const flood = new AbortController();
+    const floodDone = pool.predictMany(items(20_000), { client: "ip:attacker", signal: flood.signal });
+    const queued = pool.stats().queued;
+    expect(queued).toBeGreaterThan(50);
+
+    const user = new AbortController();
+    const gone = pool.predictMany(items(1), { client: "ip:user", signal: user.signal });
+    user.abort();
+    await expect(gone).rejects.toBeInstanceOf(ModelTaskCancelledError);
+
+    flood.abort();
+    await expect(floodDone).rejects.toBeInstanceOf(ModelTaskCancelledError);
+    expect(pool.stats().queued).toBe(0);
+    const after = pool.stats().finished;
+    // Every waiting chunk of the flood and the user's task were dropped, never run.
+    expect(after.cancelled - before.cancelled).toBe(queued + 1);
+    expect(after.ok - before.ok).toBeLessThanOrEqual(2);
+    // An already aborted signal is refused at once.
+    await expect(pool.predictMany(items(1), { signal: AbortSignal.abort() })).rejects.toBeInstanceOf(
+      ModelTaskCancelledError,
+    );
+    expect(await pool.predictMany(items(2))).toHaveLength(2);
+  });
+});
+
+describe("a model task's time limit", () => {
+  it("stops a task that runs too long, and the pool goes on with a fresh thread", async () => {
+    const limitMs = 5_000;
+    const pool = createModelPool({ threads: 1, taskTimeoutMs: limitMs });
+    try {
+      // The thread's start-up counts against the first task's limit: try until it is up.
+      let model: Awaited<ReturnType<ModelPool["train"]>>["model"] | undefined;
+      for (let i = 0; i < 5 && !model; i++) {
+        model = await pool.train(history(60), DEFAULT_CONFIG, { cv: false }).then(
+          (r) => r.model,
+          (err: unknown) => {
+            if (!(err instanceof ModelTaskTimeoutError)) throw err;
+            return undefined;
+          },
+        );
+      }
+      // Year 9999: sampling the trend's changes over 8,000 years takes minutes.
+      const farFuture = [{ ...week[0]!, date: "9999-01-04" }];
+      const stopped = pool.predict(model!, farFuture);
+      await expect(stopped).rejects.toBeInstanceOf(ModelTaskTimeoutError);
+      await expect(stopped).rejects.toMatchObject({ limitMs });
+      expect(pool.stats().finished.timedOut).toBe(1);
+      expect(await pool.predict(model!, week)).toHaveLength(7);
+    } finally {
+      await pool.close();
+    }
+  }, 120_000);
 });
 
 describe("loading the TypeScript worker", () => {

@@ -13,11 +13,11 @@ import {
   SEED_CONFIG,
   type StoredModel,
 } from "../../../app/model/config.js";
-import { compilePredictor, forecastWithPredictor } from "../../../app/model/predictor.js";
+import { compilePredictor, forecastCost, forecastWithPredictor } from "../../../app/model/predictor.js";
 import { initProphet, predict, trainModel } from "../../../app/model/prophet.server.js";
 import { Rng } from "../../../app/model/sampling.js";
 import { generateSalesDays } from "../../../app/sales/generator/sales-model.js";
-import { END, plan } from "../../support/model-days.js";
+import { addDays, END, plan } from "../../support/model-days.js";
 
 const endDay = parseDay(END)!;
 const wiggle = (day: number) => 1 + 0.03 * Math.sin(day * 1.7) + 0.02 * Math.cos(day * 0.37);
@@ -185,6 +185,27 @@ describe("compilePredictor", () => {
     expect(() => compilePredictor(column)).toThrow(/no training column .* for regressor promo/);
   });
 });
+
+describe("forecastCost", () => {
+  it("is about the days near the history, and grows with the trend changes simulated far past it", () => {
+    const p = compilePredictor(CASES[0]!.model);
+    const week = (from: number) => Array.from({ length: 7 }, (_, i) => plan(addDays(END, from + i)));
+    const spanDays = p.tScale / 86_400;
+    // Next week: its 7 days and the few changes of a short reach.
+    expect(forecastCost(p, week(1))).toBeGreaterThanOrEqual(7);
+    expect(forecastCost(p, week(1))).toBeLessThan(7 + 25 * (8 / spanDays) + 1);
+    // Two years on: each sample simulates ~25 changes per history span crossed.
+    const far = forecastCost(p, week(730));
+    expect(far).toBeCloseTo(7 + p.changepoints.length * ((736 + (endDayOf(p) - endDay)) / spanDays), 0);
+    // Year 9999: the finding's request, thousands of times a week's cost.
+    const y9999 = [plan("9999-01-01")];
+    expect(forecastCost(p, y9999) / forecastCost(p, week(1))).toBeGreaterThan(10_000);
+    expect(forecastCost(p, [])).toBe(1);
+  });
+});
+
+/** The last training day of a predictor (t = 1). */
+const endDayOf = (p: { startDay: number; tScale: number }) => p.startDay + p.tScale / 86_400;
 
 describe("forecastWithPredictor", () => {
   for (const { name, model } of CASES) {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { parseDay } from "../../../app/days.js";
+import { forecastWindowOf } from "../../../app/forecasting/forecast-window.js";
 import { parseSeedForecastBody } from "../../../app/routes/_seed+/forecast-request.server.js";
 import {
   parseSeedDate,
@@ -134,5 +135,69 @@ describe("product names Postgres cannot hold", () => {
         { store_id: 1, product_name: "product_A\u0000" },
       ]),
     ).toEqual([{ loc: ["body", 1, "product_name"], msg: "must not contain a NUL character", type: "value_error" }]);
+  });
+});
+
+describe("the forecast window, as the reference route reports it", () => {
+  // Sales from 2025-01-01 to 2025-06-09: forecasts may reach 2027-06-09.
+  const window = forecastWindowOf(parseDay("2025-01-01")!, parseDay("2025-06-09")!, 730);
+  const item = (begin: string | null, end: string | null = null) => ({
+    store_id: 1,
+    product_name: "p",
+    begin_date: begin,
+    end_date: end,
+  });
+  const refused = (body: unknown) => {
+    try {
+      parseSeedForecastBody(body, today, window);
+    } catch (err) {
+      expect(err).toBeInstanceOf(SeedValidationError);
+      return (err as SeedValidationError).detail;
+    }
+    throw new Error("accepted");
+  };
+
+  it("refuses year 9999 as a 422 on the field, its message and ctx giving the window", () => {
+    expect(refused([item("9999-01-01T00:00:00Z")])).toEqual([
+      {
+        loc: ["body", 0, "begin_date"],
+        msg:
+          "begin_date 9999-01-01 is outside the forecast window: 2025-01-01 to 2027-06-09 (the first sales " +
+          "day to 730 days after the newest, 2025-06-09)",
+        type: "value_error",
+        ctx: { window_first: "2025-01-01", window_last: "2027-06-09" },
+      },
+    ]);
+  });
+
+  it("names end_date when only the end leaves it, and every item at fault at once", () => {
+    const detail = refused([
+      item("2027-06-05T00:00:00Z"),
+      item("2027-06-01T00:00:00Z", "2027-06-09T23:00:00Z"),
+      item("2024-12-31T00:00:00Z", "2025-01-03T00:00:00Z"),
+      item("2025-02-30T00:00:00Z"),
+    ]);
+    expect(detail.map((d) => d.loc)).toEqual([
+      ["body", 0, "end_date"],
+      ["body", 2, "begin_date"],
+      ["body", 3, "begin_date"],
+    ]);
+    // A date that does not exist is that issue only, not a window issue too.
+    expect(detail[2]!.msg).toBe("day is out of range for month");
+  });
+
+  it("accepts its edges, the default (today) and an end before begin past it (no days asked)", () => {
+    expect(
+      parseSeedForecastBody(
+        [
+          item("2025-01-01T00:00:00Z", "2025-01-01T00:00:00Z"),
+          item("2027-06-02T00:00:00Z", "2027-06-09T00:00:00Z"),
+          item(null),
+          item("2027-06-09T00:00:00Z", "2020-01-01T00:00:00Z"),
+        ],
+        today,
+        window,
+      ).map((j) => j.range.count),
+    ).toEqual([1, 8, 8, 0]);
   });
 });

@@ -103,6 +103,21 @@ describe("store page route", () => {
     });
   });
 
+  it("shows a date outside the forecast window next to its field, with the window, before any forecast", async () => {
+    type Page = DataResult<Awaited<ReturnType<typeof loader>>["data"]>;
+    // Sales end 2026-03-31: forecasts may reach 2028-03-30.
+    const far = (await load("?product=product_A&begin=9999-01-01&end=9999-01-07")) as unknown as Page;
+    expect(far.init?.status).toBe(400);
+    expect(far.data.adhoc.window).toEqual({ first: "2026-01-01", last: "2028-03-30" });
+    expect(far.data.adhoc.errors).toEqual({
+      begin:
+        "Begin 9999-01-01 is outside the forecast window: 2026-01-01 to 2028-03-30 (the first sales day " +
+        "to 730 days after the newest, 2026-03-31).",
+    });
+    const end = (await load("?product=product_A&begin=2028-03-01&end=2028-04-02")) as unknown as Page;
+    expect(Object.keys(end.data.adhoc.errors ?? {})).toEqual(["end"]);
+  });
+
   it("404s an unknown store or product with a sentence saying which", async () => {
     const unknownStore = await thrown(load("", "77"));
     expect(unknownStore.status).toBe(404);
