@@ -218,6 +218,8 @@ const baseSchema = z.object({
     .enum([...OIDC_ROLES, "none"], { error: `expected one of ${OIDC_ROLES.join(", ")} or none` })
     .default("viewer"),
   OIDC_SCOPES: scopes.default("openid profile email"),
+  /** Requests that change something (not GET, HEAD, OPTIONS) a client may make per minute; 0 = no limit. */
+  RATE_LIMIT_MUTATIONS: int(0, 1_000_000).default(120),
 });
 
 // The deployment's own variables (metrics access, proxies, Host names, Kafka TLS and SASL).
