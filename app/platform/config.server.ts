@@ -220,6 +220,8 @@ const baseSchema = z.object({
   OIDC_SCOPES: scopes.default("openid profile email"),
   /** Requests that change something (not GET, HEAD, OPTIONS) a client may make per minute; 0 = no limit. */
   RATE_LIMIT_MUTATIONS: int(0, 1_000_000).default(120),
+  /** Seconds after a retrain of a series before another may be asked for (native API, store page); 0 = none. */
+  RETRAIN_COOLDOWN_S: int(0, 7 * 86_400).default(60),
 });
 
 // The deployment's own variables (metrics access, proxies, Host names, Kafka TLS and SASL).

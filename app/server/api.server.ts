@@ -6,7 +6,7 @@
  */
 import type { Logger } from "pino";
 import { ZodError, type ZodType, z } from "zod";
-import { ApiError, NotFoundError, RequestError, ValidationError } from "../errors.js";
+import { ApiError, NotFoundError, RequestError, TooSoonError, ValidationError } from "../errors.js";
 import { assertSeriesExists } from "../forecasting/series-data.server.js";
 import type { Database } from "../platform/db.server.js";
 import { MAX_INT32, MAX_PRODUCT_NAME } from "../rossmann.js";
@@ -42,9 +42,19 @@ export const errorBody = z
   })
   .meta({ id: "Error" });
 
-export function errorResponse(status: number, error: string, details: Record<string, unknown> = {}): Response {
+export function errorResponse(
+  status: number,
+  error: string,
+  details: Record<string, unknown> = {},
+  headers?: HeadersInit,
+): Response {
   const body: z.input<typeof errorBody> = { error, details };
-  return Response.json(body, { status });
+  return Response.json(body, { status, headers });
+}
+
+/** The headers an error answer carries: Retry-After for one asked again too soon. */
+export function errorHeaders(err: RequestError): HeadersInit | undefined {
+  return err instanceof TooSoonError ? { "Retry-After": String(err.retryAfterSeconds) } : undefined;
 }
 
 /** A zod path as one string: `[3].store_id`, `begin`. */
@@ -60,7 +70,7 @@ export function fieldPath(path: readonly PropertyKey[]): string {
 /** Maps what the domain modules throw to API responses; anything unexpected is a logged 500. */
 export function toErrorResponse(err: unknown, log?: Pick<Logger, "error">): Response {
   if (err instanceof Response) return err;
-  if (err instanceof RequestError) return errorResponse(err.status, err.message, err.details());
+  if (err instanceof RequestError) return errorResponse(err.status, err.message, err.details(), errorHeaders(err));
   if (err instanceof ZodError) {
     const issues = err.issues.map((i) => ({ field: fieldPath(i.path), message: i.message }));
     const first = issues[0] ?? { field: "body", message: "invalid input" };

@@ -264,9 +264,12 @@ export const nativeApi = {
     method: "post",
     path: "/api/models/{store}/{product}/retrain",
     summary: "Retrain one series: enqueues a train-one job (deduplicated while one is pending or running)",
+    description:
+      "Once the series' retrain finished, another within RETRAIN_COOLDOWN_S of the last one asked for is " +
+      "refused (429, `details.retryAfterSeconds`, `details.retryAt`), whichever replica is asked.",
     tags: ["models"],
     params: seriesPath,
-    responses: { 202: accepted, 400: ERRORS[400], 404: ERRORS[404], 503: ERRORS[503] },
+    responses: { 202: accepted, 400: ERRORS[400], 404: ERRORS[404], 429: ERRORS[429], 503: ERRORS[503] },
   }),
   versions: endpoint({
     method: "get",
