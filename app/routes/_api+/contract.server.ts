@@ -294,6 +294,17 @@ export const nativeApi = {
     tags: ["models"],
     responses: { 202: accepted, 503: ERRORS[503] },
   }),
+  retention: endpoint({
+    method: "post",
+    path: "/api/retention",
+    summary: "Apply the retention policy now: enqueues a retention job (one already pending or running is returned)",
+    description:
+      "Deletes what the RETENTION_* settings no longer keep (old model versions and their forecasts, finished " +
+      "pipeline runs, stream rejects, job records); it also runs daily on RETENTION_CRON. Its counts are the " +
+      "`retention` pipeline run's.",
+    tags: ["pipeline-runs"],
+    responses: { 202: accepted, 503: ERRORS[503] },
+  }),
   listJobs: endpoint({
     method: "get",
     path: "/api/jobs",
