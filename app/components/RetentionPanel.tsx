@@ -1,4 +1,5 @@
 import { Form } from "@remix-run/react";
+import { CsrfField } from "./CsrfField.js";
 import { formatDateTime } from "./display.js";
 import { Panel } from "./Panel.js";
 import { StatusBadge } from "./TrainAllStatus.js";
@@ -70,6 +71,7 @@ export function RetentionPanel({
         <p className="text-sm text-slate-600 dark:text-slate-300">No retention run yet.</p>
       )}
       <Form method="post" className="flex flex-wrap items-center gap-3">
+        <CsrfField />
         <input type="hidden" name="intent" value="retention" />
         <button
           type="submit"

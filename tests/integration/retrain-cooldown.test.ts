@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openDatabase } from "../../app/platform/db.server.js";
+import { csrfOf } from "../support/auth.js";
 import { createScratchDatabase, DEFAULT_TEST_DATABASE_URL } from "../support/databases.js";
 import { type RunningServer, startServer, tempDir } from "../support/processes.js";
 import { describeRetrainCooldown } from "../support/retrain-cooldown-cases.js";
@@ -76,10 +77,11 @@ describe("retrain cooldown through the running server", () => {
     });
 
     // The store page's Retrain, without JavaScript: the page again, with the reason beside the button.
+    const _csrf = csrfOf(await (await fetch(`${server.url}/stores/1?product=${PRODUCT}`)).text());
     const page = await fetch(`${server.url}/stores/1`, {
       method: "POST",
       headers: { "Content-Type": "application/x-www-form-urlencoded", Accept: "text/html" },
-      body: new URLSearchParams({ intent: "retrain", product: PRODUCT }).toString(),
+      body: new URLSearchParams({ _csrf, intent: "retrain", product: PRODUCT }).toString(),
       redirect: "manual",
     });
     expect(page.status).toBe(429);

@@ -144,7 +144,8 @@ export async function action({ request, context }: ActionFunctionArgs) {
   }
   if (intent === "retention") {
     try {
-      const { id } = await enqueueOnce(jobs, "retention", {});
+      const { id, deduplicated } = await enqueueOnce(jobs, "retention", {});
+      await audit(context, "retention.start", `job ${id}`, { deduplicated, via: "page" });
       return redirect(`/pipelines?${new URLSearchParams({ retention: id })}`, 303);
     } catch (err) {
       context.log.error({ err }, "ui: could not enqueue a retention run");
