@@ -25,6 +25,7 @@ import { httpMetricsMiddleware, labelRoute, routePatterns, STATIC_ROUTE } from "
 import { cspNonce, hostCheck, securityHeaders } from "./app/server/http-security.server.js";
 import { jobHandlers } from "./app/server/job-handlers.server.js";
 import { serveMetrics } from "./app/server/metrics-listener.server.js";
+import { mutationRateLimits } from "./app/server/rate-limits.server.js";
 import { clientGoneSignal, requestClientKey } from "./app/server/request-budget.server.js";
 import { loadHistoryIfEmpty, openConfiguredDatabase, prepareAuth } from "./app/server/startup.server.js";
 import { SWAGGER_UI_ASSETS, swaggerUiAssets } from "./app/server/swagger-ui.server.js";
@@ -137,6 +138,8 @@ async function main(): Promise<void> {
   });
   // Methods Remix does not route and its `?_data=` protocol: JSON 4xx, not Remix's "Unexpected Server Error".
   app.use("/api", apiRequestGuard());
+  // RATE_LIMIT_MUTATIONS per client and minute on every request that changes something (429 beyond).
+  const rateLimits = mutationRateLimits(config, log);
 
   let build: ServerBuild | (() => Promise<ServerBuild>);
   let closeVite = async () => {};
@@ -160,6 +163,8 @@ async function main(): Promise<void> {
 
   // Who is asking (session cookie, bearer token, or anyone with auth off); the static files above are public.
   app.use(authGate({ mode: auth, db, key: signingKey }));
+  // Counted under the client key the gate just set (the user or token, else the address).
+  app.use(rateLimits);
 
   app.all(
     "*",
@@ -222,6 +227,7 @@ async function main(): Promise<void> {
     await workers.stop();
     await jobs.close(config.SHUTDOWN_TIMEOUT_MS);
     await stream.close();
+    await rateLimits.close();
     await models.close();
     await closeVite();
     await db.close();

@@ -66,3 +66,23 @@ export class ApiError extends RequestError {
     return this.extra;
   }
 }
+
+/**
+ * Asked again too soon: the same request is accepted after `retryAfterSeconds` (HTTP 429, with a
+ * Retry-After header). `limit` names the setting that says how soon (e.g. RETRAIN_COOLDOWN_S).
+ */
+export class TooSoonError extends RequestError {
+  override name = "TooSoonError";
+  readonly status = 429;
+  constructor(
+    message: string,
+    readonly limit: string,
+    readonly retryAfterSeconds: number,
+    private readonly extra: Record<string, unknown> = {},
+  ) {
+    super(message);
+  }
+  details(): Record<string, unknown> {
+    return { limit: this.limit, retryAfterSeconds: this.retryAfterSeconds, ...this.extra };
+  }
+}

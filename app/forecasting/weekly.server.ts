@@ -108,3 +108,21 @@ export async function latestForecast(db: Database, key: SeriesKey): Promise<Week
     points: rows.map((r) => ({ date: r.forecast_date, value: r.forecast_sale, lower: r.lower_ci, upper: r.upper_ci })),
   };
 }
+
+/**
+ * Deletes at most `limit` forecast rows whose model version is no longer in the registry: a version
+ * the retention job deleted takes its forecasts with it (a row is written only after its version is
+ * registered, so none is caught in between). Returns how many.
+ */
+export async function deleteForecastsWithoutVersion(db: Pick<Database, "sql">, limit: number): Promise<number> {
+  const rows = await db.sql.query<{ id: number }>(
+    `DELETE FROM forecast_results WHERE id IN (
+       SELECT f.id FROM forecast_results f
+        WHERE NOT EXISTS (SELECT 1 FROM registered_models m JOIN model_versions v ON v.model_id = m.id
+                           WHERE m.store = f.store AND m.productname = f.productname AND v.version = f.model_version)
+        ORDER BY f.id LIMIT $1)
+     RETURNING id`,
+    [limit],
+  );
+  return rows.length;
+}

@@ -5,7 +5,8 @@
  * What it gives up against BullMQ: jobs and schedules run only as long as the process (a job
  * running at shutdown is stopped, not handed to another replica), and there is one replica by
  * definition. With a `store` (the database), every status change is saved, so a job's status
- * outlives the process and the jobs kept in memory (JOB_RETENTION_MS).
+ * outlives the process and the jobs kept in memory (the retention job deletes records past
+ * JOB_RETENTION_MS).
  */
 import { randomUUID } from "node:crypto";
 import { EventEmitter } from "node:events";
@@ -23,15 +24,7 @@ import type {
   QueueDepth,
   Schedule,
 } from "./port.js";
-import {
-  ABORT_CANCELLED,
-  ABORT_SHUTDOWN,
-  abortedForShutdown,
-  FINAL_JOB_STATUSES,
-  handlersSettle,
-  INTERRUPTED,
-  JOB_RETENTION_MS,
-} from "./port.js";
+import { ABORT_CANCELLED, ABORT_SHUTDOWN, abortedForShutdown, handlersSettle, INTERRUPTED } from "./port.js";
 import { isPermanentFailure, type RetryOverrides, retryDelay, retryPolicy } from "./retries.server.js";
 
 export interface InProcessQueueOptions extends RetryOverrides {
@@ -46,9 +39,6 @@ export interface InProcessQueueOptions extends RetryOverrides {
   /** Keeps every job's status beyond memory and process (the database); none: memory only. */
   store?: JobStore;
 }
-
-/** How often finished records past JOB_RETENTION_MS are deleted from the store. */
-const PURGE_EVERY_MS = 3_600_000;
 
 interface Entry {
   info: JobInfo;
@@ -87,19 +77,12 @@ export function createInProcessQueue(opts: InProcessQueueOptions = {}): JobQueue
   const store = opts.store;
   // Saves in order, one at a time: a job's records never overtake each other.
   let saving: Promise<void> = Promise.resolve();
-  let purgedAt = 0;
   const persist = (info: JobInfo) => {
     if (!store) return;
     const record = snapshot(info);
     saving = saving
       .then(() => store.save(record))
       .catch((err: unknown) => opts.onError?.(err, `saving job ${record.id}`));
-    if (FINAL_JOB_STATUSES.has(record.status) && Date.now() - purgedAt > PURGE_EVERY_MS) {
-      purgedAt = Date.now();
-      saving = saving
-        .then(async () => void (await store.purge(new Date(Date.now() - JOB_RETENTION_MS))))
-        .catch((err: unknown) => opts.onError?.(err, "purging old jobs"));
-    }
   };
 
   const emit = (entry: Entry) => {

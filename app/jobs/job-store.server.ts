@@ -96,13 +96,21 @@ export function databaseJobStore(db: Pick<Database, "sql">, queue: string): JobS
       );
       return rows.length;
     },
-
-    async purge(before) {
-      const rows = await db.sql.query("DELETE FROM job_records WHERE queue = $2 AND created_at < $1 RETURNING id", [
-        before,
-        queue,
-      ]);
-      return rows.length;
-    },
   };
+}
+
+/**
+ * Deletes at most `limit` finished job records (SUCCEEDED, FAILED, STOPPED) created before `before`,
+ * of every queue sharing the database: the retention job's part (app/retention). Returns how many.
+ */
+export async function purgeJobRecords(db: Pick<Database, "sql">, before: Date, limit: number): Promise<number> {
+  const rows = await db.sql.query(
+    `DELETE FROM job_records WHERE id IN (
+       SELECT id FROM job_records
+        WHERE created_at < $1 AND status IN ('SUCCEEDED', 'FAILED', 'STOPPED')
+        ORDER BY created_at LIMIT $2)
+     RETURNING id`,
+    [before, limit],
+  );
+  return rows.length;
 }

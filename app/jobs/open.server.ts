@@ -4,7 +4,7 @@ import type { Database } from "../platform/db.server.js";
 import { createBullmqQueue } from "./bullmq.server.js";
 import { createInProcessQueue } from "./in-process.server.js";
 import { databaseJobStore } from "./job-store.server.js";
-import { INTERRUPTED, JOB_RETENTION_MS, type JobQueue } from "./port.js";
+import { INTERRUPTED, type JobQueue } from "./port.js";
 
 /** Thrown when REDIS_URL is set but Redis cannot be reached; one line, no stack. */
 export class QueueUnavailableError extends Error {
@@ -27,8 +27,7 @@ export async function openJobQueue(
     const store = databaseJobStore(db, config.JOB_QUEUE);
     // Jobs an earlier process left unfinished: nothing will run them (in-process jobs die with it).
     const stopped = await store.stopUnfinished(INTERRUPTED);
-    const purged = await store.purge(new Date(Date.now() - JOB_RETENTION_MS));
-    log.info({ queue: "in-process", concurrency: config.JOB_CONCURRENCY, stopped, purged }, "job queue ready");
+    log.info({ queue: "in-process", concurrency: config.JOB_CONCURRENCY, stopped }, "job queue ready");
     return createInProcessQueue({
       concurrency: config.JOB_CONCURRENCY,
       store,

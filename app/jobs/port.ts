@@ -3,7 +3,14 @@
  * interface, one contract suite (tests/support/queue-cases.ts) run against both.
  */
 
-export const JOB_KINDS = ["train-one", "train-all", "train-chunk", "batch-forecast", "ingest-daily"] as const;
+export const JOB_KINDS = [
+  "train-one",
+  "train-all",
+  "train-chunk",
+  "batch-forecast",
+  "ingest-daily",
+  "retention",
+] as const;
 export type JobKind = (typeof JOB_KINDS)[number];
 
 /** The reference system's status words, kept for its clients. */
@@ -21,6 +28,8 @@ export interface JobDataByKind {
   "batch-forecast": Record<string, never>;
   /** `day` (YYYY-MM-DD) or `daysAgo` (0 = today, UTC, when the job runs: what a schedule uses); default today. */
   "ingest-daily": { day?: string; daysAgo?: number };
+  /** Deletes what the retention policy no longer keeps (app/retention). */
+  retention: Record<string, never>;
 }
 
 export interface JobProgress {
@@ -127,7 +136,10 @@ export interface Schedule {
   data: JobDataByKind[JobKind];
 }
 
-/** How long a job is kept after it was created, finished or not (the reference's clients poll by id). */
+/**
+ * How long a job is kept after it was created (the reference's clients poll by id): BullMQ removes
+ * older finished jobs from Redis itself; the retention job deletes older finished job_records.
+ */
 export const JOB_RETENTION_MS = 7 * 86_400_000;
 
 /**
@@ -145,8 +157,6 @@ export interface JobStore {
    * queue, which nothing will run any more. Returns how many.
    */
   stopUnfinished(reason: string): Promise<number>;
-  /** Deletes records created before `before`. Returns how many. */
-  purge(before: Date): Promise<number>;
 }
 
 export interface JobQueue {

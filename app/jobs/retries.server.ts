@@ -18,6 +18,8 @@ export const JOB_RETRIES: Readonly<Record<JobKind, RetryPolicy>> = {
   "train-chunk": { attempts: 2, backoff: { type: "exponential", delayMs: 2_000 } },
   "batch-forecast": { attempts: 3, backoff: { type: "exponential", delayMs: 5_000 } },
   "ingest-daily": { attempts: 3, backoff: { type: "exponential", delayMs: 5_000 } },
+  // Deletes are idempotent: a retry finishes what a failed attempt left.
+  retention: { attempts: 3, backoff: { type: "exponential", delayMs: 30_000 } },
 };
 
 /** Adapter options for tests (a contract suite cannot wait 30 s for a retry). */

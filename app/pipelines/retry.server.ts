@@ -8,7 +8,7 @@ import { getRun } from "./runs.server.js";
 /**
  * Runs a FAILED or STOPPED pipeline run again as a new job of the matching kind: train-all and
  * train-weekly -> train-all (same run kind), retrain -> train-one (same series), batch-forecast,
- * ingest-daily (same day). Returns the job (an identical job already waiting or running is
+ * ingest-daily (same day), retention. Returns the job (an identical job already waiting or running is
  * returned instead, `deduplicated: true`).
  */
 export async function retryPipelineRun(
@@ -41,6 +41,8 @@ export async function retryPipelineRun(
       return enqueue("batch-forecast", {});
     case "ingest-daily":
       return enqueue("ingest-daily", typeof params.day === "string" ? { day: params.day } : {});
+    case "retention":
+      return enqueue("retention", {});
     default:
       throw new ValidationError("run", `pipeline run ${runId} is a ${run.kind} run, which cannot be retried as a job`);
   }

@@ -8,7 +8,14 @@ export type RunStatus = (typeof RUN_STATUSES)[number];
 /** At most this many failed series are listed in a run's counts (all are counted). */
 export const MAX_LISTED_FAILURES = 200;
 
-export type RunKind = "train-all" | "train-weekly" | "retrain" | "batch-forecast" | "ingest-daily" | "history-load";
+export type RunKind =
+  | "train-all"
+  | "train-weekly"
+  | "retrain"
+  | "batch-forecast"
+  | "ingest-daily"
+  | "history-load"
+  | "retention";
 
 export interface RunStep {
   name: string;
@@ -236,4 +243,27 @@ export async function latestTrainingRun(db: Database): Promise<TrainingRunSummar
     failed: count("failed"),
     skipped: count("skipped"),
   };
+}
+
+/**
+ * Deletes at most `limit` finished runs (SUCCEEDED, FAILED, STOPPED) created more than `days` days
+ * ago, but never the newest run of a kind (the pages show it). Their claims go with them; versions
+ * and forecast rows they wrote lose the link (ON DELETE SET NULL). Returns how many.
+ */
+export async function deleteFinishedRunsOlderThan(
+  db: Pick<Database, "sql">,
+  days: number,
+  limit: number,
+): Promise<number> {
+  const rows = await db.sql.query<{ id: number }>(
+    `DELETE FROM pipeline_runs WHERE id IN (
+       SELECT p.id FROM pipeline_runs p
+        WHERE p.status IN ('SUCCEEDED', 'FAILED', 'STOPPED')
+          AND p.created_at < now() - $1::int * interval '1 day'
+          AND p.id < (SELECT max(q.id) FROM pipeline_runs q WHERE q.kind = p.kind)
+        ORDER BY p.id LIMIT $2)
+     RETURNING id`,
+    [days, limit],
+  );
+  return rows.length;
 }

@@ -228,6 +228,20 @@ const baseSchema = z.object({
     .enum([...OIDC_ROLES, "none"], { error: `expected one of ${OIDC_ROLES.join(", ")} or none` })
     .default("viewer"),
   OIDC_SCOPES: scopes.default("openid profile email"),
+  /** Requests that change something (not GET, HEAD, OPTIONS) a client may make per minute; 0 = no limit. */
+  RATE_LIMIT_MUTATIONS: int(0, 1_000_000).default(120),
+  /** Seconds after a retrain of a series before another may be asked for (native API, store page); 0 = none. */
+  RETRAIN_COOLDOWN_S: int(0, 7 * 86_400).default(60),
+  /** The retention job: deletes what the RETENTION_* settings no longer keep. */
+  RETENTION_CRON: cron5.default("30 3 * * *"),
+  /** Archived model versions kept per model beyond the production one, however old. */
+  RETENTION_KEEP_VERSIONS: int(0, 100_000).default(5),
+  /** Model versions younger than this many days are kept. */
+  RETENTION_VERSION_DAYS: int(0, 36_500).default(30),
+  /** Finished pipeline runs older than this many days are deleted (the newest of each kind is kept). */
+  RETENTION_RUN_DAYS: int(1, 36_500).default(90),
+  /** Rejected stream records older than this many days are deleted. */
+  RETENTION_REJECT_DAYS: int(1, 36_500).default(30),
 });
 
 // The deployment's own variables (metrics access, proxies, Host names, Kafka TLS and SASL).

@@ -153,7 +153,7 @@ function createMetrics() {
   const pipelines = {
     runSeconds: new Histogram({
       name: "storecast_pipeline_run_duration_seconds",
-      help: "Wall time of pipeline runs (the pipeline_runs rows) by kind (train-all, train-weekly, retrain, batch-forecast, ingest-daily, history-load) and final status.",
+      help: "Wall time of pipeline runs (the pipeline_runs rows) by kind (train-all, train-weekly, retrain, batch-forecast, ingest-daily, history-load, retention) and final status.",
       labelNames: ["kind", "status"] as const,
       buckets: [0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1800, 3600],
       registers: [registry],

@@ -47,6 +47,13 @@ export const ERRORS = {
   404: failure("not found: `details.entity` says what (store, product, model, version, forecast, job, pipeline-run)"),
   413: failure(`request body larger than ${MAX_BODY_BYTES} bytes`),
   415: failure("a body that is not application/json"),
+  429: {
+    ...failure(
+      "asked again too soon: `details.limit` names the limit (RETRAIN_COOLDOWN_S, RATE_LIMIT_MUTATIONS), " +
+        "`details.retryAfterSeconds` when the request may be made again",
+    ),
+    headers: { "Retry-After": "seconds until the request may be made again" },
+  },
   503: failure("the job queue is not available"),
 };
 

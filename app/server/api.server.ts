@@ -6,7 +6,7 @@
  */
 import type { Logger } from "pino";
 import { ZodError, type ZodType, z } from "zod";
-import { ApiError, NotFoundError, RequestError, ValidationError } from "../errors.js";
+import { ApiError, NotFoundError, RequestError, TooSoonError, ValidationError } from "../errors.js";
 import { assertSeriesExists } from "../forecasting/series-data.server.js";
 import type { Database } from "../platform/db.server.js";
 import { hasNul, MAX_INT32, MAX_PRODUCT_NAME } from "../rossmann.js";
@@ -47,9 +47,19 @@ export const errorBody = z
   })
   .meta({ id: "Error" });
 
-export function errorResponse(status: number, error: string, details: Record<string, unknown> = {}): Response {
+export function errorResponse(
+  status: number,
+  error: string,
+  details: Record<string, unknown> = {},
+  headers?: HeadersInit,
+): Response {
   const body: z.input<typeof errorBody> = { error, details };
-  return Response.json(body, { status });
+  return Response.json(body, { status, headers });
+}
+
+/** The headers an error answer carries: Retry-After for one asked again too soon. */
+export function errorHeaders(err: RequestError): HeadersInit | undefined {
+  return err instanceof TooSoonError ? { "Retry-After": String(err.retryAfterSeconds) } : undefined;
 }
 
 /** A zod path as one string: `[3].store_id`, `begin`. */
@@ -72,7 +82,7 @@ export const isClientGone = (err: unknown): boolean => err instanceof Error && e
 export function toErrorResponse(err: unknown, log?: Pick<Logger, "error">): Response {
   if (err instanceof Response) return err;
   if (isClientGone(err)) return errorResponse(CLIENT_GONE, "client closed the request", {});
-  if (err instanceof RequestError) return errorResponse(err.status, err.message, err.details());
+  if (err instanceof RequestError) return errorResponse(err.status, err.message, err.details(), errorHeaders(err));
   if (err instanceof ZodError) {
     const issues = err.issues.map((i) => ({ field: fieldPath(i.path), message: i.message }));
     const first = issues[0] ?? { field: "body", message: "invalid input" };

@@ -41,5 +41,6 @@ export function instrumentJobHandlers(handlers: JobHandlers): JobHandlers {
     "train-chunk": wrap("train-chunk", handlers["train-chunk"]),
     "batch-forecast": wrap("batch-forecast", handlers["batch-forecast"]),
     "ingest-daily": wrap("ingest-daily", handlers["ingest-daily"]),
+    retention: wrap("retention", handlers.retention),
   };
 }

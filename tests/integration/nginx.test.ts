@@ -183,6 +183,42 @@ describe("nginx in front of the running app", () => {
     expect(JSON.parse(overSeed.body.toString("utf8"))).toMatchObject({ detail: expect.stringMatching(/too large/) });
     expect((await post("/api/forecasters/forecast", 18 * 1024 * 1024)).status).toBe(413);
   });
+
+  // Last in this group: it spends this address's budgets (they refill in seconds).
+  it("limits request rates per address beyond the burst: 429 JSON with Retry-After, reads of pages untouched", async () => {
+    const statuses = async (n: number, path: string, method: string) => {
+      const answers = await Promise.all(
+        Array.from({ length: n }, () =>
+          raw(`${nginx.url}${path}`, { method }).then((r) => ({ status: r.status, headers: r.headers, body: r.body })),
+        ),
+      );
+      return answers;
+    };
+    // Requests that change something: at most 20 at once pass (an unknown run: the app's 404; fewer
+    // when the cases above spent some), the rest are refused.
+    const posts = await statuses(60, "/api/pipeline-runs/999999/retry", "POST");
+    const passed = posts.filter((a) => a.status === 404);
+    const refused = posts.filter((a) => a.status === 429);
+    expect(passed.length).toBeGreaterThan(0);
+    expect(refused.length).toBeGreaterThanOrEqual(30);
+    expect(passed.length + refused.length).toBe(60);
+    expect(refused[0]?.headers["retry-after"]).toBe("1");
+    expect(refused[0]?.headers["content-type"]).toMatch(/^application\/json/);
+    expect(JSON.parse(refused[0]!.body.toString("utf8"))).toEqual({
+      error: expect.stringMatching(/too many requests/),
+      details: { proxy: "nginx", limit: "limit_req" },
+    });
+    // Form posts to the pages count against the same budget, spent above.
+    const forms = await statuses(30, "/pipelines", "POST");
+    expect(forms.filter((a) => a.status === 429).length).toBeGreaterThanOrEqual(20);
+    // Every API request: at most 40 at once pass (the posts above spent some), the rest are refused.
+    const reads = await statuses(120, "/api/forecasters/health", "GET");
+    expect(reads.filter((a) => a.status === 200).length).toBeGreaterThan(0);
+    expect(reads.filter((a) => a.status === 429).length).toBeGreaterThanOrEqual(60);
+    // Pages are read without limit.
+    const pages = await statuses(60, "/healthz", "GET");
+    expect(pages.every((a) => a.status === 200)).toBe(true);
+  });
 });
 
 describe("nginx with no app behind it", () => {

@@ -321,7 +321,9 @@ describe("Models and Pipelines pages without JavaScript", () => {
     it("refuses an unknown action and explains an unknown job", async () => {
       const res = await post("/pipelines", { intent: "drop-everything" });
       expect(res.status).toBe(400);
-      expect(text(parse(await res.text()).querySelector('[role="alert"]'))).toMatch(/starts a train-all/);
+      expect(text(parse(await res.text()).querySelector('[role="alert"]'))).toMatch(
+        /starts a train-all, its second applies the retention policy/,
+      );
       const json = await fetch(`${server.url}/pipelines`, {
         method: "POST",
         headers: { "content-type": "application/json" },
@@ -333,6 +335,47 @@ describe("Models and Pipelines pages without JavaScript", () => {
       expect(unknown.status).toBe(200);
       expect(unknown.words).toContain("Job no-such-job is not a train-all this server knows");
       expect(unknown.doc.querySelector('[role="progressbar"]')).toBeNull();
+    });
+
+    it("shows the retention policy and its schedule, applies it from its form and shows what the run deleted", async () => {
+      const before = await page("/pipelines");
+      const panel = text(before.doc.querySelector('[data-testid="retention"]'));
+      expect(panel).toContain("every day on its schedule (30 3 * * * UTC)");
+      expect(panel).toContain(
+        "model versions: the production one, the 5 newest others and any younger than 30 days are kept",
+      );
+      expect(panel).toContain("finished pipeline runs older than 90 days (the newest of each kind is kept)");
+      expect(panel).toContain("No retention run yet.");
+      const form = before.doc.querySelectorAll("form").find((f) => text(f).includes("Apply retention now"));
+      expect(form?.querySelector('input[name="intent"]')?.getAttribute("value")).toBe("retention");
+
+      const res = await post("/pipelines", { intent: "retention" });
+      expect(res.status).toBe(303);
+      const location = res.headers.get("location") ?? "";
+      const jobId = new URLSearchParams(location.split("?")[1]).get("retention") ?? "";
+      expect(location).toBe(`/pipelines?retention=${jobId}`);
+      expect((await waitForJob(server.url, jobId)).status).toBe("SUCCEEDED");
+
+      const after = await page(location);
+      expect(text(after.doc.querySelector('[data-testid="retention"] [role="status"]'))).toMatch(
+        /^Retention job finished/,
+      );
+      const last = text(after.doc.querySelector('[data-testid="retention-last"]'));
+      expect(last).toMatch(/^Last run \d+, \d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC:\s?SUCCEEDED/);
+      // Nothing here is old enough to go; each kind is counted all the same.
+      for (const kind of [
+        "model versions 0",
+        "forecast rows 0",
+        "pipeline runs 0",
+        "stream rejects 0",
+        "job records 0",
+      ]) {
+        expect(text(after.doc.querySelector('[data-testid="retention-counts"]'))).toContain(kind);
+      }
+      const kinds = (await page("/pipelines?kind=retention")).doc
+        .querySelectorAll('[data-testid="run-rows"] tr')
+        .map((r) => text(r.querySelectorAll("td")[0]));
+      expect(kinds).toEqual(["retention"]);
     });
   });
 });

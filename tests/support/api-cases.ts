@@ -470,6 +470,7 @@ export function defineApiCases(target: () => ApiTarget): void {
       ["/api/models/{store}/{product}/versions", "get"],
       ["/api/models/{store}/{product}/versions/{version}/promote", "post"],
       ["/api/train-all", "post"],
+      ["/api/retention", "post"],
       ["/api/jobs", "get"],
       ["/api/jobs/{id}", "get"],
       ["/api/jobs/{id}", "delete"],
@@ -568,6 +569,7 @@ export function defineApiCases(target: () => ApiTarget): void {
         return post(`/api/models/${series}/versions/${list.productionVersion}/promote`);
       },
       "POST /api/train-all": () => post("/api/train-all"),
+      "POST /api/retention": () => post("/api/retention"),
       "GET /api/jobs": () => get("/api/jobs?limit=50"),
       "GET /api/jobs/{id}": () => get(`/api/jobs/${jobId}`),
       "DELETE /api/jobs/{id}": cancelWaitingJob,

@@ -95,9 +95,16 @@ export function spawnScript(script: string, env: Record<string, string>, opts: {
   return { child, output: () => out, exited };
 }
 
+/**
+ * The limits a test server runs without unless its test sets them: the suites fire many requests
+ * that change something from one address, and retrain a series again as soon as it finished.
+ * tests/integration/rate-limits.test.ts and retrain-cooldown.test.ts turn them on.
+ */
+export const TEST_SERVER_LIMITS = { RATE_LIMIT_MUTATIONS: "0", RETRAIN_COOLDOWN_S: "0" } as const;
+
 /** Starts `tsx server.ts` (the production build under `cwd`, default the project root) with the given environment. */
 export function spawnServer(env: Record<string, string>, opts: { cwd?: string } = {}): SpawnedProcess {
-  return spawnScript("server.ts", env, opts);
+  return spawnScript("server.ts", { ...TEST_SERVER_LIMITS, ...env }, opts);
 }
 
 /** Starts the server and waits until /healthz answers (or the process dies). */

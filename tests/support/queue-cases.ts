@@ -49,6 +49,7 @@ export function handlers(h: Partial<JobHandlers>): JobHandlers {
     "train-chunk": unexpected("train-chunk"),
     "batch-forecast": unexpected("batch-forecast"),
     "ingest-daily": unexpected("ingest-daily"),
+    retention: unexpected("retention"),
     ...h,
   };
 }

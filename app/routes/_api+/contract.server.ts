@@ -283,9 +283,12 @@ export const nativeApi = {
     method: "post",
     path: "/api/models/{store}/{product}/retrain",
     summary: "Retrain one series: enqueues a train-one job (deduplicated while one is pending or running)",
+    description:
+      "Once the series' retrain finished, another within RETRAIN_COOLDOWN_S of the last one asked for is " +
+      "refused (429, `details.retryAfterSeconds`, `details.retryAt`), whichever replica is asked.",
     tags: ["models"],
     params: seriesPath,
-    responses: { 202: accepted, 400: ERRORS[400], 404: ERRORS[404], 503: ERRORS[503] },
+    responses: { 202: accepted, 400: ERRORS[400], 404: ERRORS[404], 429: ERRORS[429], 503: ERRORS[503] },
   }),
   versions: endpoint({
     method: "get",
@@ -308,6 +311,17 @@ export const nativeApi = {
     path: "/api/train-all",
     summary: "Retrain every series: enqueues a train-all job",
     tags: ["models"],
+    responses: { 202: accepted, 503: ERRORS[503] },
+  }),
+  retention: endpoint({
+    method: "post",
+    path: "/api/retention",
+    summary: "Apply the retention policy now: enqueues a retention job (one already pending or running is returned)",
+    description:
+      "Deletes what the RETENTION_* settings no longer keep (old model versions and their forecasts, finished " +
+      "pipeline runs, stream rejects, job records); it also runs daily on RETENTION_CRON. Its counts are the " +
+      "`retention` pipeline run's.",
+    tags: ["pipeline-runs"],
     responses: { 202: accepted, 503: ERRORS[503] },
   }),
   listJobs: endpoint({

@@ -12,6 +12,7 @@ import {
 import { Field } from "../../components/Field.js";
 import type { JobSnapshot } from "../../components/job-events.js";
 import { Panel } from "../../components/Panel.js";
+import { RetentionPanel } from "../../components/RetentionPanel.js";
 import { inputClass, linkClass } from "../../components/styles.js";
 import { TableFrame, TableHead } from "../../components/Table.js";
 import { StatusBadge, TrainAllStatus } from "../../components/TrainAllStatus.js";
@@ -23,13 +24,22 @@ import { countRuns, listRuns, type PipelineRunRecord } from "../../pipelines/run
 import { audit, requireRole } from "../../server/authorize.server.js";
 import { parsePage } from "../../stores/list-params.js";
 import { jobOrNull, readForm } from "./forms.server.js";
+import { retentionView } from "./retention-view.server.js";
 
 export const meta: MetaFunction = () => [{ title: "storecast: pipelines" }];
 
 const PAGE_SIZE = 25;
 /** How many of the newest finished runs the durations chart shows. */
 const CHART_RUNS = 200;
-const KINDS = ["train-all", "train-weekly", "retrain", "batch-forecast", "ingest-daily", "history-load"] as const;
+const KINDS = [
+  "train-all",
+  "train-weekly",
+  "retrain",
+  "batch-forecast",
+  "ingest-daily",
+  "history-load",
+  "retention",
+] as const;
 
 /** The load context's queue; undefined where none is wired (the page still lists runs). */
 function queueOf(context: LoaderFunctionArgs["context"]): JobQueue | undefined {
@@ -66,11 +76,12 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
   const total = await countRuns(context.db, { kind });
   const pages = Math.max(1, Math.ceil(total / PAGE_SIZE));
   const page = Math.min(parsePage(params.get("page")), pages);
-  const [runs, chartRuns, [latestTrainAll], [latestWeekly]] = await Promise.all([
+  const [runs, chartRuns, [latestTrainAll], [latestWeekly], retention] = await Promise.all([
     listRuns(context.db, { kind, limit: PAGE_SIZE, offset: (page - 1) * PAGE_SIZE }),
     listRuns(context.db, { kind, limit: CHART_RUNS }),
     listRuns(context.db, { kind: "train-all", limit: 1 }),
     listRuns(context.db, { kind: "train-weekly", limit: 1 }),
+    retentionView(context, params.get("retention")),
   ]);
 
   // The train-all to follow: the one this page just queued (?job=), else one that is running now.
@@ -108,20 +119,41 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
         }
       : null,
     queueAvailable: jobs !== undefined,
+    retention,
   };
 }
 
-/** "Train all stores": a train-all job through the load context's queue, then the page follows it (?job=). */
+/**
+ * "Train all stores": a train-all job through the load context's queue, then the page follows it
+ * (?job=). "Apply retention now": a retention job, then the page shows it (?retention=).
+ */
 export async function action({ request, context }: ActionFunctionArgs) {
   requireRole(context, request, "operator");
   const form = await readForm(request, context);
   if (!form) return data({ error: "The form could not be read: send it from this page." }, { status: 400 });
-  if (form.get("intent") !== "train-all") {
-    return data({ error: "Unknown action: this page's form starts a train-all." }, { status: 400 });
+  const intent = form.get("intent");
+  if (intent !== "train-all" && intent !== "retention") {
+    return data(
+      { error: "Unknown action: this page's first form starts a train-all, its second applies the retention policy." },
+      { status: 400 },
+    );
   }
   const jobs = queueOf(context);
   if (!jobs) {
     return data({ error: "The job queue is not available in this process: try again shortly." }, { status: 503 });
+  }
+  if (intent === "retention") {
+    try {
+      const { id, deduplicated } = await enqueueOnce(jobs, "retention", {});
+      await audit(context, "retention.start", `job ${id}`, { deduplicated, via: "page" });
+      return redirect(`/pipelines?${new URLSearchParams({ retention: id })}`, 303);
+    } catch (err) {
+      context.log.error({ err }, "ui: could not enqueue a retention run");
+      return data(
+        { retentionError: `The retention could not be started: ${(err as Error).message}. Try again in a moment.` },
+        { status: 503 },
+      );
+    }
   }
   // The same dedupe key as POST /api/train-all: a second click joins the train-all already queued or running.
   let enqueued: { id: string; deduplicated: boolean };
@@ -142,13 +174,14 @@ export async function action({ request, context }: ActionFunctionArgs) {
 }
 
 export default function Pipelines() {
-  const { kind, page, pages, total, runs, chartRuns, job, unknownJob, joined, running, queueAvailable } =
+  const { kind, page, pages, total, runs, chartRuns, job, unknownJob, joined, running, queueAvailable, retention } =
     useLoaderData<typeof loader>();
   // Controlled: the filter follows the address when a link changes it (a select keeps its choice otherwise).
   const [kindChoice, setKindChoice] = useSynced<string>(kind ?? "");
   const actionData = useActionData<typeof action>();
   const navigation = useNavigation();
   const submitting = navigation.state === "submitting" && navigation.formAction?.startsWith("/pipelines");
+  const submittingIntent = submitting ? navigation.formData?.get("intent") : null;
   const pageHref = (p: number) => {
     const s = new URLSearchParams();
     if (kind) s.set("kind", kind);
@@ -180,14 +213,16 @@ export default function Pipelines() {
           <button
             type="submit"
             disabled={submitting || !queueAvailable}
-            aria-busy={submitting || undefined}
+            aria-busy={submittingIntent === "train-all" || undefined}
             className="rounded-md bg-blue-700 px-4 py-2 font-medium text-white hover:bg-blue-800 focus-visible:outline-2 focus-visible:outline-offset-2 disabled:opacity-60"
           >
             Train all stores
           </button>
-          {submitting ? <span className="text-sm text-slate-600 dark:text-slate-300">Queuing…</span> : null}
+          {submittingIntent === "train-all" ? (
+            <span className="text-sm text-slate-600 dark:text-slate-300">Queuing…</span>
+          ) : null}
         </Form>
-        {actionData?.error ? (
+        {actionData && "error" in actionData && actionData.error ? (
           <p role="alert" className="text-sm text-red-700 dark:text-red-400">
             {actionData.error}
           </p>
@@ -199,6 +234,13 @@ export default function Pipelines() {
         ) : null}
         <TrainAllStatus key={job?.id ?? running?.runId ?? "none"} job={job} running={running} joined={joined} />
       </Panel>
+
+      <RetentionPanel
+        view={retention}
+        submitting={submitting ?? false}
+        queueAvailable={queueAvailable}
+        error={actionData && "retentionError" in actionData ? actionData.retentionError : null}
+      />
 
       <section aria-labelledby="durations-heading" className="space-y-2">
         <h2 id="durations-heading" className="sr-only">

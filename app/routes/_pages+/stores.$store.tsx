@@ -1,4 +1,11 @@
-import { type ActionFunctionArgs, data, type LoaderFunctionArgs, type MetaFunction, redirect } from "@remix-run/node";
+import {
+  type ActionFunctionArgs,
+  data,
+  type HeadersFunction,
+  type LoaderFunctionArgs,
+  type MetaFunction,
+  redirect,
+} from "@remix-run/node";
 import { Form, Link, useActionData, useFetcher, useLoaderData, useSubmit } from "@remix-run/react";
 import { useMemo } from "react";
 import { AdhocForm } from "../../components/AdhocForm.js";
@@ -8,9 +15,10 @@ import { ModelCard } from "../../components/ModelCard.js";
 import { RetrainPanel } from "../../components/RetrainPanel.js";
 import { linkClass } from "../../components/styles.js";
 import { useSynced } from "../../components/useSynced.js";
-import { enqueueOnce } from "../../jobs/dedupe.js";
+import { TooSoonError } from "../../errors.js";
 import { modelCard } from "../../registry/model-card.server.js";
 import { audit, requireRole } from "../../server/authorize.server.js";
+import { requestRetrain } from "../../training/retrain-cooldown.server.js";
 import { retrainJob } from "../../training/retrain-job.server.js";
 import { jobOrNull, readForm } from "./forms.server.js";
 import { adhocFromSearch, selectSeries, seriesChartData } from "./store-page.server.js";
@@ -43,6 +51,12 @@ export async function loader({ request, params, context }: LoaderFunctionArgs) {
   return data(payload, { status: adhoc.errors ? 400 : 200 });
 }
 
+/** A Retrain refused by the cooldown (429) says when to try again, on the page as in the API. */
+export const headers: HeadersFunction = ({ actionHeaders }) => {
+  const retryAfter = actionHeaders.get("Retry-After");
+  return retryAfter ? { "Retry-After": retryAfter } : new Headers();
+};
+
 /** The ad-hoc forecast's dates survive the Retrain POST and its redirect (no JavaScript). */
 const KEPT_PARAMS = ["begin", "end"] as const;
 
@@ -57,9 +71,15 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
   const { key } = await selectSeries(context, params.store, new URLSearchParams({ product }));
   let jobId: string;
   try {
-    const enqueued = await enqueueOnce(context.jobs, "train-one", key);
+    const enqueued = await requestRetrain(context.db, context.jobs, key, context.config.RETRAIN_COOLDOWN_S);
     jobId = enqueued.id;
   } catch (err) {
+    if (err instanceof TooSoonError) {
+      return data(
+        { retrainError: `Not retrained: ${err.message}.` },
+        { status: 429, headers: { "Retry-After": String(err.retryAfterSeconds) } },
+      );
+    }
     context.log.error({ err }, "ui: could not enqueue a retrain");
     return data(
       { retrainError: `The retrain could not be started: ${(err as Error).message}. Try again in a moment.` },

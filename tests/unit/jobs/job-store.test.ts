@@ -1,7 +1,7 @@
 import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createInProcessQueue } from "../../../app/jobs/in-process.server.js";
-import { databaseJobStore } from "../../../app/jobs/job-store.server.js";
+import { databaseJobStore, purgeJobRecords } from "../../../app/jobs/job-store.server.js";
 import { openJobQueue } from "../../../app/jobs/open.server.js";
 import { INTERRUPTED, JOB_RETENTION_MS, type JobInfo, wasInterrupted } from "../../../app/jobs/port.js";
 import { type Database, openDatabase } from "../../../app/platform/db.server.js";
@@ -59,13 +59,28 @@ describe("the in-process queue's jobs in the database", () => {
     expect((await store.list({ kind: "train-one", limit: 10 })).map((j) => j.id)).toEqual(["old"]);
   });
 
-  it("purges records older than the retention", async () => {
-    const store = databaseJobStore(db, "purge");
-    await store.save(job("ancient", { createdAt: new Date(Date.now() - JOB_RETENTION_MS - 60_000) }));
-    await store.save(job("recent", { createdAt: new Date() }));
-    expect(await store.purge(new Date(Date.now() - JOB_RETENTION_MS))).toBe(1);
-    expect(await store.load("ancient")).toBeNull();
-    expect(await store.load("recent")).not.toBeNull();
+  it("purges finished records older than the retention, of every queue, a batch at a time", async () => {
+    const [a, b] = [databaseJobStore(db, "purge-a"), databaseJobStore(db, "purge-b")];
+    const old = new Date(Date.now() - JOB_RETENTION_MS - 60_000);
+    await a.save(job("ancient-a", { createdAt: old, status: "SUCCEEDED" }));
+    await b.save(job("ancient-b", { createdAt: old, status: "FAILED" }));
+    await b.save(job("ancient-c", { createdAt: old, status: "STOPPED" }));
+    await a.save(job("ancient-running", { createdAt: old, status: "RUNNING" }));
+    await a.save(job("recent", { createdAt: new Date(), status: "SUCCEEDED" }));
+    const before = new Date(Date.now() - JOB_RETENTION_MS);
+    expect(await purgeJobRecords(db, before, 2)).toBe(2);
+    expect(await purgeJobRecords(db, before, 2)).toBe(1);
+    expect(await purgeJobRecords(db, before, 2)).toBe(0);
+    for (const [store, id] of [
+      [a, "ancient-a"],
+      [b, "ancient-b"],
+      [b, "ancient-c"],
+    ] as const) {
+      expect(await store.load(id), id).toBeNull();
+    }
+    // A job not finished is not deleted however old (the start of the next process stops it first).
+    expect(await a.load("ancient-running")).not.toBeNull();
+    expect(await a.load("recent")).not.toBeNull();
   });
 
   it("a job's status outlives the process: a finished job is found by the next one, an unfinished one is STOPPED", async () => {

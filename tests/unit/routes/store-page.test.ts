@@ -12,6 +12,7 @@ import { csrfToken } from "../../../app/auth/csrf.server.js";
 import { OPEN_PRINCIPAL } from "../../../app/auth/principal.js";
 import { createInProcessQueue } from "../../../app/jobs/in-process.server.js";
 import type { JobQueue } from "../../../app/jobs/port.js";
+import { loadConfig } from "../../../app/platform/config.server.js";
 import { type Database, openDatabase } from "../../../app/platform/db.server.js";
 import { action, loader } from "../../../app/routes/_pages+/stores.$store.js";
 
@@ -59,7 +60,9 @@ async function thrown(promise: Promise<unknown>): Promise<Response> {
 describe("store page route", () => {
   let db: Database;
   let jobs: JobQueue;
-  const context = () => ({ db, jobs, log, ...AUTH }) as unknown as AppLoadContext;
+  // The default configuration: a 60 s retrain cooldown.
+  const config = loadConfig({});
+  const context = () => ({ db, jobs, log, config, ...AUTH }) as unknown as AppLoadContext;
   const load = (query: string, store = String(STORE)) =>
     loader({ request: new Request(`http://localhost/stores/${store}${query}`), params: { store }, context: context() });
 
@@ -160,13 +163,36 @@ describe("store page route", () => {
     expect(page.data.job).toEqual({ id: jobId, status: "PENDING", progress: null, error: null, version: null });
   });
 
+  it("refuses a retrain in place (429, Retry-After) within the cooldown once the series' last one ended", async () => {
+    const retrain = () =>
+      action({
+        request: post({ intent: "retrain", product: "product_B" }),
+        params: { store: String(STORE) },
+        context: context(),
+      });
+    // The retrain of the case above (or a new one) ends: cancelled while it waits.
+    const first = (await retrain()) as Response;
+    const jobId = new URL(first.headers.get("Location") ?? "", "http://localhost").searchParams.get("job")!;
+    expect(await jobs.cancel(jobId)).toBe(true);
+    const refused = (await retrain()) as unknown as DataResult<{ retrainError: string }> & {
+      init: { headers?: Record<string, string> };
+    };
+    expect(refused.init?.status).toBe(429);
+    expect(Number(refused.init.headers?.["Retry-After"])).toBeGreaterThanOrEqual(1);
+    expect(refused.data.retrainError).toMatch(
+      new RegExp(
+        `^Not retrained: a retrain of store ${STORE} product_B was asked for less than 60 s ago \\(RETRAIN_COOLDOWN_S\\): retry in \\d+ s`,
+      ),
+    );
+  });
+
   it("shows an error in place (503) when the queue refuses the job", async () => {
     const closed = createInProcessQueue();
     await closed.close(100);
     const result = (await action({
       request: post({ intent: "retrain", product: "product_A" }),
       params: { store: String(STORE) },
-      context: { db, jobs: closed, log, ...AUTH } as unknown as AppLoadContext,
+      context: { db, jobs: closed, log, config, ...AUTH } as unknown as AppLoadContext,
     })) as unknown as DataResult<{ retrainError: string }>;
     expect(result.init?.status).toBe(503);
     expect(result.data.retrainError).toMatch(/^The retrain could not be started: the job queue is closed\./);

@@ -112,6 +112,17 @@ describe("job handlers on PGlite with real model threads", () => {
     expect((job.result as { ingested: number }).ingested).toBe(STORES);
   });
 
+  it("retention applies the policy the settings describe, recorded as a retention run with its counts", async () => {
+    const { id } = await queue.enqueue("retention", {});
+    const job = await finished(id, "SUCCEEDED");
+    expect(job.result).toMatchObject({ status: "SUCCEEDED", counts: { modelVersions: 0, pipelineRuns: 0 } });
+    const [run] = await listRuns(db, { kind: "retention", limit: 1 });
+    expect(run).toMatchObject({ kind: "retention", jobId: id, status: "SUCCEEDED" });
+    // No RETENTION_* setting given: the documented defaults.
+    expect(run?.params).toMatchObject({ keepVersions: 5, versionDays: 30, runDays: 90, rejectDays: 30 });
+    expect(job.progress).toEqual({ done: 5, total: 5 });
+  });
+
   it("a failed ingestion check fails the job after its retries, each attempt a recorded run", async () => {
     lagFails = true;
     try {
@@ -192,6 +203,7 @@ describe("retryPipelineRun", () => {
     ],
     ["batch-forecast", { horizonDays: 7 }, "batch-forecast", {}],
     ["ingest-daily", { day: "2026-01-05", topic: "t", groupId: "g" }, "ingest-daily", { day: "2026-01-05" }],
+    ["retention", { keepVersions: 5 }, "retention", {}],
   ] as const)("a failed %s run (params %j) becomes a new %s job", async (kind, params, jobKind, data) => {
     const id = await run(kind, "FAILED", params);
     const { id: jobId, deduplicated } = await retryPipelineRun(db, jobs, id);
