@@ -8,6 +8,8 @@ import { sseEvents } from "../support/sse.js";
 // The production server (embedded defaults) behind Debian's nginx running nginx/nginx.conf, as
 // docker-compose puts them; only the upstream and the listening port differ. One model thread and
 // 30 stores: a train-all lasts long enough to watch its events arrive while it runs.
+/** A day this many days after today (the generated data ends yesterday: inside the forecast window). */
+const fromToday = (days: number) => new Date(Date.now() + days * 86_400_000).toISOString().slice(0, 10);
 const DATA = { GENERATE_STORES: "30", GENERATE_DAYS: "60", GENERATE_SEED: "7", MODEL_THREADS: "1" };
 
 interface RawResponse {
@@ -81,8 +83,8 @@ describe("nginx in front of the running app", () => {
     const items = Array.from({ length: 11_150 }, (_, i) => ({
       store_id: String((i % 30) + 1),
       product_name: "product_A",
-      begin_date: "2030-03-01T00:00:00Z",
-      end_date: "2030-03-08T00:00:00Z",
+      begin_date: `${fromToday(60)}T00:00:00Z`,
+      end_date: `${fromToday(67)}T00:00:00Z`,
     }));
     const res = await fetch(`${nginx.url}/api/forecasters/forecast`, {
       method: "POST",
@@ -97,7 +99,7 @@ describe("nginx in front of the running app", () => {
     }[];
     expect(answers).toHaveLength(11_150);
     expect(answers[0]?.forecast.map((p) => p.timestamp)).toEqual(
-      Array.from({ length: 8 }, (_, i) => `2030-03-0${i + 1}T00:00:00`),
+      Array.from({ length: 8 }, (_, i) => `${fromToday(60 + i)}T00:00:00`),
     );
     expect(answers[0]?.api.model_name).toBe("prophet-retail-forecaster-store-1-product_A");
     expect(Number.isInteger(answers[1]?.forecast[0]?.value)).toBe(true);

@@ -24,6 +24,8 @@ import { newVersion } from "../support/registry-cases.js";
 
 // The production server (embedded defaults, the small generated data set, trained on start) and a
 // real Prometheus (Debian's) scraping it every second with monitoring/prometheus.yml.
+/** A day this many days after today (the generated data ends yesterday: inside the forecast window). */
+const fromToday = (days: number) => new Date(Date.now() + days * 86_400_000).toISOString().slice(0, 10);
 const SMALL_DATA = { GENERATE_STORES: "6", GENERATE_DAYS: "60", GENERATE_SEED: "7" };
 // The app serves /metrics only with this Bearer token; Prometheus reads it from a file.
 const METRICS_TOKEN = "prometheus-test-token-0123456789";
@@ -132,7 +134,7 @@ describe("Prometheus scraping the running app", () => {
   });
 
   it("times HTTP requests by route pattern, method and status", async () => {
-    const body = { begin: "2030-01-01", end: "2030-01-07" };
+    const body = { begin: fromToday(30), end: fromToday(36) };
     const forecasts = async () => {
       for (const store of [1, 2, 3]) expect((await post(`/api/forecasts/${store}/product_A`, body)).status).toBe(200);
     };
@@ -208,8 +210,8 @@ describe("Prometheus scraping the running app", () => {
 
   it("times ad-hoc forecasts by outcome", async () => {
     await queryUntil('storecast_forecast_duration_seconds_count{outcome="ok"}', atLeast(3));
-    // A range of more than 365 days is refused inside the forecast: an error outcome.
-    expect((await post("/api/forecasts/1/product_A", { begin: "2030-01-01", end: "2031-12-31" })).status).toBe(400);
+    // A range of more than 365 days (inside the forecast window) is refused inside the forecast: an error outcome.
+    expect((await post("/api/forecasts/1/product_A", { begin: fromToday(10), end: fromToday(400) })).status).toBe(400);
     await queryUntil('storecast_forecast_duration_seconds_count{outcome="error"}', atLeast(1));
   });
 
