@@ -1,6 +1,6 @@
 /**
- * Per-client rate limits on mutating requests: every method but GET, HEAD and OPTIONS, to the API and
- * to the pages' actions alike, RATE_LIMIT_MUTATIONS a minute per client key (0 = off). Counted by
+ * Per-client rate limits on mutating requests: every method but GET, HEAD and OPTIONS (and the POSTs
+ * that only ask for a forecast), to the API and to the pages' actions alike, RATE_LIMIT_MUTATIONS a minute per client key (0 = off). Counted by
  * rate-limiter-flexible in Redis with REDIS_URL, so every replica shares a client's budget, and in
  * this process otherwise. Beyond it: 429 with Retry-After and an error naming the limit, in the shape
  * of the path (FastAPI's `{"detail"}` under the reference routes, `{"error", "details"}` elsewhere, a
@@ -16,6 +16,18 @@ import { requestClientKey } from "./request-budget.server.js";
 
 /** Methods that change nothing: never counted. */
 export const SAFE_METHODS: ReadonlySet<string> = new Set(["GET", "HEAD", "OPTIONS"]);
+
+/**
+ * POSTs that only ask: ad-hoc forecasts compute and store nothing. Their cost is bounded by the
+ * request budgets instead (the forecast window, the batch cap, the fair share of the model threads).
+ */
+const ASKING_POSTS = [/^\/api\/forecasts\/[^/]+\/[^/]+\/?$/, /^\/api\/forecasters\/forecast\/?$/];
+
+/** Whether a request changes something, and so counts against RATE_LIMIT_MUTATIONS. */
+export function isMutation(method: string, path: string): boolean {
+  if (SAFE_METHODS.has(method)) return false;
+  return !(method === "POST" && ASKING_POSTS.some((p) => p.test(path)));
+}
 
 /** The window the budget is counted in (RATE_LIMIT_MUTATIONS is per minute). */
 export const WINDOW_SECONDS = 60;
@@ -88,7 +100,7 @@ export function mutationLimitMiddleware(
 ): RequestHandler {
   const keyOf = opts.clientKey ?? requestClientKey;
   return (req, res, next) => {
-    if (SAFE_METHODS.has(req.method)) return next();
+    if (!isMutation(req.method, req.path)) return next();
     limiter.consume(keyOf(req, res)).then(
       () => next(),
       (rejection: unknown) => {

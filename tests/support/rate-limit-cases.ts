@@ -87,6 +87,19 @@ export function describeRateLimits(name: string, makeLimiter: LimiterFactory): v
       expect((await fetch(`${url}/api/things`)).status).toBe(200);
     });
 
+    it("does not count ad-hoc forecasts, which change nothing (the request budgets bound them)", async () => {
+      const url = await start(1);
+      const post = (path: string) => fetch(`${url}${path}`, { method: "POST", headers: { "x-client": "asker" } });
+      for (let i = 0; i < 3; i++) {
+        expect((await post("/api/forecasts/1/product_A")).status).toBe(200);
+        expect((await post("/api/forecasters/forecast")).status).toBe(200);
+      }
+      expect((await post("/api/models/1/product_A/retrain")).status).toBe(200);
+      expect((await post("/api/models/1/product_A/retrain")).status).toBe(429);
+      // Other POSTs under the same prefixes still count.
+      expect((await post("/api/forecasts/1/product_A/extra")).status).toBe(429);
+    });
+
     it("keeps a budget per client key", async () => {
       const url = await start(2);
       const post = (client: string) => fetch(`${url}/api/things`, { method: "POST", headers: { "x-client": client } });
@@ -123,8 +136,8 @@ export function describeRateLimits(name: string, makeLimiter: LimiterFactory): v
         perMinute: 1,
         retryAfterSeconds: expect.any(Number),
       });
-      const forecasters = await post("/api/forecasters/forecast");
-      expect(await forecasters.json()).toMatchObject({ detail: expect.stringContaining("too many requests") });
+      const trainer = await post("/api/trainers/3/product_A/train");
+      expect(await trainer.json()).toMatchObject({ detail: expect.stringContaining("too many requests") });
 
       const api = await post("/api/train-all", { Accept: "text/html" });
       expect(api.headers.get("content-type")).toMatch(/^application\/json/);
