@@ -1,5 +1,5 @@
 import { execFile } from "node:child_process";
-import { readFileSync, writeFileSync } from "node:fs";
+import { copyFileSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -98,8 +98,11 @@ describe("Prometheus scraping the running app", () => {
     writeFileSync(path.join(dir, "token"), "x");
     const copy = path.join(dir, "prometheus.yml");
     writeFileSync(copy, replaceOnce(readFileSync(file, "utf8"), PROMETHEUS_TOKEN_FILE, path.join(dir, "token"), file));
+    // Its rule file sits beside it, as compose mounts them.
+    copyFileSync(path.join(ROOT, "monitoring/alerts.yml"), path.join(dir, "alerts.yml"));
     const { stdout } = await run(promtool, ["check", "config", copy]);
     expect(stdout).toContain("SUCCESS");
+    expect(stdout).toMatch(/alerts\.yml\s+SUCCESS: \d+ rules found/);
     const local = parse(renderPrometheusConfig("127.0.0.1:1", "/tmp/t")) as {
       scrape_configs: Record<string, unknown>[];
     };
@@ -111,6 +114,21 @@ describe("Prometheus scraping the running app", () => {
         static_configs: [{ targets: ["127.0.0.1:1"] }],
       },
     ]);
+  });
+
+  it("the forecast monitoring alerts pass promtool's rule check and their unit tests, and Prometheus loads them", async () => {
+    const { promtool } = await opsTools();
+    const rules = path.join(ROOT, "monitoring/alerts.yml");
+    expect((await run(promtool, ["check", "rules", rules])).stdout).toMatch(/SUCCESS: \d+ rules found/);
+    // Each alert fires on the series it is meant for and stays quiet otherwise (monitoring/alerts.test.yml).
+    const tested = await run(promtool, ["test", "rules", path.join(ROOT, "monitoring/alerts.test.yml")]);
+    expect(tested.stdout).toContain("SUCCESS");
+    const loaded = (await (await fetch(`${prom.url}/api/v1/rules?type=alert`)).json()) as {
+      data: { groups: { name: string; rules: { name: string; health: string }[] }[] };
+    };
+    const group = loaded.data.groups.find((g) => g.name === "storecast-forecast-accuracy");
+    expect(group?.rules.map((r) => r.name)).toContain("StorecastForecastAccuracyDegraded");
+    expect(group?.rules.every((r) => r.health !== "err")).toBe(true);
   });
 
   it("the app answers /metrics only with the token, which Prometheus sends", async () => {

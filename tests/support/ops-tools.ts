@@ -160,15 +160,18 @@ export const PROMETHEUS_TOKEN_FILE = "/prometheus/metrics-token";
 
 /**
  * monitoring/prometheus.yml for a local run: the storecast job scrapes `target` (host:port) instead
- * of the compose replicas found by DNS, every `interval`, with the token in `tokenFile`; everything
- * else as in the file.
+ * of the compose replicas found by DNS, every `interval`, with the token in `tokenFile`, and the
+ * rule files by their paths in the project; everything else as in the file.
  */
 export function renderPrometheusConfig(target: string, tokenFile: string, interval = "1s"): string {
   const file = path.join(ROOT, "monitoring/prometheus.yml");
   const config = parse(readFileSync(file, "utf8")) as {
     global?: Record<string, unknown>;
+    rule_files?: string[];
     scrape_configs?: Record<string, unknown>[];
   };
+  // Rule files are named relative to the configuration, which a local run writes elsewhere.
+  config.rule_files = config.rule_files?.map((f) => path.resolve(path.dirname(file), f));
   const job = config.scrape_configs?.find((c) => c.job_name === "storecast");
   if (!job?.dns_sd_configs) throw new Error(`${file}: no storecast job with dns_sd_configs`);
   const auth = job.authorization as { credentials_file?: string } | undefined;
