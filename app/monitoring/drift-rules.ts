@@ -1,0 +1,106 @@
+/**
+ * When a series is degraded, and why (issue 15, item 2): its realized error over a recent window
+ * well above what cross-validation promised, a bias that persists week after week, or a change in
+ * its sales level. Pure: the drift check reads the numbers and acts on the reasons.
+ */
+export interface DriftSettings {
+  /** Degraded when realized RMSPE > ratio x CV RMSPE ... */
+  ratio: number;
+  /** ... and exceeds it by at least this much (a CV of 2% is not broken at 4%). */
+  minGap: number;
+  /** Open days scored in the window before the error rule speaks. */
+  minDays: number;
+  /** |mean signed % error| above this in a week is a biased week ... */
+  bias: number;
+  /** ... and this many consecutive biased weeks of the same sign are a persistent bias. */
+  biasWeeks: number;
+}
+
+export const DEFAULT_DRIFT: DriftSettings = { ratio: 1.5, minGap: 0.05, minDays: 5, bias: 0.1, biasWeeks: 2 };
+
+export interface WindowAccuracy {
+  /** Realized RMSPE over the window's open days with sales (null: none). */
+  rmspe: number | null;
+  /** Open days scored in the window. */
+  days: number;
+}
+
+export interface WeekBias {
+  /** The week's first day. */
+  week: string;
+  /** Mean signed % error (actual - forecast) / actual over its open days; null: none scored. */
+  bias: number | null;
+  days: number;
+}
+
+export interface DriftInput {
+  cvRmspe: number | null;
+  recent: WindowAccuracy;
+  /** Oldest first. */
+  weeks: readonly WeekBias[];
+  /** The newest change in sales level (level-shift.server.ts), if any. */
+  levelShift: { day: string; change: number } | null;
+}
+
+export type DriftReason =
+  | { kind: "error"; realized: number; promised: number; ratio: number; days: number }
+  | { kind: "bias"; bias: number; weeks: number; since: string }
+  | { kind: "level-shift"; day: string; change: number };
+
+/** The reasons a series is degraded; none: it is not. */
+export function assessDrift(input: DriftInput, settings: DriftSettings = DEFAULT_DRIFT): DriftReason[] {
+  const reasons: DriftReason[] = [];
+  const { cvRmspe, recent } = input;
+  if (
+    recent.rmspe !== null &&
+    recent.days >= settings.minDays &&
+    cvRmspe !== null &&
+    cvRmspe > 0 &&
+    recent.rmspe > settings.ratio * cvRmspe &&
+    recent.rmspe - cvRmspe >= settings.minGap
+  ) {
+    reasons.push({
+      kind: "error",
+      realized: recent.rmspe,
+      promised: cvRmspe,
+      ratio: recent.rmspe / cvRmspe,
+      days: recent.days,
+    });
+  }
+
+  // The newest weeks, counted back while each is biased the same way.
+  const minWeekDays = Math.min(settings.minDays, 3);
+  let run = 0;
+  let sign = 0;
+  let since = "";
+  let total = 0;
+  for (const w of [...input.weeks].reverse()) {
+    if (w.bias === null || w.days < minWeekDays || Math.abs(w.bias) <= settings.bias) break;
+    const s = Math.sign(w.bias);
+    if (sign !== 0 && s !== sign) break;
+    sign = s;
+    run++;
+    total += w.bias;
+    since = w.week;
+  }
+  if (run >= settings.biasWeeks) reasons.push({ kind: "bias", bias: total / run, weeks: run, since });
+
+  if (input.levelShift) {
+    reasons.push({ kind: "level-shift", day: input.levelShift.day, change: input.levelShift.change });
+  }
+  return reasons;
+}
+
+const pct = (x: number) => `${Math.round(x * 100)}%`;
+
+/** A sentence a merchandiser reads. */
+export function describeReason(r: DriftReason): string {
+  switch (r.kind) {
+    case "error":
+      return `realized error ${pct(r.realized)} over ${r.days} open days is ${r.ratio.toFixed(1)}x the ${pct(r.promised)} cross-validation promised`;
+    case "bias":
+      return `${r.bias > 0 ? "under" : "over"}-forecast by ${pct(Math.abs(r.bias))} on average for ${r.weeks} weeks since ${r.since}`;
+    case "level-shift":
+      return `sales level ${r.change > 0 ? "rose" : "fell"} ${pct(Math.abs(r.change))} from ${r.day}`;
+  }
+}
