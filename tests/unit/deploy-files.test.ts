@@ -121,6 +121,7 @@ describe("docker-compose.yml", () => {
       [
         "/etc/grafana/provisioning",
         "/etc/nginx/nginx.conf",
+        "/etc/prometheus/alerts.yml",
         "/etc/prometheus/prometheus.yml",
         "/pgadmin4/servers.json",
         "/var/lib/grafana/dashboards",
