@@ -9,6 +9,7 @@ import express from "express";
 import { createOidcClient, oidcSettings } from "./app/auth/oidc.server.js";
 import { openJobQueue, QueueUnavailableError } from "./app/jobs/open.server.js";
 import { createModelPool } from "./app/model/pool.server.js";
+import { degradedCount } from "./app/monitoring/drift-check.server.js";
 import { authMode, ConfigError, loadConfig, runsStreamProducer } from "./app/platform/config.server.js";
 import { DatabaseUnreachableError } from "./app/platform/db.server.js";
 import { createLogger } from "./app/platform/log.server.js";
@@ -92,6 +93,7 @@ async function main(): Promise<void> {
     jobs,
     models: () => registrySummary(db),
     modelTasks: () => models.stats(),
+    degraded: () => degradedCount(db),
     onError: (err, what) => log.debug({ err }, `metrics: ${what} not available`),
   });
 

@@ -14,8 +14,11 @@ export const ROLE_DUTIES: Record<Role, string> = {
 };
 
 export interface Principal {
-  /** `open`: auth is off, every request may do everything (as the reference system). */
-  kind: "user" | "token" | "open";
+  /**
+   * `open`: auth is off, every request may do everything (as the reference system); `system`: the
+   * application itself (the automatic retraining policy), never a request.
+   */
+  kind: "user" | "token" | "open" | "system";
   /** The user's or token's id ("open" when auth is off). */
   id: string;
   /** What the audit log and the UI show: the user name, the token's name. */
@@ -28,6 +31,14 @@ export const OPEN_PRINCIPAL: Principal = Object.freeze({
   id: "open",
   name: "anyone (auth off)",
   role: "admin",
+}) as Principal;
+
+/** The automatic retraining policy, as the audit log names it. */
+export const POLICY_PRINCIPAL: Principal = Object.freeze({
+  kind: "system",
+  id: "auto-retrain",
+  name: "automatic retraining policy",
+  role: "operator",
 }) as Principal;
 
 export function isRole(value: unknown): value is Role {

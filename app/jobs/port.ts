@@ -10,6 +10,7 @@ export const JOB_KINDS = [
   "batch-forecast",
   "ingest-daily",
   "retention",
+  "drift-check",
 ] as const;
 export type JobKind = (typeof JOB_KINDS)[number];
 
@@ -30,6 +31,8 @@ export interface JobDataByKind {
   "ingest-daily": { day?: string; daysAgo?: number };
   /** Deletes what the retention policy no longer keeps (app/retention). */
   retention: Record<string, never>;
+  /** Degraded series found, retrained or suggested, earlier retrains judged (app/monitoring). */
+  "drift-check": Record<string, never>;
 }
 
 export interface JobProgress {

@@ -28,7 +28,7 @@ export interface WindowAccuracy {
 export interface WeekBias {
   /** The week's first day. */
   week: string;
-  /** Mean signed % error (actual - forecast) / actual over its open days; null: none scored. */
+  /** Mean signed % error (forecast - actual) / actual over its open days (> 0: over-forecast); null: none scored. */
   bias: number | null;
   days: number;
 }
@@ -99,7 +99,7 @@ export function describeReason(r: DriftReason): string {
     case "error":
       return `realized error ${pct(r.realized)} over ${r.days} open days is ${r.ratio.toFixed(1)}x the ${pct(r.promised)} cross-validation promised`;
     case "bias":
-      return `${r.bias > 0 ? "under" : "over"}-forecast by ${pct(Math.abs(r.bias))} on average for ${r.weeks} weeks since ${r.since}`;
+      return `${r.bias > 0 ? "over" : "under"}-forecast by ${pct(Math.abs(r.bias))} on average for ${r.weeks} weeks since ${r.since}`;
     case "level-shift":
       return `sales level ${r.change > 0 ? "rose" : "fell"} ${pct(Math.abs(r.change))} from ${r.day}`;
   }

@@ -15,6 +15,12 @@ const int = (min: number, max: number) =>
     .min(min, { error: `expected an integer from ${min} to ${max}` })
     .max(max, { error: `expected an integer from ${min} to ${max}` });
 
+const decimal = (min: number, max: number) =>
+  z.coerce
+    .number({ error: `expected a number from ${min} to ${max}` })
+    .min(min, { error: `expected a number from ${min} to ${max}` })
+    .max(max, { error: `expected a number from ${min} to ${max}` });
+
 const bool = z
   .enum(["true", "false", "1", "0", "yes", "no"], { error: "expected true or false" })
   .transform((v) => v === "true" || v === "1" || v === "yes");
@@ -242,6 +248,21 @@ const baseSchema = z.object({
   RETENTION_RUN_DAYS: int(1, 36_500).default(90),
   /** Rejected stream records older than this many days are deleted. */
   RETENTION_REJECT_DAYS: int(1, 36_500).default(30),
+  /** The daily drift check (app/monitoring): degraded series, then what the retraining policy does. */
+  DRIFT_CRON: cron5.default("45 0 * * *"),
+  /** Degraded when the realized RMSPE over the last DRIFT_WINDOW_DAYS exceeds this times the CV RMSPE. */
+  DRIFT_RMSPE_RATIO: decimal(1, 100).default(1.5),
+  /** Days of scored forecasts the error rule reads. */
+  DRIFT_WINDOW_DAYS: int(3, 90).default(14),
+  /** A weekly mean signed error beyond this (0.1: 10%) in DRIFT_BIAS_WEEKS weeks in a row is a persistent bias. */
+  DRIFT_BIAS: decimal(0.01, 10).default(0.1),
+  DRIFT_BIAS_WEEKS: int(1, 52).default(2),
+  /** What to do with degraded series: off, suggest (list them), on (retrain; roll back one that did worse). */
+  AUTO_RETRAIN: z.enum(["off", "suggest", "on"], { error: "expected off, suggest or on" }).default("suggest"),
+  /** Automatic retrains requested in any hour at most. */
+  AUTO_RETRAIN_PER_HOUR: int(0, 100_000).default(50),
+  /** Share of the series in production retraining automatically at once, at most. */
+  AUTO_RETRAIN_MAX_SHARE: decimal(0, 1).default(0.1),
 });
 
 // The deployment's own variables (metrics access, proxies, Host names, Kafka TLS and SASL).

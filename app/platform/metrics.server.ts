@@ -16,6 +16,9 @@ import type { JobQueue } from "../jobs/port.js";
 /** What a /metrics scrape may wait for a gauge's source (Redis, the database) before skipping it. */
 export const COLLECT_TIMEOUT_MS = 2_000;
 
+/** storecast_auto_retrains_total's outcomes (app/monitoring/auto-retrain.server.ts). */
+export const AUTO_RETRAIN_OUTCOMES = ["requested", "failed", "helped", "same", "worse", "rolled_back"] as const;
+
 /** Quantiles of the production models' CV error that are exported. */
 export const CV_ERROR_QUANTILES = [0.5, 0.9, 0.99] as const;
 
@@ -28,6 +31,8 @@ interface Sources {
   modelTasks?: () => ModelTaskCounts;
   /** The fleet's realized accuracy over the last 7 days (app/monitoring/accuracy.server.ts). */
   realized?: () => Promise<RealizedSummary>;
+  /** How many series the drift check found degraded (app/monitoring/drift-check.server.ts). */
+  degraded?: () => Promise<number>;
   onError?: (err: unknown, what: string) => void;
 }
 
@@ -311,7 +316,33 @@ function createMetrics() {
     }),
   };
 
-  return { registry, sources, http, ingest, jobs, training, pipelines, forecast, models, modelTasks, realized };
+  // Drift (docs/decisions/0029): the degraded count is read at scrape time; retrains are counted.
+  const drift = {
+    degraded: new Gauge({
+      name: "storecast_degraded_series",
+      help: "Series the latest drift check found degraded (realized error well above CV, persistent bias, or a level shift). Read from the database at scrape time.",
+      registers: [registry],
+      async collect() {
+        const read = sources.degraded;
+        if (!read) return;
+        this.reset();
+        try {
+          this.set(await within(COLLECT_TIMEOUT_MS, read));
+        } catch (err) {
+          sources.onError?.(err, "degraded series");
+        }
+      },
+    }),
+    autoRetrains: new Counter({
+      name: "storecast_auto_retrains_total",
+      help: "Automatic retrains by outcome: requested, failed (no new version), helped, same, worse (than the version before, over a full week), rolled_back.",
+      labelNames: ["outcome"] as const,
+      registers: [registry],
+    }),
+  };
+  for (const outcome of AUTO_RETRAIN_OUTCOMES) drift.autoRetrains.inc({ outcome }, 0);
+
+  return { registry, sources, http, ingest, jobs, training, pipelines, forecast, models, modelTasks, realized, drift };
 }
 
 /** What the model-task metrics read of the pool (the shape of app/model/pool.server.ts's stats()). */
@@ -392,6 +423,11 @@ export function observeAdhocForecasts(count: number, seconds: number, outcome: "
 }
 
 /** One series finished by a training run; a trained one with its fit-and-CV time in the model thread. */
+/** Counts what became of an automatic retrain (storecast_auto_retrains_total). */
+export function recordAutoRetrain(outcome: (typeof AUTO_RETRAIN_OUTCOMES)[number]): void {
+  metrics.drift.autoRetrains.inc({ outcome });
+}
+
 export function recordSeries(result: "trained" | "skipped" | "failed", fitMs?: number): void {
   metrics.training.series.inc({ result });
   if (result === "trained" && fitMs !== undefined && Number.isFinite(fitMs)) {

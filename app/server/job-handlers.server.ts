@@ -6,9 +6,10 @@ import type { Logger } from "pino";
 import { forecastingJobHandlers } from "../forecasting/jobs.server.js";
 import type { JobHandlers, JobQueue } from "../jobs/port.js";
 import type { ModelPool } from "../model/pool.server.js";
+import { type DriftSetting, monitoringJobHandlers } from "../monitoring/jobs.server.js";
 import type { Config } from "../platform/config.server.js";
 import type { Database } from "../platform/db.server.js";
-import { recordSeries } from "../platform/metrics.server.js";
+import { recordAutoRetrain, recordSeries } from "../platform/metrics.server.js";
 import { retentionJobHandlers } from "../retention/jobs.server.js";
 import type { RetentionSetting } from "../retention/policy.server.js";
 import { salesJobHandlers } from "../sales/jobs.server.js";
@@ -20,10 +21,11 @@ export interface JobHandlerDeps {
   db: Database;
   models: ModelPool;
   stream: Pick<SalesStream, "lag" | "topic">;
-  config: Pick<Config, "KAFKA_GROUP_ID"> & Partial<Pick<Config, "TRAIN_BATCH_SERIES" | RetentionSetting>>;
+  config: Pick<Config, "KAFKA_GROUP_ID"> &
+    Partial<Pick<Config, "TRAIN_BATCH_SERIES" | RetentionSetting | DriftSetting>>;
   log: Logger;
   /** The queue a train-all asks for helpers on (see TrainingJobDeps.jobs). */
-  jobs?: Pick<JobQueue, "enqueue" | "kind" | "get">;
+  jobs?: Pick<JobQueue, "enqueue" | "kind" | "get" | "findActive">;
 }
 
 /** The handlers of every job kind, counted and timed per attempt. */
@@ -33,5 +35,6 @@ export function jobHandlers(deps: JobHandlerDeps): JobHandlers {
     ...forecastingJobHandlers(deps),
     ...salesJobHandlers(deps),
     ...retentionJobHandlers(deps),
+    ...monitoringJobHandlers({ ...deps, onOutcome: recordAutoRetrain }),
   });
 }

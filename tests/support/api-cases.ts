@@ -584,6 +584,8 @@ export function defineApiCases(target: () => ApiTarget): void {
         return call(base(), "DELETE", `/api/tokens/${created.id}`);
       },
       "GET /api/audit": () => get("/api/audit?limit=20"),
+      "GET /api/drift": () => get("/api/drift?limit=20"),
+      "POST /api/drift-check": () => post("/api/drift-check"),
       "GET /api/openapi.json": () => get("/api/openapi.json"),
       "POST /api/trainers/train": () => post("/api/trainers/train"),
       "POST /api/trainers/{store_id}/{product_name}/train": () => post(`/api/trainers/${series}/train`),

@@ -68,7 +68,9 @@ const auditEntry = z
     id: z.int(),
     at: timestamp,
     actor: z.strictObject({
-      kind: z.enum(["user", "token", "open"]).describe("open: anyone, with auth off"),
+      kind: z
+        .enum(["user", "token", "open", "system"])
+        .describe("open: anyone, with auth off; system: storecast itself (the automatic retraining policy)"),
       id: z.string(),
       name: z.string(),
     }),

@@ -40,9 +40,9 @@ describe("drift rules", () => {
     ]);
     expect(assessDrift({ ...calm, weeks: weeks(0.2, 0.01, 0.3) })).toEqual([]);
     expect(assessDrift({ ...calm, weeks: weeks(-0.2, 0.3) })).toEqual([]);
-    const over = assessDrift({ ...calm, weeks: weeks(-0.15, -0.25, -0.2) });
-    expect(over).toMatchObject([{ kind: "bias", weeks: 3, since: "2026-11-02" }]);
-    expect(describeReason(over[0]!)).toBe("over-forecast by 20% on average for 3 weeks since 2026-11-02");
+    const under = assessDrift({ ...calm, weeks: weeks(-0.15, -0.25, -0.2) });
+    expect(under).toMatchObject([{ kind: "bias", weeks: 3, since: "2026-11-02" }]);
+    expect(describeReason(under[0]!)).toBe("under-forecast by 20% on average for 3 weeks since 2026-11-02");
     // A week with too few days scored ends the run.
     expect(assessDrift({ ...calm, weeks: [...weeks(0.2, 0.3), { week: "2026-11-16", bias: 0.4, days: 1 }] })).toEqual(
       [],
