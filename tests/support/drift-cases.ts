@@ -27,7 +27,7 @@ export function describeDrift(name: string, open: () => Promise<{ db: Database; 
     let jobs: JobQueue;
     // A database of the suite's own (the check reads every series in production).
     const base = 90_000;
-    const S = (i: number) => base + i;
+    const storeNo = (i: number) => base + i;
 
     beforeAll(async () => {
       ({ db, dispose } = await open());
@@ -88,15 +88,15 @@ export function describeDrift(name: string, open: () => Promise<{ db: Database; 
 
     it("flags the series forecasting well above their CV error, biased for weeks, or with a level shift, and says why", async () => {
       for (let i = 1; i <= 5; i++) {
-        await registerVersion(db, newVersion(S(i), P, 1));
-        await sales(S(i), (d) => (i === 4 && d >= TODAY - 14 ? 0.65 : 1));
+        await registerVersion(db, newVersion(storeNo(i), P, 1));
+        await sales(storeNo(i), (d) => (i === 4 && d >= TODAY - 14 ? 0.65 : 1));
       }
       const window = [TODAY - 21, TODAY - 1] as const;
-      await scores(S(1), 1, ...window, (d) => (d % 2 === 0 ? 0.07 : -0.06)); // as promised
-      await scores(S(2), 1, ...window, (d) => (d % 2 === 0 ? 0.3 : -0.3)); // 3.4x the CV error
-      await scores(S(3), 1, ...window, () => 0.12); // over-forecast by 12%, week after week
-      await scores(S(4), 1, ...window, () => 0.03); // the level fell 35%: the scores do not show it yet
-      // S(5): no scores at all, steady sales.
+      await scores(storeNo(1), 1, ...window, (d) => (d % 2 === 0 ? 0.07 : -0.06)); // as promised
+      await scores(storeNo(2), 1, ...window, (d) => (d % 2 === 0 ? 0.3 : -0.3)); // 3.4x the CV error
+      await scores(storeNo(3), 1, ...window, () => 0.12); // over-forecast by 12%, week after week
+      await scores(storeNo(4), 1, ...window, () => 0.03); // the level fell 35%: the scores do not show it yet
+      // storeNo(5): no scores at all, steady sales.
 
       const check = await runDriftCheck(db);
       expect(check.asOf).toBe(formatDay(TODAY - 1));
@@ -114,26 +114,26 @@ export function describeDrift(name: string, open: () => Promise<{ db: Database; 
       const listed = await degradedSeries(db);
       expect(listed.map((d) => d.store - base)).toEqual([2, 3, 4]); // worst (realized / CV) first
       expect(listed[0]).toMatchObject({ state: "degraded", since: formatDay(TODAY - 1), days: 12 });
-      expect(await seriesDrift(db, { store: S(1), productname: P })).toMatchObject({ state: "ok", reasons: [] });
+      expect(await seriesDrift(db, { store: storeNo(1), productname: P })).toMatchObject({ state: "ok", reasons: [] });
     });
 
     it("keeps when a spell began while it lasts, and clears it when the series recovers", async () => {
-      await db.sql.query("UPDATE series_drift SET since = $2::date WHERE store = $1", [S(2), formatDay(TODAY - 9)]);
+      await db.sql.query("UPDATE series_drift SET since = $2::date WHERE store = $1", [storeNo(2), formatDay(TODAY - 9)]);
       await runDriftCheck(db);
-      expect((await seriesDrift(db, { store: S(2), productname: P }))?.since).toBe(formatDay(TODAY - 9));
-      await scores(S(2), 1, TODAY - 21, TODAY - 1, () => 0.02);
+      expect((await seriesDrift(db, { store: storeNo(2), productname: P }))?.since).toBe(formatDay(TODAY - 9));
+      await scores(storeNo(2), 1, TODAY - 21, TODAY - 1, () => 0.02);
       await runDriftCheck(db);
-      expect(await seriesDrift(db, { store: S(2), productname: P })).toMatchObject({ state: "ok", since: null });
+      expect(await seriesDrift(db, { store: storeNo(2), productname: P })).toMatchObject({ state: "ok", since: null });
       // And back for the policy's cases.
-      await scores(S(2), 1, TODAY - 21, TODAY - 1, (d) => (d % 2 === 0 ? 0.3 : -0.3));
+      await scores(storeNo(2), 1, TODAY - 21, TODAY - 1, (d) => (d % 2 === 0 ? 0.3 : -0.3));
     });
 
     it("suggests only, by default: nothing queued, each degraded series marked suggested", async () => {
       const { degraded } = await runDriftCheck(db);
       const report = await applyPolicy({ db, jobs }, degraded, { mode: "suggest", perHour: 50, maxShare: 1 });
       expect(report).toEqual({ queued: 0, suggested: 3, skipped: 0 });
-      expect(await listAutoRetrains(db, { key: { store: S(2), productname: P } })).toEqual([]);
-      expect((await seriesDrift(db, { store: S(2), productname: P }))?.action).toBe("suggested");
+      expect(await listAutoRetrains(db, { key: { store: storeNo(2), productname: P } })).toEqual([]);
+      expect((await seriesDrift(db, { store: storeNo(2), productname: P }))?.action).toBe("suggested");
     });
 
     it("on: queues the worst within the fleet share, records why and who asked, and never twice", async () => {
@@ -149,12 +149,12 @@ export function describeDrift(name: string, open: () => Promise<{ db: Database; 
         expect(r).toMatchObject({ verdict: "pending", oldVersion: 1, newVersion: null, rolledBack: false });
         expect((await jobs.get(r.jobId!))?.kind).toBe("train-one");
       }
-      expect((await seriesDrift(db, { store: S(4), productname: P }))?.action).toBe("fleet-share");
+      expect((await seriesDrift(db, { store: storeNo(4), productname: P }))?.action).toBe("fleet-share");
       const audit = await db.sql.query<{ actor_kind: string; target: string }>(
         "SELECT actor_kind, target FROM audit_log WHERE action = 'model.auto-retrain' AND target LIKE $1",
-        [`store ${S(2)} %`],
+        [`store ${storeNo(2)} %`],
       );
-      expect(audit).toEqual([{ actor_kind: "system", target: `store ${S(2)} product ${P}` }]);
+      expect(audit).toEqual([{ actor_kind: "system", target: `store ${storeNo(2)} product ${P}` }]);
 
       // Again: the two are awaiting their verdict, the third still beyond the share.
       const again = await applyPolicy({ db, jobs }, ours, share);
@@ -174,26 +174,26 @@ export function describeDrift(name: string, open: () => Promise<{ db: Database; 
         rolledBack: 0,
       });
 
-      // S(3)'s job was stopped before it made a version.
+      // storeNo(3)'s job was stopped before it made a version.
       await jobs.cancel(byStore.get(3)!.jobId!);
-      // S(2)'s made version 2, which then forecast worse than version 1 did before it.
+      // storeNo(2)'s made version 2, which then forecast worse than version 1 did before it.
       await jobs.cancel(byStore.get(2)!.jobId!);
-      await registerVersion(db, newVersion(S(2), P, 2));
-      expect(await production(S(2))).toBe(2);
-      await scores(S(2), 2, TODAY, TODAY + 8, (d) => (d % 2 === 0 ? 0.45 : -0.45));
+      await registerVersion(db, newVersion(storeNo(2), P, 2));
+      expect(await production(storeNo(2))).toBe(2);
+      await scores(storeNo(2), 2, TODAY, TODAY + 8, (d) => (d % 2 === 0 ? 0.45 : -0.45));
 
       const outcomes: string[] = [];
       const judged = await judgePending({ db, jobs, onOutcome: (o) => outcomes.push(o) }, true);
       expect(judged).toEqual({ helped: 0, same: 0, worse: 1, failed: 1, rolledBack: 1 });
       expect(outcomes.sort()).toEqual(["failed", "rolled_back", "worse"]);
-      expect(await production(S(2))).toBe(1);
+      expect(await production(storeNo(2))).toBe(1);
       const after = (await listAutoRetrains(db)).filter((r) => r.store >= base && r.store < base + 10);
-      expect(after.find((r) => r.store === S(2))).toMatchObject({ verdict: "worse", newVersion: 2, rolledBack: true });
-      expect(after.find((r) => r.store === S(2))!.afterRmspe).toBeCloseTo(0.45, 5);
-      expect(after.find((r) => r.store === S(3))).toMatchObject({ verdict: "failed", newVersion: null });
+      expect(after.find((r) => r.store === storeNo(2))).toMatchObject({ verdict: "worse", newVersion: 2, rolledBack: true });
+      expect(after.find((r) => r.store === storeNo(2))!.afterRmspe).toBeCloseTo(0.45, 5);
+      expect(after.find((r) => r.store === storeNo(3))).toMatchObject({ verdict: "failed", newVersion: null });
       const rollback = await db.sql.query<{ actor_kind: string }>(
         "SELECT actor_kind FROM audit_log WHERE action = 'model.auto-rollback' AND target LIKE $1",
-        [`store ${S(2)} %`],
+        [`store ${storeNo(2)} %`],
       );
       expect(rollback).toEqual([{ actor_kind: "system" }]);
     });
