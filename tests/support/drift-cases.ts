@@ -118,7 +118,10 @@ export function describeDrift(name: string, open: () => Promise<{ db: Database; 
     });
 
     it("keeps when a spell began while it lasts, and clears it when the series recovers", async () => {
-      await db.sql.query("UPDATE series_drift SET since = $2::date WHERE store = $1", [storeNo(2), formatDay(TODAY - 9)]);
+      await db.sql.query("UPDATE series_drift SET since = $2::date WHERE store = $1", [
+        storeNo(2),
+        formatDay(TODAY - 9),
+      ]);
       await runDriftCheck(db);
       expect((await seriesDrift(db, { store: storeNo(2), productname: P }))?.since).toBe(formatDay(TODAY - 9));
       await scores(storeNo(2), 1, TODAY - 21, TODAY - 1, () => 0.02);
@@ -188,7 +191,11 @@ export function describeDrift(name: string, open: () => Promise<{ db: Database; 
       expect(outcomes.sort()).toEqual(["failed", "rolled_back", "worse"]);
       expect(await production(storeNo(2))).toBe(1);
       const after = (await listAutoRetrains(db)).filter((r) => r.store >= base && r.store < base + 10);
-      expect(after.find((r) => r.store === storeNo(2))).toMatchObject({ verdict: "worse", newVersion: 2, rolledBack: true });
+      expect(after.find((r) => r.store === storeNo(2))).toMatchObject({
+        verdict: "worse",
+        newVersion: 2,
+        rolledBack: true,
+      });
       expect(after.find((r) => r.store === storeNo(2))!.afterRmspe).toBeCloseTo(0.45, 5);
       expect(after.find((r) => r.store === storeNo(3))).toMatchObject({ verdict: "failed", newVersion: null });
       const rollback = await db.sql.query<{ actor_kind: string }>(
