@@ -12,6 +12,7 @@ import { createModelPool } from "./app/model/pool.server.js";
 import { authMode, ConfigError, loadConfig, runsStreamProducer } from "./app/platform/config.server.js";
 import { DatabaseUnreachableError } from "./app/platform/db.server.js";
 import { createLogger } from "./app/platform/log.server.js";
+import { latestAnomalousCount } from "./app/monitoring/anomalies.server.js";
 import { setMetricSources } from "./app/platform/metrics.server.js";
 import { MigrationError } from "./app/platform/migrate.server.js";
 import { registrySummary } from "./app/registry/summary.server.js";
@@ -92,6 +93,7 @@ async function main(): Promise<void> {
     jobs,
     models: () => registrySummary(db),
     modelTasks: () => models.stats(),
+    anomalousStores: () => latestAnomalousCount(db),
     onError: (err, what) => log.debug({ err }, `metrics: ${what} not available`),
   });
 

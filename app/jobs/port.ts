@@ -10,6 +10,7 @@ export const JOB_KINDS = [
   "batch-forecast",
   "ingest-daily",
   "retention",
+  "anomaly-scan",
 ] as const;
 export type JobKind = (typeof JOB_KINDS)[number];
 
@@ -30,6 +31,8 @@ export interface JobDataByKind {
   "ingest-daily": { day?: string; daysAgo?: number };
   /** Deletes what the retention policy no longer keeps (app/retention). */
   retention: Record<string, never>;
+  /** Compares the stores' weekly sales profiles (app/monitoring): `day` (YYYY-MM-DD) or `daysAgo`; default yesterday. */
+  "anomaly-scan": { day?: string; daysAgo?: number };
 }
 
 export interface JobProgress {

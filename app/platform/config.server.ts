@@ -242,6 +242,16 @@ const baseSchema = z.object({
   RETENTION_RUN_DAYS: int(1, 36_500).default(90),
   /** Rejected stream records older than this many days are deleted. */
   RETENTION_REJECT_DAYS: int(1, 36_500).default(30),
+  /** The anomaly scan (app/monitoring): compares the stores' weekly sales profiles once a day. */
+  ANOMALY_CRON: cron5.default("0 4 * * *"),
+  /** Days of sales a store's weekly profile covers, ending on the scanned day. */
+  ANOMALY_WINDOW_DAYS: int(7, 366).default(28),
+  /** augurs' MAD sensitivity in (0, 1): higher flags more stores (ADR 28 measures 0.3). */
+  ANOMALY_SENSITIVITY: z.coerce
+    .number({ error: "expected a number between 0 and 1 (exclusive)" })
+    .gt(0, { error: "expected a number between 0 and 1 (exclusive)" })
+    .lt(1, { error: "expected a number between 0 and 1 (exclusive)" })
+    .default(0.3),
 });
 
 // The deployment's own variables (metrics access, proxies, Host names, Kafka TLS and SASL).

@@ -26,6 +26,8 @@ interface Sources {
   models?: () => Promise<RegistrySummary>;
   /** The model threads' queue (app/model/pool.server.ts, its stats()). */
   modelTasks?: () => ModelTaskCounts;
+  /** Stores the newest anomaly scan found unlike their peers; null before the first (app/monitoring). */
+  anomalousStores?: () => Promise<number | null>;
   onError?: (err: unknown, what: string) => void;
 }
 
@@ -255,7 +257,26 @@ function createMetrics() {
     }),
   };
 
-  return { registry, sources, http, ingest, jobs, training, pipelines, forecast, models, modelTasks };
+  const monitoring = {
+    anomalousStores: new Gauge({
+      name: "storecast_anomalous_stores",
+      help: "Stores the newest daily anomaly scan found unlike their peers (weekly sales profile). Read from the database at scrape time; absent before the first scan.",
+      registers: [registry],
+      async collect() {
+        const read = sources.anomalousStores;
+        if (!read) return;
+        this.reset();
+        try {
+          const n = await within(COLLECT_TIMEOUT_MS, read);
+          if (n !== null) this.set(n);
+        } catch (err) {
+          sources.onError?.(err, "anomaly scans");
+        }
+      },
+    }),
+  };
+
+  return { registry, sources, http, ingest, jobs, training, pipelines, forecast, models, modelTasks, monitoring };
 }
 
 /** What the model-task metrics read of the pool (the shape of app/model/pool.server.ts's stats()). */

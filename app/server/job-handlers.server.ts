@@ -1,5 +1,5 @@
 /**
- * What each job kind does, composed from the domains' handlers (training, forecasting, sales, retention) and
+ * What each job kind does, composed from the domains' handlers (training, forecasting, sales, retention, monitoring) and
  * counted and timed per attempt at this edge (job-metrics.server.ts); the queue adapters only run them.
  */
 import type { Logger } from "pino";
@@ -9,6 +9,7 @@ import type { ModelPool } from "../model/pool.server.js";
 import type { Config } from "../platform/config.server.js";
 import type { Database } from "../platform/db.server.js";
 import { recordSeries } from "../platform/metrics.server.js";
+import { type AnomalySetting, anomalyJobHandlers } from "../monitoring/anomaly-jobs.server.js";
 import { retentionJobHandlers } from "../retention/jobs.server.js";
 import type { RetentionSetting } from "../retention/policy.server.js";
 import { salesJobHandlers } from "../sales/jobs.server.js";
@@ -20,7 +21,7 @@ export interface JobHandlerDeps {
   db: Database;
   models: ModelPool;
   stream: Pick<SalesStream, "lag" | "topic">;
-  config: Pick<Config, "KAFKA_GROUP_ID"> & Partial<Pick<Config, "TRAIN_BATCH_SERIES" | RetentionSetting>>;
+  config: Pick<Config, "KAFKA_GROUP_ID"> & Partial<Pick<Config, "TRAIN_BATCH_SERIES" | RetentionSetting | AnomalySetting>>;
   log: Logger;
   /** The queue a train-all asks for helpers on (see TrainingJobDeps.jobs). */
   jobs?: Pick<JobQueue, "enqueue" | "kind" | "get">;
@@ -33,5 +34,6 @@ export function jobHandlers(deps: JobHandlerDeps): JobHandlers {
     ...forecastingJobHandlers(deps),
     ...salesJobHandlers(deps),
     ...retentionJobHandlers(deps),
+    ...anomalyJobHandlers(deps),
   });
 }

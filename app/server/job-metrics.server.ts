@@ -42,5 +42,6 @@ export function instrumentJobHandlers(handlers: JobHandlers): JobHandlers {
     "batch-forecast": wrap("batch-forecast", handlers["batch-forecast"]),
     "ingest-daily": wrap("ingest-daily", handlers["ingest-daily"]),
     retention: wrap("retention", handlers.retention),
+    "anomaly-scan": wrap("anomaly-scan", handlers["anomaly-scan"]),
   };
 }

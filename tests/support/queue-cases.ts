@@ -50,6 +50,7 @@ export function handlers(h: Partial<JobHandlers>): JobHandlers {
     "batch-forecast": unexpected("batch-forecast"),
     "ingest-daily": unexpected("ingest-daily"),
     retention: unexpected("retention"),
+    "anomaly-scan": unexpected("anomaly-scan"),
     ...h,
   };
 }

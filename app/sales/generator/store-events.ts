@@ -85,3 +85,44 @@ export function pickStores(seed: number, stores: number, share: number): number[
   }
   return all.slice(0, count).sort((a, b) => a - b);
 }
+
+/** Weekday factors moving most of Saturday's sales to Monday (index 1 = Monday ... 7 = Sunday). */
+export const SATURDAY_TO_MONDAY: readonly number[] = [1, 1.45, 1, 1, 1, 1, 0.4, 1];
+
+/** What to inject: one kind of change, from a day on, into a chosen set of stores or a seeded share of them. */
+export type Injection = { from: string } & ({ stores: readonly number[] } | { share: number; seed: number }) &
+  (
+    | { kind: "level"; factor: number }
+    | { kind: "weekday"; factors: readonly number[] }
+    | { kind: "promo-stops" }
+  );
+
+/**
+ * The events of `injections` over `stores` generated stores: deterministic (a share is picked by its
+ * seed, pickStores). A store named by two injections gets both.
+ */
+export function injectionEvents(injections: readonly Injection[], stores: number): StoreEvent[] {
+  const events: StoreEvent[] = [];
+  for (const inj of injections) {
+    const chosen = "stores" in inj ? [...inj.stores] : pickStores(inj.seed, stores, inj.share);
+    for (const store of chosen) {
+      if (inj.kind === "level") events.push({ kind: "level", store, from: inj.from, factor: inj.factor });
+      else if (inj.kind === "weekday") events.push({ kind: "weekday", store, from: inj.from, factors: inj.factors });
+      else events.push({ kind: "promo-stops", store, from: inj.from });
+    }
+  }
+  return events;
+}
+
+/** The stores each kind of event changes, and all of them: the truth detections are compared with. Sorted. */
+export function affectedStores(events: readonly StoreEvent[]): Record<StoreEvent["kind"] | "all", number[]> {
+  const sets = { level: new Set<number>(), weekday: new Set<number>(), "promo-stops": new Set<number>() };
+  for (const e of events) sets[e.kind].add(e.store);
+  const sorted = (s: Iterable<number>) => [...s].sort((a, b) => a - b);
+  return {
+    level: sorted(sets.level),
+    weekday: sorted(sets.weekday),
+    "promo-stops": sorted(sets["promo-stops"]),
+    all: sorted(new Set([...sets.level, ...sets.weekday, ...sets["promo-stops"]])),
+  };
+}
