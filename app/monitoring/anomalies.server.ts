@@ -177,7 +177,13 @@ export interface LatestAnomalies {
   storesScanned: number;
   scannedAt: string;
   /** Highest score first. */
-  stores: { store: number; score: number; reason: string; profile: (number | null)[]; peerProfile: (number | null)[] }[];
+  stores: {
+    store: number;
+    score: number;
+    reason: string;
+    profile: (number | null)[];
+    peerProfile: (number | null)[];
+  }[];
 }
 
 /** The newest scan and its stores; null before the first scan. */

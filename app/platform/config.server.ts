@@ -172,6 +172,12 @@ const baseSchema = z.object({
   GENERATE_PRODUCTS: int(1, 100).default(1),
   GENERATE_DAYS: int(30, 2000).default(160),
   GENERATE_SEED: int(0, 2 ** 31 - 1).default(42),
+  /**
+   * Changes injected into some generated stores from a day on, in the history and the live stream
+   * (JSON, app/sales/generator/store-events.ts), e.g.
+   * [{"kind":"weekday","factors":"saturday-to-monday","share":0.05,"seed":1,"from":"today-14"}].
+   */
+  GENERATE_EVENTS: z.string().min(1).max(100_000).optional(),
   SHUTDOWN_TIMEOUT_MS: int(0, 600_000).default(10_000),
   AUTO_TRAIN: bool.default(true),
   MODEL_THREADS: int(0, 64).default(0),

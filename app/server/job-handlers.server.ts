@@ -6,10 +6,10 @@ import type { Logger } from "pino";
 import { forecastingJobHandlers } from "../forecasting/jobs.server.js";
 import type { JobHandlers, JobQueue } from "../jobs/port.js";
 import type { ModelPool } from "../model/pool.server.js";
+import { type AnomalySetting, anomalyJobHandlers } from "../monitoring/anomaly-jobs.server.js";
 import type { Config } from "../platform/config.server.js";
 import type { Database } from "../platform/db.server.js";
 import { recordSeries } from "../platform/metrics.server.js";
-import { type AnomalySetting, anomalyJobHandlers } from "../monitoring/anomaly-jobs.server.js";
 import { retentionJobHandlers } from "../retention/jobs.server.js";
 import type { RetentionSetting } from "../retention/policy.server.js";
 import { salesJobHandlers } from "../sales/jobs.server.js";
@@ -21,7 +21,8 @@ export interface JobHandlerDeps {
   db: Database;
   models: ModelPool;
   stream: Pick<SalesStream, "lag" | "topic">;
-  config: Pick<Config, "KAFKA_GROUP_ID"> & Partial<Pick<Config, "TRAIN_BATCH_SERIES" | RetentionSetting | AnomalySetting>>;
+  config: Pick<Config, "KAFKA_GROUP_ID"> &
+    Partial<Pick<Config, "TRAIN_BATCH_SERIES" | RetentionSetting | AnomalySetting>>;
   log: Logger;
   /** The queue a train-all asks for helpers on (see TrainingJobDeps.jobs). */
   jobs?: Pick<JobQueue, "enqueue" | "kind" | "get">;

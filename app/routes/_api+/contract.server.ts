@@ -351,7 +351,8 @@ export const nativeApi = {
   anomalies: endpoint({
     method: "get",
     path: "/api/anomalies",
-    summary: "The newest daily anomaly scan: stores whose weekly sales profile is unlike their peers', with score and reason",
+    summary:
+      "The newest daily anomaly scan: stores whose weekly sales profile is unlike their peers', with score and reason",
     description:
       "Each store's mean open-day sales per weekday over ANOMALY_WINDOW_DAYS, divided by its average, compared " +
       "by augurs' MAD outlier detector with the stores trading on the same weekdays. Runs daily on ANOMALY_CRON.",
