@@ -471,6 +471,8 @@ export function defineApiCases(target: () => ApiTarget): void {
       ["/api/models/{store}/{product}/versions/{version}/promote", "post"],
       ["/api/train-all", "post"],
       ["/api/retention", "post"],
+      ["/api/anomalies", "get"],
+      ["/api/anomalies", "post"],
       ["/api/jobs", "get"],
       ["/api/jobs/{id}", "get"],
       ["/api/jobs/{id}", "delete"],
@@ -570,6 +572,12 @@ export function defineApiCases(target: () => ApiTarget): void {
       },
       "POST /api/train-all": () => post("/api/train-all"),
       "POST /api/retention": () => post("/api/retention"),
+      "GET /api/anomalies": () => get("/api/anomalies"),
+      "POST /api/anomalies": async () => {
+        const res = await post("/api/anomalies");
+        started.push((res.body as { job_id: string }).job_id);
+        return res;
+      },
       "GET /api/jobs": () => get("/api/jobs?limit=50"),
       "GET /api/jobs/{id}": () => get(`/api/jobs/${jobId}`),
       "DELETE /api/jobs/{id}": cancelWaitingJob,
