@@ -573,11 +573,7 @@ export function defineApiCases(target: () => ApiTarget): void {
       "POST /api/train-all": () => post("/api/train-all"),
       "POST /api/retention": () => post("/api/retention"),
       "GET /api/anomalies": () => get("/api/anomalies"),
-      "POST /api/anomalies": async () => {
-        const res = await post("/api/anomalies");
-        started.push((res.body as { job_id: string }).job_id);
-        return res;
-      },
+      "POST /api/anomalies": () => post("/api/anomalies"),
       "GET /api/jobs": () => get("/api/jobs?limit=50"),
       "GET /api/jobs/{id}": () => get(`/api/jobs/${jobId}`),
       "DELETE /api/jobs/{id}": cancelWaitingJob,
