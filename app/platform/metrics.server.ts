@@ -265,7 +265,9 @@ function createMetrics() {
       async collect() {
         const read = sources.anomalousStores;
         if (!read) return;
-        this.reset();
+        // reset() leaves an unlabelled gauge at 0; emptied instead, the series is absent (no scan yet,
+        // or the database did not answer) rather than a made-up 0 (ADR 7). tests/unit/platform/metrics.test.ts
+        (this as unknown as { hashMap: Record<string, unknown> }).hashMap = {};
         try {
           const n = await within(COLLECT_TIMEOUT_MS, read);
           if (n !== null) this.set(n);
