@@ -9,6 +9,7 @@ import express from "express";
 import { createOidcClient, oidcSettings } from "./app/auth/oidc.server.js";
 import { openJobQueue, QueueUnavailableError } from "./app/jobs/open.server.js";
 import { createModelPool } from "./app/model/pool.server.js";
+import { latestAnomalousCount } from "./app/monitoring/anomalies.server.js";
 import { degradedCount } from "./app/monitoring/drift-check.server.js";
 import { authMode, ConfigError, loadConfig, runsStreamProducer } from "./app/platform/config.server.js";
 import { DatabaseUnreachableError } from "./app/platform/db.server.js";
@@ -94,6 +95,7 @@ async function main(): Promise<void> {
     models: () => registrySummary(db),
     modelTasks: () => models.stats(),
     degraded: () => degradedCount(db),
+    anomalousStores: () => latestAnomalousCount(db),
     onError: (err, what) => log.debug({ err }, `metrics: ${what} not available`),
   });
 

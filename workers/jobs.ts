@@ -4,17 +4,18 @@ import type { BackgroundService, WorkerContext } from "./index.js";
 
 /**
  * The schedules storecast registers: the weekly train-all (recorded as a `train-weekly` run), the
- * daily ingestion check of the day that just ended, the daily retention run and the daily drift check. Re-registering
- * replaces them by name.
+ * daily ingestion check of the day that just ended, the daily retention run, the daily drift check
+ * and the daily anomaly scan of the day that just ended. Re-registering replaces them by name.
  */
 export function defaultSchedules(
-  config: Pick<Config, "TRAIN_CRON" | "INGEST_CRON" | "RETENTION_CRON" | "DRIFT_CRON">,
+  config: Pick<Config, "TRAIN_CRON" | "INGEST_CRON" | "RETENTION_CRON" | "DRIFT_CRON" | "ANOMALY_CRON">,
 ): Schedule[] {
   return [
     { name: "train-weekly", kind: "train-all", cron: config.TRAIN_CRON, data: { runKind: "train-weekly" } },
     { name: "ingest-daily", kind: "ingest-daily", cron: config.INGEST_CRON, data: { daysAgo: 1 } },
     { name: "retention", kind: "retention", cron: config.RETENTION_CRON, data: {} },
     { name: "drift-check", kind: "drift-check", cron: config.DRIFT_CRON, data: {} },
+    { name: "anomaly-scan", kind: "anomaly-scan", cron: config.ANOMALY_CRON, data: { daysAgo: 1 } },
   ];
 }
 

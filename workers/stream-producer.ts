@@ -1,4 +1,4 @@
-import { produceTodayRecords } from "../app/sales/producer.server.js";
+import { injectedAdjuster, produceTodayRecords } from "../app/sales/producer.server.js";
 import { readStreamSource, StreamSourceError, streamSourceFile } from "../app/sales/stream-source.server.js";
 import type { SalesStream } from "../app/stream/port.js";
 import type { BackgroundService, WorkerContext } from "./index.js";
@@ -31,7 +31,10 @@ export function streamProducer(ctx: WorkerContext, stream: SalesStream): Backgro
         "stream producer: sending today's records",
       );
       let failures = 0;
+      // Injected store events (GENERATE_EVENTS) go on in the streamed days.
+      const adjust = injectedAdjuster(config);
       running = produceTodayRecords(producer, source.rows, {
+        ...(adjust ? { adjust } : {}),
         ratePerSecond: 1000 / config.STREAM_INTERVAL_MS,
         signal: abort.signal,
         onSent: () => {

@@ -11,6 +11,7 @@ export const JOB_KINDS = [
   "ingest-daily",
   "retention",
   "drift-check",
+  "anomaly-scan",
 ] as const;
 export type JobKind = (typeof JOB_KINDS)[number];
 
@@ -33,6 +34,8 @@ export interface JobDataByKind {
   retention: Record<string, never>;
   /** Degraded series found, retrained or suggested, earlier retrains judged (app/monitoring). */
   "drift-check": Record<string, never>;
+  /** Compares the stores' weekly sales profiles (app/monitoring): `day` (YYYY-MM-DD) or `daysAgo`; default yesterday. */
+  "anomaly-scan": { day?: string; daysAgo?: number };
 }
 
 export interface JobProgress {

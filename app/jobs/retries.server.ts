@@ -21,6 +21,7 @@ export const JOB_RETRIES: Readonly<Record<JobKind, RetryPolicy>> = {
   // Deletes are idempotent: a retry finishes what a failed attempt left.
   retention: { attempts: 3, backoff: { type: "exponential", delayMs: 30_000 } },
   "drift-check": { attempts: 3, backoff: { type: "exponential", delayMs: 30_000 } },
+  "anomaly-scan": { attempts: 3, backoff: { type: "exponential", delayMs: 30_000 } },
 };
 
 /** Adapter options for tests (a contract suite cannot wait 30 s for a retry). */

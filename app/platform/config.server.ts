@@ -178,6 +178,12 @@ const baseSchema = z.object({
   GENERATE_PRODUCTS: int(1, 100).default(1),
   GENERATE_DAYS: int(30, 2000).default(160),
   GENERATE_SEED: int(0, 2 ** 31 - 1).default(42),
+  /**
+   * Changes injected into some generated stores from a day on, in the history and the live stream
+   * (JSON, app/sales/generator/store-events.ts), e.g.
+   * [{"kind":"weekday","factors":"saturday-to-monday","share":0.05,"seed":1,"from":"today-14"}].
+   */
+  GENERATE_EVENTS: z.string().min(1).max(100_000).optional(),
   SHUTDOWN_TIMEOUT_MS: int(0, 600_000).default(10_000),
   AUTO_TRAIN: bool.default(true),
   MODEL_THREADS: int(0, 64).default(0),
@@ -263,6 +269,16 @@ const baseSchema = z.object({
   AUTO_RETRAIN_PER_HOUR: int(0, 100_000).default(50),
   /** Share of the series in production retraining automatically at once, at most. */
   AUTO_RETRAIN_MAX_SHARE: decimal(0, 1).default(0.1),
+  /** The anomaly scan (app/monitoring): compares the stores' weekly sales profiles once a day. */
+  ANOMALY_CRON: cron5.default("0 4 * * *"),
+  /** Days of sales a store's weekly profile covers, ending on the scanned day. */
+  ANOMALY_WINDOW_DAYS: int(7, 366).default(28),
+  /** augurs' MAD sensitivity in (0, 1): higher flags more stores (ADR 28 measures 0.3). */
+  ANOMALY_SENSITIVITY: z.coerce
+    .number({ error: "expected a number between 0 and 1 (exclusive)" })
+    .gt(0, { error: "expected a number between 0 and 1 (exclusive)" })
+    .lt(1, { error: "expected a number between 0 and 1 (exclusive)" })
+    .default(0.3),
 });
 
 // The deployment's own variables (metrics access, proxies, Host names, Kafka TLS and SASL).

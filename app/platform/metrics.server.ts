@@ -33,6 +33,8 @@ interface Sources {
   realized?: () => Promise<RealizedSummary>;
   /** How many series the drift check found degraded (app/monitoring/drift-check.server.ts). */
   degraded?: () => Promise<number>;
+  /** Stores the newest anomaly scan found unlike their peers; null before the first (app/monitoring). */
+  anomalousStores?: () => Promise<number | null>;
   onError?: (err: unknown, what: string) => void;
 }
 
@@ -342,7 +344,42 @@ function createMetrics() {
   };
   for (const outcome of AUTO_RETRAIN_OUTCOMES) drift.autoRetrains.inc({ outcome }, 0);
 
-  return { registry, sources, http, ingest, jobs, training, pipelines, forecast, models, modelTasks, realized, drift };
+  const monitoring = {
+    anomalousStores: new Gauge({
+      name: "storecast_anomalous_stores",
+      help: "Stores the newest daily anomaly scan found unlike their peers (weekly sales profile). Read from the database at scrape time; absent before the first scan.",
+      registers: [registry],
+      async collect() {
+        const read = sources.anomalousStores;
+        if (!read) return;
+        // reset() leaves an unlabelled gauge at 0; emptied instead, the series is absent (no scan yet,
+        // or the database did not answer) rather than a made-up 0 (ADR 7). tests/unit/platform/metrics.test.ts
+        (this as unknown as { hashMap: Record<string, unknown> }).hashMap = {};
+        try {
+          const n = await within(COLLECT_TIMEOUT_MS, read);
+          if (n !== null) this.set(n);
+        } catch (err) {
+          sources.onError?.(err, "anomaly scans");
+        }
+      },
+    }),
+  };
+
+  return {
+    registry,
+    sources,
+    http,
+    ingest,
+    jobs,
+    training,
+    pipelines,
+    forecast,
+    models,
+    modelTasks,
+    realized,
+    drift,
+    monitoring,
+  };
 }
 
 /** What the model-task metrics read of the pool (the shape of app/model/pool.server.ts's stats()). */

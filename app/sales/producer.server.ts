@@ -5,6 +5,8 @@
  */
 import { todayDay } from "../days.js";
 import type { StreamProducer } from "../stream/port.js";
+import { generateStoreProfiles } from "./generator/profiles.js";
+import { injectionEvents, parseInjections, streamAdjuster } from "./generator/store-events.js";
 import { RowCycle, recordMessage, type SourceRow, todayRecord } from "./stream-records.js";
 
 export interface ProduceOptions {
@@ -21,6 +23,8 @@ export interface ProduceOptions {
   maxChunk?: number;
   /** After each successful send, with the total so far. */
   onSent?: (sent: number) => void;
+  /** Changes a row about to be sent as `day` (injected store events, streamAdjuster); default none. */
+  adjust?: (row: SourceRow, day: number) => SourceRow;
   /** A failed send: it is retried (the same records) after `retryMs`. */
   onError?: (err: unknown) => void;
   retryMs?: number;
@@ -62,7 +66,10 @@ export async function produceTodayRecords(
     const due = Math.min(Math.floor((elapsed * opts.ratePerSecond) / 1000) + 1, limit) - sent;
     if (pending.length === 0 && due > 0) {
       const day = todayDay(now());
-      pending = cycle.take(Math.min(due, maxChunk)).map((row) => recordMessage(todayRecord(row, day)));
+      const adjust = opts.adjust;
+      pending = cycle
+        .take(Math.min(due, maxChunk))
+        .map((row) => recordMessage(todayRecord(adjust ? adjust(row, day) : row, day)));
     }
     if (pending.length > 0) {
       try {
@@ -79,4 +86,20 @@ export async function produceTodayRecords(
     await pause(Math.max(1, (sent * 1000) / opts.ratePerSecond - elapsed), opts.signal);
   }
   return sent;
+}
+
+/**
+ * The producer's `adjust` for the injections of GENERATE_EVENTS over the generated stores (their
+ * promo lifts from the same seed), so the injected changes go on in the streamed days; undefined
+ * when there are none. Throws InjectionsError naming the bad field.
+ */
+export function injectedAdjuster(
+  config: { GENERATE_EVENTS?: string; GENERATE_STORES: number; GENERATE_SEED: number },
+  today = todayDay(),
+): ((row: SourceRow, day: number) => SourceRow) | undefined {
+  if (!config.GENERATE_EVENTS) return undefined;
+  const events = injectionEvents(parseInjections(config.GENERATE_EVENTS, today), config.GENERATE_STORES);
+  if (events.length === 0) return undefined;
+  const profiles = generateStoreProfiles({ stores: config.GENERATE_STORES, seed: config.GENERATE_SEED });
+  return streamAdjuster(events, (store) => profiles[store - 1]?.promoLift ?? 1);
 }

@@ -1,11 +1,12 @@
 /**
- * What each job kind does, composed from the domains' handlers (training, forecasting, sales, retention) and
+ * What each job kind does, composed from the domains' handlers (training, forecasting, sales, retention, monitoring) and
  * counted and timed per attempt at this edge (job-metrics.server.ts); the queue adapters only run them.
  */
 import type { Logger } from "pino";
 import { forecastingJobHandlers } from "../forecasting/jobs.server.js";
 import type { JobHandlers, JobQueue } from "../jobs/port.js";
 import type { ModelPool } from "../model/pool.server.js";
+import { type AnomalySetting, anomalyJobHandlers } from "../monitoring/anomaly-jobs.server.js";
 import { type DriftSetting, monitoringJobHandlers } from "../monitoring/jobs.server.js";
 import type { Config } from "../platform/config.server.js";
 import type { Database } from "../platform/db.server.js";
@@ -22,7 +23,7 @@ export interface JobHandlerDeps {
   models: ModelPool;
   stream: Pick<SalesStream, "lag" | "topic">;
   config: Pick<Config, "KAFKA_GROUP_ID"> &
-    Partial<Pick<Config, "TRAIN_BATCH_SERIES" | RetentionSetting | DriftSetting>>;
+    Partial<Pick<Config, "TRAIN_BATCH_SERIES" | RetentionSetting | DriftSetting | AnomalySetting>>;
   log: Logger;
   /** The queue a train-all asks for helpers on (see TrainingJobDeps.jobs). */
   jobs?: Pick<JobQueue, "enqueue" | "kind" | "get" | "findActive">;
@@ -36,5 +37,6 @@ export function jobHandlers(deps: JobHandlerDeps): JobHandlers {
     ...salesJobHandlers(deps),
     ...retentionJobHandlers(deps),
     ...monitoringJobHandlers({ ...deps, onOutcome: recordAutoRetrain }),
+    ...anomalyJobHandlers(deps),
   });
 }

@@ -43,5 +43,6 @@ export function instrumentJobHandlers(handlers: JobHandlers): JobHandlers {
     "ingest-daily": wrap("ingest-daily", handlers["ingest-daily"]),
     retention: wrap("retention", handlers.retention),
     "drift-check": wrap("drift-check", handlers["drift-check"]),
+    "anomaly-scan": wrap("anomaly-scan", handlers["anomaly-scan"]),
   };
 }

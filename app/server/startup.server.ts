@@ -8,6 +8,7 @@ import { type Config, ConfigError } from "../platform/config.server.js";
 import { type Database, openDatabase } from "../platform/db.server.js";
 import { writeGeneratedData } from "../sales/generator/csv-files.server.js";
 import { STREAM_DAYS } from "../sales/generator/options.js";
+import { injectionEvents, parseInjections } from "../sales/generator/store-events.js";
 import { historyIsEmpty, loadHistory } from "../sales/history/load.server.js";
 import type { LoadReport } from "../sales/history/load-report.js";
 
@@ -33,6 +34,9 @@ export function writeConfiguredData(config: Config) {
     // the history's last day at yesterday, so the loader shifts nothing and weekdays stay real.
     endDate: formatDay(todayDay() + STREAM_DAYS - 1),
     seed: config.GENERATE_SEED,
+    ...(config.GENERATE_EVENTS
+      ? { events: injectionEvents(parseInjections(config.GENERATE_EVENTS, todayDay()), config.GENERATE_STORES) }
+      : {}),
     outDir: path.resolve(config.DATA_DIR, "generated"),
   });
 }

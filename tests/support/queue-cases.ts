@@ -51,6 +51,7 @@ export function handlers(h: Partial<JobHandlers>): JobHandlers {
     "ingest-daily": unexpected("ingest-daily"),
     retention: unexpected("retention"),
     "drift-check": unexpected("drift-check"),
+    "anomaly-scan": unexpected("anomaly-scan"),
     ...h,
   };
 }

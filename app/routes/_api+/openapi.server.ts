@@ -132,7 +132,7 @@ const TAGS: readonly { name: string; description?: string }[] = [
   { name: "jobs" },
   { name: "pipeline-runs" },
   { name: "access", description: "API tokens (admin) and the audit log (operator)" },
-  { name: "monitoring", description: "forecasts scored against actuals, drift, automatic retraining" },
+  { name: "monitoring", description: "forecasts scored against actuals, drift, automatic retraining, anomalous stores" },
   { name: "reference-compatible", description: "the reference (seed) system's API, unchanged" },
   { name: "docs", description: "OpenAPI documents; Swagger UI beside each: /api/docs, /api/{service}/docs" },
 ];

@@ -14,7 +14,7 @@ describeQueueContract("the in-process queue", async (name, opts) => {
 });
 
 describe("retries and schedules", () => {
-  it("one table of retries: train-all once after 30 s, train-one and train-chunk twice exponential from 2 s, retention and drift-check three times from 30 s, the rest three times from 5 s", () => {
+  it("one table of retries: train-all once after 30 s, train-one and train-chunk twice exponential from 2 s, retention, the drift check and the anomaly scan three times from 30 s, the rest three times from 5 s", () => {
     expect(JOB_RETRIES).toEqual({
       "train-all": { attempts: 2, backoff: { type: "fixed", delayMs: 30_000 } },
       "train-one": { attempts: 2, backoff: { type: "exponential", delayMs: 2_000 } },
@@ -23,6 +23,7 @@ describe("retries and schedules", () => {
       "ingest-daily": { attempts: 3, backoff: { type: "exponential", delayMs: 5_000 } },
       retention: { attempts: 3, backoff: { type: "exponential", delayMs: 30_000 } },
       "drift-check": { attempts: 3, backoff: { type: "exponential", delayMs: 30_000 } },
+      "anomaly-scan": { attempts: 3, backoff: { type: "exponential", delayMs: 30_000 } },
     });
     const ingest = retryPolicy("ingest-daily");
     expect([retryDelay(ingest, 1), retryDelay(ingest, 2)]).toEqual([5_000, 10_000]);

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { ConfigError, loadConfig } from "../../../app/platform/config.server.js";
+import { defaultSchedules } from "../../../workers/jobs.js";
 
 describe("loadConfig", () => {
   it("runs on embedded defaults with an empty environment", () => {
@@ -65,6 +66,23 @@ describe("loadConfig: jobs and schedules", () => {
     });
   });
 
+  it("schedules the anomaly scan daily over 28 days at sensitivity 0.3 unless told otherwise", () => {
+    expect(loadConfig({})).toMatchObject({
+      ANOMALY_CRON: "0 4 * * *",
+      ANOMALY_WINDOW_DAYS: 28,
+      ANOMALY_SENSITIVITY: 0.3,
+    });
+    const c = loadConfig({ ANOMALY_CRON: "15 5 * * *", ANOMALY_WINDOW_DAYS: "56", ANOMALY_SENSITIVITY: "0.5" });
+    expect(c).toMatchObject({ ANOMALY_CRON: "15 5 * * *", ANOMALY_WINDOW_DAYS: 56, ANOMALY_SENSITIVITY: 0.5 });
+    const schedules = defaultSchedules(c);
+    expect(schedules.find((s) => s.name === "anomaly-scan")).toEqual({
+      name: "anomaly-scan",
+      kind: "anomaly-scan",
+      cron: "15 5 * * *",
+      data: { daysAgo: 1 },
+    });
+  });
+
   it("parses a Redis URL, a queue name and schedules", () => {
     const c = loadConfig({
       REDIS_URL: "redis://127.0.0.1:6379",
@@ -85,6 +103,10 @@ describe("loadConfig: jobs and schedules", () => {
     ["TRAIN_CRON", "0 25 * * 1", /TRAIN_CRON: expected a valid five-field cron/],
     ["INGEST_CRON", "daily", /INGEST_CRON/],
     ["SCHEDULES", "sometimes", /SCHEDULES: expected true or false/],
+    ["ANOMALY_CRON", "daily", /ANOMALY_CRON/],
+    ["ANOMALY_WINDOW_DAYS", "6", /ANOMALY_WINDOW_DAYS: expected an integer from 7 to 366/],
+    ["ANOMALY_SENSITIVITY", "1", /ANOMALY_SENSITIVITY: expected a number between 0 and 1/],
+    ["ANOMALY_SENSITIVITY", "lots", /ANOMALY_SENSITIVITY: expected a number between 0 and 1/],
   ])("rejects %s=%s with one line naming it", (name, value, message) => {
     expect(() => loadConfig({ [name]: value })).toThrow(message);
   });

@@ -4,8 +4,10 @@ import type { ServerBuild } from "@remix-run/node";
 import express from "express";
 import type { MetricObjectWithValues, MetricValue } from "prom-client";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { parseDay } from "../../../app/days.js";
 import { createInProcessQueue } from "../../../app/jobs/in-process.server.js";
 import type { JobQueue, JobStatus } from "../../../app/jobs/port.js";
+import { latestAnomalousCount, scanAnomalies } from "../../../app/monitoring/anomalies.server.js";
 import { PipelineRun } from "../../../app/pipelines/runs.server.js";
 import { type Database, openDatabase } from "../../../app/platform/db.server.js";
 import {
@@ -228,7 +230,7 @@ describe("scrape-time gauges", () => {
     db = await openDatabase({ pgliteDir: "memory://" });
   });
   afterEach(() => {
-    setMetricSources({ jobs: undefined, models: undefined, onError: undefined });
+    setMetricSources({ jobs: undefined, models: undefined, anomalousStores: undefined, onError: undefined });
     errors.length = 0;
   });
   afterAll(async () => {
@@ -263,6 +265,21 @@ describe("scrape-time gauges", () => {
     setMetricSources({ jobs: silent });
     expect(await registry.metrics()).not.toMatch(/storecast_job_queue_depth\{/);
     expect(errors.at(-1)).toBe(`job queue depth: no answer within ${COLLECT_TIMEOUT_MS} ms`);
+  });
+
+  it("reads the newest anomaly scan's count (storecast_anomalous_stores); none before the first scan or on an error", async () => {
+    setMetricSources({ anomalousStores: () => latestAnomalousCount(db), onError });
+    expect(await registry.metrics()).not.toMatch(/^storecast_anomalous_stores /m);
+    const day = parseDay("2026-11-30")!;
+    await db.sql.query("INSERT INTO stores (store) VALUES (1), (2)");
+    await scanAnomalies(db, day - 1, { windowDays: 28, sensitivity: 0.3 });
+    await db.prisma.storeAnomalyRun.update({ where: { run_date: new Date("2026-11-29") }, data: { anomalous: 7 } });
+    await scanAnomalies(db, day, { windowDays: 28, sensitivity: 0.3 });
+    await db.prisma.storeAnomalyRun.update({ where: { run_date: new Date("2026-11-30") }, data: { anomalous: 3 } });
+    expect(await registry.metrics()).toMatch(/^storecast_anomalous_stores 3$/m);
+    setMetricSources({ anomalousStores: () => Promise.reject(new Error("database away")), onError });
+    expect(await registry.metrics()).not.toMatch(/^storecast_anomalous_stores /m);
+    expect(errors.at(-1)).toBe("anomaly scans: database away");
   });
 
   it("reads the production models' CV error quantiles from the registry", async () => {

@@ -3,7 +3,15 @@ import { isoWeekday, parseDay } from "../../../app/days.js";
 import type { SalesRow } from "../../../app/rossmann.js";
 import { GenerateOptionsError } from "../../../app/sales/generator/options.js";
 import { generateSales } from "../../../app/sales/generator/sales-model.js";
-import { pickStores, type StoreEvent } from "../../../app/sales/generator/store-events.js";
+import {
+  affectedStores,
+  InjectionsError,
+  injectionEvents,
+  parseInjections,
+  pickStores,
+  SATURDAY_TO_MONDAY,
+  type StoreEvent,
+} from "../../../app/sales/generator/store-events.js";
 
 const BASE = { stores: 6, products: 2, days: 60, endDate: "2025-06-30", seed: 11 };
 const FROM = "2025-06-15";
@@ -73,5 +81,70 @@ describe("store events injected into generated sales", () => {
     expect(pickStores(42, 1115, 0.05)).toEqual(a);
     expect(pickStores(43, 1115, 0.05)).not.toEqual(a);
     expect(pickStores(1, 10, 0.001)).toHaveLength(1);
+  });
+
+  it("injections: chosen stores or a seeded share, each kind reported with the stores it changes", () => {
+    const events = injectionEvents(
+      [
+        { kind: "level", factor: 0.7, stores: [2, 4], from: FROM },
+        { kind: "weekday", factors: SATURDAY_TO_MONDAY, share: 0.5, seed: 3, from: FROM },
+        { kind: "promo-stops", stores: [4], from: FROM },
+      ],
+      6,
+    );
+    expect(events.filter((e) => e.kind === "weekday").map((e) => e.store)).toEqual(pickStores(3, 6, 0.5));
+    const truth = affectedStores(events);
+    expect(truth.level).toEqual([2, 4]);
+    expect(truth["promo-stops"]).toEqual([4]);
+    expect(truth.weekday).toEqual(pickStores(3, 6, 0.5));
+    expect(truth.all).toEqual([...new Set([2, 4, ...truth.weekday])].sort((a, b) => a - b));
+    expect(injectionEvents([{ kind: "promo-stops", share: 0.5, seed: 3, from: FROM }], 6)).toEqual(
+      injectionEvents([{ kind: "promo-stops", share: 0.5, seed: 3, from: FROM }], 6),
+    );
+  });
+
+  it("Saturday to Monday: the affected stores' Saturdays fall and Mondays rise; the other stores are unchanged", () => {
+    const events = injectionEvents([{ kind: "weekday", factors: SATURDAY_TO_MONDAY, stores: [1, 4], from: FROM }], 6);
+    const moved = rows(events);
+    const old = new Map(plain.map((r) => [key(r), r]));
+    for (const r of moved) {
+      if (affectedStores(events).all.includes(r.store) && r.date >= FROM) continue;
+      expect(r).toEqual(old.get(key(r)));
+    }
+    for (const store of [1, 4]) {
+      const changed = ratios(plain, moved, store);
+      const on = (dow: number) => changed.filter(({ r }) => r.dayofweek === dow);
+      expect(on(6).length).toBeGreaterThan(0);
+      for (const { ratio } of on(6)) expect(ratio).toBeCloseTo(0.4, 2);
+      for (const { ratio } of on(1)) expect(ratio).toBeCloseTo(1.45, 2);
+      for (const { ratio } of on(3)) expect(ratio).toBe(1);
+    }
+  });
+
+  it("reads injections from JSON (GENERATE_EVENTS), dates relative to today, naming a bad field", () => {
+    const today = parseDay("2026-12-07")!;
+    expect(
+      parseInjections(
+        JSON.stringify([
+          { kind: "weekday", factors: "saturday-to-monday", share: 0.05, seed: 1, from: "today-14" },
+          { kind: "level", factor: 0.7, stores: [3], from: "2026-12-01" },
+          { kind: "promo-stops", stores: [4], from: "today+2" },
+        ]),
+        today,
+      ),
+    ).toEqual([
+      { kind: "weekday", factors: SATURDAY_TO_MONDAY, share: 0.05, seed: 1, from: "2026-11-23" },
+      { kind: "level", factor: 0.7, stores: [3], from: "2026-12-01" },
+      { kind: "promo-stops", stores: [4], from: "2026-12-09" },
+    ]);
+    const bad = (v: unknown) => () => parseInjections(typeof v === "string" ? v : JSON.stringify(v), today);
+    expect(bad("not json")).toThrow(InjectionsError);
+    expect(bad({})).toThrow(/GENERATE_EVENTS: /);
+    expect(bad([{ kind: "level", factor: 0, stores: [1], from: "today" }])).toThrow(/GENERATE_EVENTS\[0\]\["factor"\]/);
+    expect(bad([{ kind: "level", factor: 0.5, from: "today" }])).toThrow(/either stores .* or share and seed/);
+    expect(bad([{ kind: "weekday", factors: [1, 2], stores: [1], from: "today" }])).toThrow(/\["factors"\]/);
+    expect(bad([{ kind: "level", factor: 0.5, stores: [1], from: "yesterday" }])).toThrow(/\["from"\]/);
+    expect(bad([{ kind: "level", factor: 0.5, stores: [1], from: "2026-02-30" }])).toThrow(/\[0\]\.from: not a date/);
+    expect(bad([{ kind: "meteor", stores: [1], from: "today" }])).toThrow(/\["kind"\]/);
   });
 });

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseDay } from "../../../app/days.js";
 import { writeGeneratedData } from "../../../app/sales/generator/csv-files.server.js";
 import { parseStreamRecord } from "../../../app/sales/ingest.server.js";
-import { produceTodayRecords } from "../../../app/sales/producer.server.js";
+import { injectedAdjuster, produceTodayRecords } from "../../../app/sales/producer.server.js";
 import { RowCycle, recordMessage, type SourceRow, todayRecord } from "../../../app/sales/stream-records.js";
 import { readStreamSource, StreamSourceError, streamSourceFile } from "../../../app/sales/stream-source.server.js";
 import type { OutgoingMessage, StreamProducer } from "../../../app/stream/port.js";
@@ -85,6 +85,36 @@ describe("produceTodayRecords", () => {
     const records = p.sends.flat().map((m) => JSON.parse(m.value as string) as { store: number; date: string });
     expect(records.map((r) => r.store)).toEqual([1, 2, 3, 1, 2]);
     expect(new Set(records.map((r) => r.date))).toEqual(new Set(["2024-06-02"]));
+  });
+
+  it("injected store events (GENERATE_EVENTS) go on in the streamed days: only the chosen stores, from their day on", async () => {
+    const config = {
+      GENERATE_EVENTS: JSON.stringify([
+        { kind: "weekday", factors: "saturday-to-monday", stores: [2], from: "2024-06-01" },
+        { kind: "level", factor: 0.5, stores: [3], from: "2024-06-10" },
+      ]),
+      GENERATE_STORES: 5,
+      GENERATE_SEED: 1,
+    };
+    const adjust = injectedAdjuster(config, parseDay("2024-06-01")!)!;
+    const sendOn = async (date: string) => {
+      const p = new FakeProducer();
+      await produceTodayRecords(p, rows, {
+        ratePerSecond: 100_000,
+        count: 3,
+        adjust,
+        now: () => Date.parse(`${date}T12:00:00Z`),
+      });
+      return p.sends.flat().map((m) => JSON.parse(m.value as string) as { store: number; sales: number });
+    };
+    // 2024-06-01 is a Saturday, 06-03 a Monday, 06-04 a Tuesday: store 2's Saturday falls, its Monday rises.
+    expect((await sendOn("2024-06-01")).map((r) => r.sales)).toEqual([100, 40, 100]);
+    expect((await sendOn("2024-06-03")).map((r) => r.sales)).toEqual([100, 145, 100]);
+    expect((await sendOn("2024-06-04")).map((r) => r.sales)).toEqual([100, 100, 100]);
+    // Store 3's level shift starts on 06-10.
+    expect((await sendOn("2024-06-11")).map((r) => r.sales)).toEqual([100, 100, 50]);
+    expect(injectedAdjuster({ GENERATE_STORES: 5, GENERATE_SEED: 1 })).toBeUndefined();
+    expect(() => injectedAdjuster({ ...config, GENERATE_EVENTS: "[{}]" })).toThrow(/GENERATE_EVENTS\[0\]/);
   });
 
   it("sends in chunks at a fast rate, and retries a failed send with the same records", async () => {

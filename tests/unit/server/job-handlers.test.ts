@@ -5,6 +5,7 @@ import { NotFoundError, ValidationError } from "../../../app/errors.js";
 import { createInProcessQueue } from "../../../app/jobs/in-process.server.js";
 import type { JobEvent, JobInfo, JobQueue, JobStatus } from "../../../app/jobs/port.js";
 import { createModelPool, type ModelPool } from "../../../app/model/pool.server.js";
+import { latestAnomalies } from "../../../app/monitoring/anomalies.server.js";
 import { retryPipelineRun } from "../../../app/pipelines/retry.server.js";
 import { getRun, listRuns, PipelineRun } from "../../../app/pipelines/runs.server.js";
 import { type Database, openDatabase } from "../../../app/platform/db.server.js";
@@ -121,6 +122,19 @@ describe("job handlers on PGlite with real model threads", () => {
     // No RETENTION_* setting given: the documented defaults.
     expect(run?.params).toMatchObject({ keepVersions: 5, versionDays: 30, runDays: 90, rejectDays: 30 });
     expect(job.progress).toEqual({ done: 5, total: 5 });
+  });
+
+  it("anomaly-scan scans the day it is asked for and stores it: the newest scan GET /api/anomalies shows", async () => {
+    const { id } = await queue.enqueue("anomaly-scan", { daysAgo: 1 });
+    const job = await finished(id, "SUCCEEDED");
+    // Three stores are too few peers to compare: scanned, none compared, none flagged.
+    expect(job.result).toMatchObject({
+      day: formatDay(todayDay() - 1),
+      windowDays: 28,
+      unpeered: STORES,
+      anomalous: 0,
+    });
+    expect(await latestAnomalies(db)).toMatchObject({ day: formatDay(todayDay() - 1), storesScanned: 0, stores: [] });
   });
 
   it("a failed ingestion check fails the job after its retries, each attempt a recorded run", async () => {
