@@ -9,6 +9,7 @@
  */
 import { MultiBar, Presets, type SingleBar } from "cli-progress";
 import { Command, InvalidArgumentError } from "commander";
+import { scoreDays, scoreSafely } from "../app/monitoring/scoring.server.js";
 import { ConfigError, loadConfig } from "../app/platform/config.server.js";
 import { type Database, DatabaseUnreachableError, openDatabase } from "../app/platform/db.server.js";
 import { loadHistory } from "../app/sales/history/load.server.js";
@@ -159,6 +160,17 @@ async function main(opts: CliOptions): Promise<number> {
       today: opts.today,
       onProgress: progress.update,
     });
+    // Actuals loaded for days that had a forecast in production are scored (realized accuracy).
+    const warn = (obj: object, msg: string) =>
+      process.stderr.write(`load-history: ${msg} (${String((obj as { err?: unknown }).err)})\n`);
+    const loaded = report;
+    const scored =
+      loaded.rowsLoaded > 0
+        ? await scoreSafely({ warn }, "history load", () => scoreDays(db, loaded.from, loaded.to))
+        : null;
+    if (scored && scored.inserted + scored.updated > 0) {
+      process.stdout.write(`load-history: ${fmt(scored.inserted + scored.updated)} forecast days scored\n`);
+    }
   } finally {
     progress.stop();
     await db.close();

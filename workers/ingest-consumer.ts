@@ -1,3 +1,4 @@
+import { scoreActuals, scoreSafely } from "../app/monitoring/scoring.server.js";
 import { ingestMetrics } from "../app/platform/metrics.server.js";
 import { ingestBatch, REJECT_CLASSES } from "../app/sales/ingest.server.js";
 import type { SalesStream, StreamConsumer } from "../app/stream/port.js";
@@ -13,8 +14,10 @@ export interface IngestConsumerOptions {
 /**
  * The stream's ingest consumer: joins the consumer group (KAFKA_GROUP_ID) on the sales topic,
  * creating the topic when it is missing, and writes every batch through ingestBatch (validate,
- * upsert, rejects) before its offsets are committed. A failing write (the database is away) is
- * logged and retried on the same batch; bad records never stop it. Stopping finishes the batch
+ * upsert, rejects) before its offsets are committed, then scores the batch's actuals against the
+ * forecasts in production for their days (app/monitoring). A failing write (the database is away) is
+ * logged and retried on the same batch; a failing score is logged and skipped (the batch is kept and
+ * committed); bad records never stop it. Stopping finishes the batch
  * in flight and commits it.
  */
 export function ingestConsumer(
@@ -57,6 +60,7 @@ export function ingestConsumer(
         const end = ingestMetrics.batchSeconds.startTimer();
         const r = await ingestBatch(db, batch);
         end();
+        await scoreSafely(log, "stream batch", () => scoreActuals(db, r.keys));
         ingestMetrics.recordsIngested.inc(r.ingested);
         for (const [reason, n] of Object.entries(r.rejectedBy)) ingestMetrics.recordsRejected.inc({ reason }, n);
         if (totals.batches === 0) {

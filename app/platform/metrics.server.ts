@@ -28,6 +28,8 @@ interface Sources {
   modelTasks?: () => ModelTaskCounts;
   /** Stores the newest anomaly scan found unlike their peers; null before the first (app/monitoring). */
   anomalousStores?: () => Promise<number | null>;
+  /** The fleet's realized accuracy over the last 7 days (app/monitoring/accuracy.server.ts). */
+  realized?: () => Promise<RealizedSummary>;
   onError?: (err: unknown, what: string) => void;
 }
 
@@ -278,7 +280,74 @@ function createMetrics() {
     }),
   };
 
-  return { registry, sources, http, ingest, jobs, training, pipelines, forecast, models, modelTasks, monitoring };
+  // Realized accuracy (docs/decisions/0027): read from forecast_scores at scrape time, one query for
+  // the three gauges; `window` is a fixed label ("7d") so alert rules can name it.
+  let realizedInFlight: Promise<RealizedSummary | null> | undefined;
+  const realizedOnce = (): Promise<RealizedSummary | null> => {
+    const read = sources.realized;
+    if (!read) return Promise.resolve(null);
+    realizedInFlight ??= within(COLLECT_TIMEOUT_MS, read)
+      .catch((err: unknown) => {
+        sources.onError?.(err, "realized accuracy");
+        return null;
+      })
+      .finally(() => {
+        realizedInFlight = undefined;
+      });
+    return realizedInFlight;
+  };
+  const realizedGauge = (name: string, help: string, pick: (s: RealizedSummary) => number | null) =>
+    new Gauge({
+      name,
+      help,
+      labelNames: ["window"] as const,
+      registers: [registry],
+      async collect() {
+        if (!sources.realized) return;
+        const summary = await realizedOnce();
+        // No number rather than a stale one, and none while nothing was scored in the window.
+        this.reset();
+        const value = summary ? pick(summary) : null;
+        if (value !== null) this.set({ window: "7d" }, value);
+      },
+    });
+  const realized = {
+    rmspe: realizedGauge(
+      "storecast_realized_rmspe",
+      "Fleet realized RMSPE (fraction) of the forecasts in production, over days open on both sides with sales in the window (7d: the last 7 days, today included). Absent while none was scored.",
+      (s) => s.rmspe,
+    ),
+    coverage: realizedGauge(
+      "storecast_realized_interval_coverage",
+      "Share of open days in the window whose actual fell inside the forecast's 95% interval (promised: 0.95).",
+      (s) => s.coverage,
+    ),
+    vsCv: realizedGauge(
+      "storecast_realized_vs_cv_ratio",
+      "Fleet realized RMSPE over the window divided by the median CV RMSPE of the model versions scored in it (1: as promised).",
+      (s) => s.vsCv,
+    ),
+    daysScored: new Counter({
+      name: "storecast_forecast_days_scored_total",
+      help: "Series-days scored against their actuals by this process: first scores and re-scores after a corrected actual or forecast (a re-sent actual counts nothing).",
+      registers: [registry],
+    }),
+  };
+
+  return {
+    registry,
+    sources,
+    http,
+    ingest,
+    jobs,
+    training,
+    pipelines,
+    forecast,
+    models,
+    modelTasks,
+    monitoring,
+    realized,
+  };
 }
 
 /** What the model-task metrics read of the pool (the shape of app/model/pool.server.ts's stats()). */
@@ -296,6 +365,13 @@ export interface RegistrySummary {
   /** [quantile, value] pairs; 1 is the worst model. Empty when no model has the metric. */
   rmspe: [number, number][];
   mape: [number, number][];
+}
+
+/** What the realized-accuracy gauges show (the window's numbers; null when nothing was scored). */
+export interface RealizedSummary {
+  rmspe: number | null;
+  coverage: number | null;
+  vsCv: number | null;
 }
 
 const KEY = Symbol.for("storecast.metrics");
@@ -357,4 +433,9 @@ export function recordSeries(result: "trained" | "skipped" | "failed", fitMs?: n
   if (result === "trained" && fitMs !== undefined && Number.isFinite(fitMs)) {
     metrics.training.seriesSeconds.observe(fitMs / 1000);
   }
+}
+
+/** Series-days scored (storecast_forecast_days_scored_total), by app/monitoring/scoring.server.ts. */
+export function recordDaysScored(n: number): void {
+  if (n > 0) metrics.realized.daysScored.inc(n);
 }

@@ -159,6 +159,8 @@ export interface IngestResult {
    */
   unchanged: number;
   rejectedBy: Partial<Record<RejectClass, number>>;
+  /** The (store, product, day) of every row upserted, for what follows the write (realized accuracy). */
+  keys: readonly Pick<IngestRow, "store" | "productname" | "day">[];
 }
 
 const REJECTS_INSERT = `INSERT INTO stream_rejects (payload, reason, topic, partition, "offset")
@@ -278,7 +280,7 @@ export async function ingestBatch(
       }
     }, TX);
   }
-  return { ingested, rejected: rejectPayloads.length, written: rows.length, unchanged, rejectedBy };
+  return { ingested, rejected: rejectPayloads.length, written: rows.length, unchanged, rejectedBy, keys: rows };
 }
 
 // ---------------------------------------------------------------------------------------------------

@@ -3,6 +3,7 @@ import type { Logger } from "pino";
 import { activeAdmins, ensureAdmin } from "../auth/accounts.server.js";
 import { signingKey } from "../auth/keys.server.js";
 import { formatDay, todayDay } from "../days.js";
+import { scoreDays, scoreSafely } from "../monitoring/scoring.server.js";
 import { type Config, ConfigError } from "../platform/config.server.js";
 import { type Database, openDatabase } from "../platform/db.server.js";
 import { writeGeneratedData } from "../sales/generator/csv-files.server.js";
@@ -81,6 +82,7 @@ export async function loadHistoryIfEmpty(db: Database, config: Config, log: Logg
     "history loaded",
   );
   for (const bad of report.badRows.slice(0, 20)) log.warn({ line: bad.line, reason: bad.reason }, "skipped CSV row");
+  if (report.rowsLoaded > 0) await scoreSafely(log, "history load", () => scoreDays(db, report.from, report.to));
   return report;
 }
 

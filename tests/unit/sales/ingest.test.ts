@@ -176,7 +176,8 @@ describe("ingestBatch and the daily ingestion run (PGlite)", () => {
       batch([json(rec({ sales: 1 })), Buffer.from("x"), json(rec({ sales: 2 })), json(rec({ store: 2 }))]),
       { now },
     );
-    expect(r).toEqual({ ingested: 3, rejected: 1, written: 2, unchanged: 0, rejectedBy: { not_json: 1 } });
+    expect(r).toMatchObject({ ingested: 3, rejected: 1, written: 2, unchanged: 0, rejectedBy: { not_json: 1 } });
+    expect(r.keys.map((k) => k.store)).toEqual([1, 2]);
     expect(
       await db.sql.query("SELECT store, sales, to_char(date, 'YYYY-MM-DD') AS date FROM rossman_sales ORDER BY store"),
     ).toEqual([
