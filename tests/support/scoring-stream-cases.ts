@@ -17,6 +17,8 @@ import { message, record, uniqueName, waitFor } from "./stream-cases.js";
 export interface ScoringStreamTarget {
   openDb(): Promise<Database>;
   openStream(topic: string): SalesStream;
+  /** How long to wait for the stream (Kafka's group join takes seconds); default 15 s. */
+  timeoutMs?: number;
 }
 
 const P = "product_A";
@@ -25,6 +27,7 @@ const TODAY = todayDay();
 export function describeScoringThroughStream(name: string, target: ScoringStreamTarget): void {
   describe(`realized accuracy through the stream (${name})`, () => {
     let db: Database;
+    const T = target.timeoutMs ?? 15_000;
     const lines: string[] = [];
     const log = pino({ level: "warn" }, { write: (l: string) => lines.push(l) });
 
@@ -64,7 +67,7 @@ export function describeScoringThroughStream(name: string, target: ScoringStream
           async (records) => {
             await producer.send(records.map((r) => message(r)));
           },
-          () => waitFor("the batch committed", async () => (await stream.lag(config.KAFKA_GROUP_ID)) === 0, 15_000),
+          () => waitFor("the batch committed", async () => (await stream.lag(config.KAFKA_GROUP_ID)) === 0, T),
         );
       } finally {
         await producer.close();
@@ -80,7 +83,7 @@ export function describeScoringThroughStream(name: string, target: ScoringStream
       const before = await scoredTotal();
       await consume(async (send) => {
         await send([record({ store, sales: 900 })]);
-        await waitFor("today's score", async () => (await scores(store)).length === 1, 15_000);
+        await waitFor("today's score", async () => (await scores(store)).length === 1, T);
         const [first] = await scores(store);
         // Re-sent: the same actual again changes nothing.
         await send([record({ store, sales: 900 })]);
@@ -89,14 +92,14 @@ export function describeScoringThroughStream(name: string, target: ScoringStream
           record({ store, date: formatDay(TODAY - 21), sales: 750 }),
           record({ store, date: formatDay(TODAY - 1), sales: 600 }),
         ]);
-        await waitFor("the late score", async () => (await scores(store)).length === 2, 15_000);
+        await waitFor("the late score", async () => (await scores(store)).length === 2, T);
         expect((await scores(store)).find((s) => s.date === formatDay(TODAY))?.scored_at).toBe(first?.scored_at);
         // Corrected: re-scored.
         await send([record({ store, sales: 1100 })]);
         await waitFor(
           "the corrected score",
           async () => (await scores(store)).find((s) => s.date === formatDay(TODAY))?.sales === 1100,
-          15_000,
+          T,
         );
       });
       expect((await scores(store)).map((s) => [s.date, s.sales])).toEqual([
@@ -117,9 +120,9 @@ export function describeScoringThroughStream(name: string, target: ScoringStream
           await waitFor(
             "the actual",
             async () => (await db.sql.query("SELECT 1 FROM rossman_sales WHERE store = $1", [store])).length === 1,
-            15_000,
+            T,
           );
-          await waitFor("the warning", () => lines.some((l) => l.includes("scoring actuals failed")), 15_000);
+          await waitFor("the warning", () => lines.some((l) => l.includes("scoring actuals failed")), T);
           await committed();
         });
       } finally {
