@@ -9,6 +9,7 @@ import express from "express";
 import { createOidcClient, oidcSettings } from "./app/auth/oidc.server.js";
 import { openJobQueue, QueueUnavailableError } from "./app/jobs/open.server.js";
 import { createModelPool } from "./app/model/pool.server.js";
+import { realizedSummary } from "./app/monitoring/accuracy.server.js";
 import { latestAnomalousCount } from "./app/monitoring/anomalies.server.js";
 import { degradedCount } from "./app/monitoring/drift-check.server.js";
 import { authMode, ConfigError, loadConfig, runsStreamProducer } from "./app/platform/config.server.js";
@@ -89,13 +90,15 @@ async function main(): Promise<void> {
   // In the background: the web server listens now, while a consumer may still be joining its group
   // (after a crash, that waits out the dead member's session). /readyz says what is still starting.
   const workers = launchWorkers(workerContext, services);
-  // Scrape-time gauges: queue depth from the queue, model CV error from the registry, model tasks from the pool.
+  // Scrape-time gauges: queue depth from the queue, model CV error from the registry, model tasks from the
+  // pool, realized accuracy from forecast_scores.
   setMetricSources({
     jobs,
     models: () => registrySummary(db),
     modelTasks: () => models.stats(),
     degraded: () => degradedCount(db),
     anomalousStores: () => latestAnomalousCount(db),
+    realized: () => realizedSummary(db),
     onError: (err, what) => log.debug({ err }, `metrics: ${what} not available`),
   });
 

@@ -128,15 +128,6 @@ export async function realizedSummary(db: Database, today = todayDay()): Promise
   return { rmspe: f.rmspe, coverage: f.coverage, vsCv: f.vsCv };
 }
 
-/** Whether the series has any sales history (an unknown series is a 404, a known one without scores is not). */
-export async function seriesKnown(db: Database, store: number, product: string): Promise<boolean> {
-  const [r] = await db.sql.query<{ known: boolean }>(
-    "SELECT EXISTS (SELECT 1 FROM rossman_sales WHERE store = $1 AND productname = $2) AS known",
-    [store, product],
-  );
-  return r?.known === true;
-}
-
 /** One series over the `weeks` ISO weeks ending with the one holding `today`: per week and per day. */
 export async function seriesAccuracy(
   db: Database,

@@ -264,60 +264,6 @@ function createMetrics() {
     }),
   };
 
-  // Realized accuracy (docs/decisions/0027): read from forecast_scores at scrape time, one query for
-  // the three gauges; `window` is a fixed label ("7d") so alert rules can name it.
-  let realizedInFlight: Promise<RealizedSummary | null> | undefined;
-  const realizedOnce = (): Promise<RealizedSummary | null> => {
-    const read = sources.realized;
-    if (!read) return Promise.resolve(null);
-    realizedInFlight ??= within(COLLECT_TIMEOUT_MS, read)
-      .catch((err: unknown) => {
-        sources.onError?.(err, "realized accuracy");
-        return null;
-      })
-      .finally(() => {
-        realizedInFlight = undefined;
-      });
-    return realizedInFlight;
-  };
-  const realizedGauge = (name: string, help: string, pick: (s: RealizedSummary) => number | null) =>
-    new Gauge({
-      name,
-      help,
-      labelNames: ["window"] as const,
-      registers: [registry],
-      async collect() {
-        if (!sources.realized) return;
-        const summary = await realizedOnce();
-        // No number rather than a stale one, and none while nothing was scored in the window.
-        this.reset();
-        const value = summary ? pick(summary) : null;
-        if (value !== null) this.set({ window: "7d" }, value);
-      },
-    });
-  const realized = {
-    rmspe: realizedGauge(
-      "storecast_realized_rmspe",
-      "Fleet realized RMSPE (fraction) of the forecasts in production, over open days with sales in the window (7d: the last 7 days scored). Absent while none was scored.",
-      (s) => s.rmspe,
-    ),
-    coverage: realizedGauge(
-      "storecast_realized_interval_coverage",
-      "Share of open days in the window whose actual fell inside the forecast's 95% interval (promised: 0.95).",
-      (s) => s.coverage,
-    ),
-    vsCv: realizedGauge(
-      "storecast_realized_vs_cv_ratio",
-      "Fleet realized RMSPE over the window divided by the median CV RMSPE of the model versions scored in it (1: as promised).",
-      (s) => s.vsCv,
-    ),
-    daysScored: new Counter({
-      name: "storecast_forecast_days_scored_total",
-      help: "Series-days scored against their actuals by this process: first scores and re-scores after a corrected actual or forecast (a re-sent actual counts nothing).",
-      registers: [registry],
-    }),
-  };
-
   // Drift (docs/decisions/0029): the degraded count is read at scrape time; retrains are counted.
   const drift = {
     degraded: new Gauge({
@@ -365,6 +311,60 @@ function createMetrics() {
     }),
   };
 
+  // Realized accuracy (docs/decisions/0027): read from forecast_scores at scrape time, one query for
+  // the three gauges; `window` is a fixed label ("7d") so alert rules can name it.
+  let realizedInFlight: Promise<RealizedSummary | null> | undefined;
+  const realizedOnce = (): Promise<RealizedSummary | null> => {
+    const read = sources.realized;
+    if (!read) return Promise.resolve(null);
+    realizedInFlight ??= within(COLLECT_TIMEOUT_MS, read)
+      .catch((err: unknown) => {
+        sources.onError?.(err, "realized accuracy");
+        return null;
+      })
+      .finally(() => {
+        realizedInFlight = undefined;
+      });
+    return realizedInFlight;
+  };
+  const realizedGauge = (name: string, help: string, pick: (s: RealizedSummary) => number | null) =>
+    new Gauge({
+      name,
+      help,
+      labelNames: ["window"] as const,
+      registers: [registry],
+      async collect() {
+        if (!sources.realized) return;
+        const summary = await realizedOnce();
+        // No number rather than a stale one, and none while nothing was scored in the window.
+        this.reset();
+        const value = summary ? pick(summary) : null;
+        if (value !== null) this.set({ window: "7d" }, value);
+      },
+    });
+  const realized = {
+    rmspe: realizedGauge(
+      "storecast_realized_rmspe",
+      "Fleet realized RMSPE (fraction) of the forecasts in production, over days open on both sides with sales in the window (7d: the last 7 days, today included). Absent while none was scored.",
+      (s) => s.rmspe,
+    ),
+    coverage: realizedGauge(
+      "storecast_realized_interval_coverage",
+      "Share of open days in the window whose actual fell inside the forecast's 95% interval (promised: 0.95).",
+      (s) => s.coverage,
+    ),
+    vsCv: realizedGauge(
+      "storecast_realized_vs_cv_ratio",
+      "Fleet realized RMSPE over the window divided by the median CV RMSPE of the model versions scored in it (1: as promised).",
+      (s) => s.vsCv,
+    ),
+    daysScored: new Counter({
+      name: "storecast_forecast_days_scored_total",
+      help: "Series-days scored against their actuals by this process: first scores and re-scores after a corrected actual or forecast (a re-sent actual counts nothing).",
+      registers: [registry],
+    }),
+  };
+
   return {
     registry,
     sources,
@@ -376,9 +376,9 @@ function createMetrics() {
     forecast,
     models,
     modelTasks,
+    monitoring,
     realized,
     drift,
-    monitoring,
   };
 }
 

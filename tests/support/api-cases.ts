@@ -456,6 +456,23 @@ export function defineApiCases(target: () => ApiTarget): void {
 
   // --- the rest ---------------------------------------------------------------------------------
 
+  it("GET /api/accuracy and /api/accuracy/:store/:product: realized accuracy; 400 naming the field, 404 an unknown series", async () => {
+    const fleet = await get("/api/accuracy?days=14");
+    expect(fleet.status).toBe(200);
+    expect(fleet.body).toMatchObject({ days: expect.any(Array), last7: { scored: expect.any(Number) } });
+    const one = await get(`/api/accuracy/1/${PRODUCT}`);
+    expect(one.status).toBe(200);
+    expect(one.body).toMatchObject({ store: 1, product: PRODUCT, weeks: expect.any(Array), days: expect.any(Array) });
+    expectError(await get("/api/accuracy?days=0"), 400, { field: "days" });
+    expectError(await get("/api/accuracy?days=abc"), 400, { field: "days" });
+    expectError(await get("/api/accuracy?days=367"), 400, { field: "days" });
+    expectError(await get(`/api/accuracy/1/${PRODUCT}?weeks=105`), 400, { field: "weeks" });
+    expectError(await get(`/api/accuracy/abc/${PRODUCT}`), 400, { field: "store" });
+    expectError(await get(`/api/accuracy/999/${PRODUCT}`), 404, { store: 999 });
+    expectError(await get("/api/accuracy/1/no_such_product"), 404, { product: "no_such_product" });
+    expect((await call(base(), "POST", "/api/accuracy")).status).toBe(405);
+  });
+
   it("serves an OpenAPI 3.1 document naming every route", async () => {
     const res = await get("/api/openapi.json");
     expect(res.status).toBe(200);
@@ -590,6 +607,8 @@ export function defineApiCases(target: () => ApiTarget): void {
       "GET /api/audit": () => get("/api/audit?limit=20"),
       "GET /api/drift": () => get("/api/drift?limit=20"),
       "POST /api/drift-check": () => post("/api/drift-check"),
+      "GET /api/accuracy": () => get("/api/accuracy"),
+      "GET /api/accuracy/{store}/{product}": () => get(`/api/accuracy/${series}?weeks=2`),
       "GET /api/openapi.json": () => get("/api/openapi.json"),
       "POST /api/trainers/train": () => post("/api/trainers/train"),
       "POST /api/trainers/{store_id}/{product_name}/train": () => post(`/api/trainers/${series}/train`),

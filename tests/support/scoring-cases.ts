@@ -4,7 +4,7 @@
  * laid out in the tables, scoring runs, and the scores and the accuracy queries are read back.
  * Each case uses a store of its own, so cases do not see each other's rows.
  */
-import { beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { formatDay, parseDay } from "../../app/days.js";
 import { fleetAccuracy, realizedSummary, seriesAccuracy } from "../../app/monitoring/accuracy.server.js";
 import { scoreActuals, scoreDays } from "../../app/monitoring/scoring.server.js";
@@ -38,6 +38,9 @@ export function describeScoring(name: string, openDb: () => Promise<Database>): 
 
     beforeAll(async () => {
       db = await openDb();
+    });
+    afterAll(async () => {
+      await db?.close();
     });
 
     async function actual(s: number, day: number, sales: number, open = sales > 0 ? 1 : 0, product = P) {

@@ -14,6 +14,7 @@ import { queryInt } from "../../server/api.server.js";
 import { day, ERRORS, endpoint, failure, json, openapiBody, timestamp } from "../../server/api-contract.server.js";
 import { ACCEPTED_HEADERS, jobAccepted, jobProgress, jobSchema } from "../../server/api-jobs.server.js";
 import { accessApi } from "./access-contract.server.js";
+import { accuracyApi } from "./accuracy-contract.server.js";
 import { driftApi } from "./drift-contract.server.js";
 
 // -------------------------------------------------------------------------------------------------
@@ -441,6 +442,7 @@ export const nativeApi = {
   }),
   ...accessApi,
   ...driftApi,
+  ...accuracyApi,
   openapi: endpoint({
     method: "get",
     path: "/api/openapi.json",

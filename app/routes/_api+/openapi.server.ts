@@ -131,8 +131,16 @@ const TAGS: readonly { name: string; description?: string }[] = [
   { name: "models" },
   { name: "jobs" },
   { name: "pipeline-runs" },
+  {
+    name: "monitoring",
+    description:
+      "realized accuracy (forecasts scored against actuals as they arrive) and anomalous stores (the daily scan)",
+  },
   { name: "access", description: "API tokens (admin) and the audit log (operator)" },
-  { name: "monitoring", description: "forecasts scored against actuals, drift, automatic retraining, anomalous stores" },
+  {
+    name: "monitoring",
+    description: "forecasts scored against actuals, drift, automatic retraining, anomalous stores",
+  },
   { name: "reference-compatible", description: "the reference (seed) system's API, unchanged" },
   { name: "docs", description: "OpenAPI documents; Swagger UI beside each: /api/docs, /api/{service}/docs" },
 ];

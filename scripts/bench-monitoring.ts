@@ -1,0 +1,204 @@
+/**
+ * Benchmarks forecast monitoring on 1,115 stores (docs/decisions/0027), on an on-disk PGlite and,
+ * when DATABASE_URL is set (or --postgres URL is given), on Postgres in a scratch schema dropped
+ * afterwards.
+ *
+ *   npm run bench:monitoring [-- --postgres URL] [--stores 1115] [--history-days 28] [--days 5]
+ *
+ * Scoring: every store has a production model and two weekly forecasts overlapping each day (an
+ * older version made 8 days before, the one in production made the day before), and
+ * --history-days days already scored. Then --days further days of actuals are scored one day at a
+ * time, as the stream consumer scores a batch (scoreActuals on that day's 1,115 keys), and each day
+ * once more unchanged (a re-sent day: must write nothing). Target: a day scored in <= 1 s.
+ *
+ * Drift detection is measured in its own section below, added with that work (the anomaly pass has
+ * its own bench, scripts/bench-anomalies.ts).
+ * Prints a `measure | value | target` table; exit code 0 when every target is met, 1 otherwise.
+ */
+import { mkdtemp, rm } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { Command } from "commander";
+import pg from "pg";
+import { formatDay, todayDay } from "../app/days.js";
+import { fleetAccuracy, seriesAccuracy } from "../app/monitoring/accuracy.server.js";
+import { scoreActuals, scoreDays } from "../app/monitoring/scoring.server.js";
+import { type Database, openDatabase } from "../app/platform/db.server.js";
+import { MODEL_NAME_PREFIX } from "../app/registry/versions.server.js";
+import { withSearchPath } from "../tests/support/databases.js";
+import { median, printTable } from "./bench-server.js";
+import { integerOption } from "./cli-options.js";
+
+const TARGET_SCORE_DAY_S = 1;
+const PRODUCT = "product_A";
+
+interface CliOptions {
+  postgres?: string;
+  stores: number;
+  historyDays: number;
+  days: number;
+}
+
+type Row = readonly [string, string, string];
+
+const log = (s: string) => process.stderr.write(`bench-monitoring: ${s}\n`);
+const seconds = (ms: number) => `${(ms / 1000).toFixed(3)} s`;
+const fmt = (n: number) => n.toLocaleString("en-US");
+
+/** Models, versions, forecasts and actuals for `stores` stores over days first..last, set-based. */
+async function seed(db: Database, stores: number, first: number, last: number): Promise<void> {
+  await db.sql.query(
+    `INSERT INTO registered_models (name, store, productname)
+     SELECT $2::text || s || '-' || $3::text, s, $3::text FROM generate_series(1, $1::int) s`,
+    [stores, MODEL_NAME_PREFIX, PRODUCT],
+  );
+  await db.sql.exec(
+    `INSERT INTO model_versions (model_id, version, stage, config, params, train_start, train_end, train_rows,
+                                 cv_rmspe, duration_ms)
+     SELECT m.id, v, CASE WHEN v = 2 THEN 'production' ELSE 'archived' END, '{}', '{}', DATE '2030-01-01',
+            DATE '2030-04-30', 120, 0.08 + (m.store % 10) / 200.0, 1000
+       FROM registered_models m CROSS JOIN generate_series(1, 2) v`,
+  );
+  // Sales around 5,000 with a weekly shape; Sundays closed (forecast exactly 0 then).
+  await db.sql.query(
+    `INSERT INTO rossman_sales (store, productname, date, dayofweek, sales, customers, open, promo, stateholiday, schoolholiday)
+     SELECT s, $2::text, DATE '1970-01-01' + d, extract(isodow FROM DATE '1970-01-01' + d)::int,
+            CASE WHEN extract(isodow FROM DATE '1970-01-01' + d) = 7 THEN 0 ELSE 4000 + (s * 37 + d * 11) % 2000 END,
+            500, CASE WHEN extract(isodow FROM DATE '1970-01-01' + d) = 7 THEN 0 ELSE 1 END, 0, '0', 0
+       FROM generate_series(1, $1::int) s CROSS JOIN generate_series($3::int, $4::int) d`,
+    [stores, PRODUCT, first, last],
+  );
+  await db.sql.query(
+    `INSERT INTO forecast_results (store, productname, forecast_date, forecast_sale, lower_ci, upper_ci, model_name,
+                                   model_version, created_on)
+     SELECT s, $2::text, DATE '1970-01-01' + d, f, f * 0.8, f * 1.2, $5::text || s || '-' || $2::text, v,
+            (DATE '1970-01-01' + d - CASE WHEN v = 2 THEN 1 ELSE 8 END)::timestamp AT TIME ZONE 'UTC'
+       FROM generate_series(1, $1::int) s CROSS JOIN generate_series($3::int, $4::int) d
+            CROSS JOIN generate_series(1, 2) v
+            CROSS JOIN LATERAL (SELECT CASE WHEN extract(isodow FROM DATE '1970-01-01' + d) = 7 THEN 0::float8
+                                            ELSE 4500.0 + (s * 13 + d * 7 + v * 100) % 1000 END AS f) x`,
+    [stores, PRODUCT, first, last, MODEL_NAME_PREFIX],
+  );
+}
+
+async function timed<T>(work: () => Promise<T>): Promise<{ value: T; ms: number }> {
+  const started = performance.now();
+  const value = await work();
+  return { value, ms: performance.now() - started };
+}
+
+/** The scoring figures on one database; `ok` false when a target is missed or a count is wrong. */
+async function benchScoring(label: string, db: Database, opts: CliOptions): Promise<{ rows: Row[]; ok: boolean }> {
+  const today = todayDay();
+  const first = today - opts.historyDays - opts.days + 1;
+  const benchFirst = today - opts.days + 1;
+  const s = await timed(() => seed(db, opts.stores, first, today));
+  log(`${label}: seeded ${fmt(opts.stores)} stores x ${opts.historyDays + opts.days} days in ${seconds(s.ms)}`);
+  const history = await timed(() => scoreDays(db, formatDay(first), formatDay(benchFirst - 1)));
+  log(`${label}: ${fmt(history.value.inserted)} history days scored in ${seconds(history.ms)}`);
+
+  const keysOf = (day: number) =>
+    Array.from({ length: opts.stores }, (_, i) => ({ store: i + 1, productname: PRODUCT, day }));
+  const firstMs: number[] = [];
+  const againMs: number[] = [];
+  let ok = history.value.inserted === opts.stores * opts.historyDays;
+  for (let day = benchFirst; day <= today; day++) {
+    const keys = keysOf(day);
+    const once = await timed(() => scoreActuals(db, keys));
+    const again = await timed(() => scoreActuals(db, keys));
+    firstMs.push(once.ms);
+    againMs.push(again.ms);
+    ok &&= once.value.inserted === opts.stores && again.value.inserted + again.value.updated === 0;
+  }
+  const fleet = await timed(() => fleetAccuracy(db, { days: 28 }));
+  const series = await timed(() => seriesAccuracy(db, 1, PRODUCT, { weeks: 8 }));
+  const worst = Math.max(...firstMs, ...againMs);
+  ok &&= worst <= TARGET_SCORE_DAY_S * 1000;
+  const n = fmt(opts.stores);
+  const rows: Row[] = [
+    [
+      `${label}: score a day, ${n} stores (median of ${opts.days})`,
+      seconds(median(firstMs)),
+      `<= ${TARGET_SCORE_DAY_S} s`,
+    ],
+    [`${label}: score a day, ${n} stores (worst)`, seconds(Math.max(...firstMs)), `<= ${TARGET_SCORE_DAY_S} s`],
+    [`${label}: the same day re-sent (writes nothing)`, seconds(median(againMs)), `<= ${TARGET_SCORE_DAY_S} s`],
+    [`${label}: history load, ${n} x ${opts.historyDays} days`, seconds(history.ms), "-"],
+    [`${label}: GET /api/accuracy?days=28 query`, seconds(fleet.ms), "-"],
+    [`${label}: GET /api/accuracy/1/${PRODUCT}?weeks=8 query`, seconds(series.ms), "-"],
+    [`${label}: fleet realized RMSPE, last 7 days`, fleet.value.last7.rmspe?.toFixed(4) ?? "-", "(synthetic)"],
+  ];
+  return { rows, ok };
+}
+
+async function onPGlite(opts: CliOptions): Promise<{ rows: Row[]; ok: boolean }> {
+  // On disk, like production, in a directory of its own.
+  const dir = await mkdtemp(path.join(os.tmpdir(), "storecast-bench-monitoring-"));
+  try {
+    const db = await openDatabase({ pgliteDir: path.join(dir, "db") });
+    try {
+      return await benchScoring("PGlite", db, opts);
+    } finally {
+      await db.close();
+    }
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+async function onPostgres(url: string, opts: CliOptions): Promise<{ rows: Row[]; ok: boolean }> {
+  const schema = `storecast_bench_monitoring_${process.pid}_${Date.now()}`;
+  const admin = new pg.Client({ connectionString: url, connectionTimeoutMillis: 5000 });
+  await admin.connect();
+  try {
+    await admin.query(`CREATE SCHEMA "${schema}"`);
+    const db = await openDatabase({ databaseUrl: withSearchPath(url, schema) });
+    try {
+      return await benchScoring("Postgres", db, opts);
+    } finally {
+      await db.close();
+    }
+  } finally {
+    await admin.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`).catch(() => {});
+    await admin.end();
+  }
+}
+
+async function main(opts: CliOptions): Promise<number> {
+  const postgresUrl = opts.postgres ?? (process.env.DATABASE_URL || undefined);
+  const rows: Row[] = [];
+  let ok = true;
+
+  // --- Scoring (realized accuracy) -----------------------------------------------------------------
+  for (const target of [() => onPGlite(opts), ...(postgresUrl ? [() => onPostgres(postgresUrl, opts)] : [])]) {
+    const r = await target();
+    rows.push(...r.rows);
+    ok &&= r.ok;
+  }
+  if (!postgresUrl) log("Postgres skipped: set DATABASE_URL or pass --postgres URL");
+
+  // --- Drift detection on injected changes ------------------------------------------------------------
+  // Added with the drift work: detection delay, recall, false positives (anomalies: bench:anomalies).
+
+  printTable(rows);
+  console.log(`\nbench-monitoring: ${ok ? "every target met" : "a target was missed or a count was wrong (FAIL)"}`);
+  return ok ? 0 : 1;
+}
+
+const program = new Command()
+  .name("bench-monitoring")
+  .description("Time scoring forecasts against a day of actuals on PGlite and, if configured, Postgres.")
+  .option("--postgres <url>", "Postgres URL (default: DATABASE_URL)")
+  .option("--stores <n>", "stores", integerOption(1, 100_000), 1115)
+  .option("--history-days <n>", "days already scored before the measured ones", integerOption(0, 3650), 28)
+  .option("--days <n>", "days scored and timed, one at a time", integerOption(1, 365), 5)
+  .allowExcessArguments(false);
+
+program.parse();
+main(program.opts<CliOptions>()).then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    log(err instanceof Error ? (err.stack ?? err.message) : String(err));
+    process.exit(1);
+  },
+);
