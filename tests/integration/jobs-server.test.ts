@@ -80,6 +80,7 @@ describe.runIf(redisUrl)("server with REDIS_URL: jobs through BullMQ", () => {
       const schedulers = await q.getJobSchedulers();
       expect(schedulers.map((s) => [s.key, s.pattern, s.name]).sort()).toEqual([
         ["anomaly-scan", "0 4 * * *", "anomaly-scan"],
+        ["drift-check", "45 0 * * *", "drift-check"],
         ["ingest-daily", "5 0 * * *", "ingest-daily"],
         ["retention", "30 3 * * *", "retention"],
         ["train-weekly", "0 2 * * 1", "train-all"],
