@@ -8,7 +8,7 @@
  * server's peak RSS and its longest event-loop block during the attack.
  */
 import http from "node:http";
-import autocannon from "autocannon";
+import { forecastLoad } from "./bench-forecast-load.js";
 import { type BenchServer, peakRssMiB, percentile, resetPeakRss } from "./bench-server.js";
 
 const PRODUCT = "product_A";
@@ -26,34 +26,6 @@ export interface AttackFigures {
   rssMiB: number;
   /** nodejs_eventloop_lag_max_seconds over the attack, in ms. */
   eventLoopMaxMs: number;
-}
-
-/** Normal users: random-store, random-week 7-day forecasts from 127.0.0.1. */
-async function normalUsers(url: string, stores: number[], connections: number, seconds: number) {
-  const week = (start: number) => JSON.stringify({ begin: day(start), end: day(start + 6) });
-  const result = await autocannon({
-    url,
-    connections,
-    duration: seconds,
-    requests: [
-      {
-        method: "POST",
-        headers: { "content-type": "application/json" },
-        body: week(1),
-        setupRequest: (req) => ({
-          ...req,
-          body: week(1 + Math.floor(Math.random() * 358)),
-          path: `/api/forecasts/${stores[Math.floor(Math.random() * stores.length)]}/${PRODUCT}`,
-        }),
-      },
-    ],
-  });
-  return {
-    p50: result.latency.p50,
-    p99: result.latency.p99,
-    requests: result.requests.total,
-    non2xx: result.non2xx,
-  };
 }
 
 /** One request from the attacker's address; resolves with the status and time, or null when cut. */
@@ -113,7 +85,7 @@ export async function attackScenario(
 ): Promise<AttackFigures> {
   const { url, stores } = server;
   opts.log(`attacker scenario: normal users alone, ${opts.connections} connections, ${opts.seconds} s`);
-  const alone = await normalUsers(url, stores, opts.connections, opts.seconds);
+  const alone = await forecastLoad(url, stores, opts.connections, opts.seconds, true);
 
   const stop = new AbortController();
   const farFuture: number[] = [];
@@ -186,7 +158,7 @@ export async function attackScenario(
   const attack = [0, 1, 2, 3].map(farLoop).concat([0, 1].map(batchLoop));
   // Let the attack fill the model threads' queue first.
   await new Promise((r) => setTimeout(r, 2000));
-  const attacked = await normalUsers(url, stores, opts.connections, opts.seconds);
+  const attacked = await forecastLoad(url, stores, opts.connections, opts.seconds, true);
   const loopMs = await eventLoopMaxMs(url);
   const rssMiB = peakRssMiB(server.pid);
   stop.abort();

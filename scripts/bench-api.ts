@@ -21,24 +21,15 @@
  * The server gets a scratch database (dropped afterwards) and a queue of its own (obliterated
  * afterwards), generates the data set and trains every series before the measurements start.
  */
-import autocannon from "autocannon";
 import { Command } from "commander";
 import { productName } from "../app/sales/generator/profiles.js";
 import { attackRows, attackScenario } from "./bench-api-attack.js";
+import { forecastLoad as load } from "./bench-forecast-load.js";
 import { type BenchServer, median, peakRssMiB, printTable, resetPeakRss, startBenchServer } from "./bench-server.js";
 import { integerOption } from "./cli-options.js";
 
 const PRODUCT = "product_A";
 const log = (s: string) => process.stderr.write(`bench-api: ${s}\n`);
-
-interface LoadResult {
-  p50: number;
-  p99: number;
-  rps: number;
-  requests: number;
-  non2xx: number;
-  errors: number;
-}
 
 const DAY_MS = 86_400_000;
 const day = (offset: number) => new Date(Date.now() + offset * DAY_MS).toISOString().slice(0, 10);
@@ -46,47 +37,6 @@ const day = (offset: number) => new Date(Date.now() + offset * DAY_MS).toISOStri
 async function json<T>(res: Response): Promise<T> {
   if (!res.ok) throw new Error(`${res.url}: HTTP ${res.status}: ${await res.text()}`);
   return (await res.json()) as T;
-}
-
-/**
- * Random-store 7-day ad-hoc forecasts, `connections` at once, for `seconds`. `fresh`: each request
- * starts on a random day of the next year, so the server almost never has the answer kept and
- * computes it (the model itself stays loaded in the threads).
- */
-async function load(
-  url: string,
-  stores: number[],
-  connections: number,
-  seconds: number,
-  fresh = false,
-): Promise<LoadResult> {
-  const week = (start: number) => JSON.stringify({ begin: day(start), end: day(start + 6) });
-  const body = week(1);
-  const result = await autocannon({
-    url,
-    connections,
-    duration: seconds,
-    requests: [
-      {
-        method: "POST",
-        headers: { "content-type": "application/json" },
-        body,
-        setupRequest: (req) => ({
-          ...req,
-          ...(fresh ? { body: week(1 + Math.floor(Math.random() * 358)) } : {}),
-          path: `/api/forecasts/${stores[Math.floor(Math.random() * stores.length)]}/${PRODUCT}`,
-        }),
-      },
-    ],
-  });
-  return {
-    p50: result.latency.p50,
-    p99: result.latency.p99,
-    rps: result.requests.average,
-    requests: result.requests.total,
-    non2xx: result.non2xx,
-    errors: result.errors + result.timeouts,
-  };
 }
 
 async function batch(url: string, stores: number[]): Promise<number> {
