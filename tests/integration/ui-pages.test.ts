@@ -91,6 +91,9 @@ function definePageCases(target: () => { url: string }): void {
     expect(stats).toContain(`Series ${STORES}`);
     expect(stats).toContain(`Models in production ${STORES}`);
     expect(stats).toMatch(/Median CV RMSPE 0\.\d{3}/);
+    // Nothing streamed after training here: nothing scored, nothing degraded yet.
+    expect(stats).toContain("Realized RMSPE, last 7 days – no forecast scored yet");
+    expect(stats).toMatch(/Degraded series \d+ which, and why/);
     expect(textOf(section(html, 'data-testid="stream-activity"', "</dl>"))).toMatch(
       /Last ingested record .+ Records in the last minute \d+/,
     );
@@ -108,9 +111,47 @@ function definePageCases(target: () => { url: string }): void {
       ["/stores", "Stores"],
       ["/models", "Models"],
       ["/pipelines", "Pipelines"],
+      ["/accuracy", "Accuracy"],
     ]) {
       expect(html).toMatch(new RegExp(`<a[^>]*href="${href}"[^>]*>${name}</a>`));
     }
+  });
+
+  it("accuracy: the fleet's figures, degraded series, automatic retrains and anomalous stores, without JavaScript", async () => {
+    const run = async (path: string) => {
+      const res = await fetch(`${base()}${path}`, { method: "POST" });
+      expect(res.status).toBe(202);
+      const { job_id } = (await res.json()) as { job_id: string };
+      for (const deadline = Date.now() + 60_000; ; ) {
+        const job = (await (await fetch(`${base()}/api/jobs/${job_id}`)).json()) as { status: string };
+        if (job.status === "SUCCEEDED") return;
+        if (job.status === "FAILED" || Date.now() > deadline) throw new Error(`${path}: job ${job.status}`);
+        await new Promise((r) => setTimeout(r, 250));
+      }
+    };
+    await run("/api/drift-check");
+    await run("/api/anomalies");
+    const { status, html } = await page("/accuracy");
+    expect(status).toBe(200);
+    const text = textOf(html);
+    expect(text).toContain("Forecast accuracy");
+    expect(textOf(section(html, 'data-testid="accuracy-stats"', "</dl>"))).toMatch(
+      /Realized RMSPE, last 7 days .+ Inside the 95% band .+ Degraded series \d+ AUTO_RETRAIN=suggest Stores unlike their peers \d+ scan of \d{4}-\d{2}-\d{2}/,
+    );
+    for (const heading of [
+      "The fleet, day by day",
+      "Degraded series",
+      "Automatic retrains",
+      "Stores unlike their peers",
+    ]) {
+      expect(html).toMatch(new RegExp(`<h2[^>]*>${heading}</h2>`));
+    }
+    expect(text).toContain("AUTO_RETRAIN=suggest: degraded series are only listed");
+
+    const store = await page(`/stores/1?product=${PRODUCT}`);
+    expect(textOf(section(store.html, 'data-testid="series-accuracy"', "</section>"))).toMatch(
+      /How its forecasts did (Drift: none|Degraded)/,
+    );
   });
 
   it("overview: an old ?store= link goes to the stores list", async () => {

@@ -7,6 +7,8 @@ import { Stat } from "../../components/Stat.js";
 import { linkClass } from "../../components/styles.js";
 import { useAutoRevalidate } from "../../components/useAutoRevalidate.js";
 import { formatDay, todayDay } from "../../days.js";
+import { realizedSummary } from "../../monitoring/accuracy.server.js";
+import { degradedCount } from "../../monitoring/drift-check.server.js";
 import { latestTrainingRun } from "../../pipelines/runs.server.js";
 import { overviewStats, streamActivity } from "../../stores/overview.server.js";
 
@@ -19,12 +21,14 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
   // The old home page searched with ?store=: send such links to the stores list.
   const legacy = new URL(request.url).searchParams.get("store");
   if (legacy !== null) throw redirect(`/stores?q=${encodeURIComponent(legacy.trim().slice(0, 20))}`);
-  const [stats, stream, run] = await Promise.all([
+  const [stats, stream, run, realized, degraded] = await Promise.all([
     overviewStats(context.db),
     streamActivity(context.db, formatDay(todayDay())),
     latestTrainingRun(context.db),
+    realizedSummary(context.db),
+    degradedCount(context.db),
   ]);
-  return { stats, stream, run, database: context.db.kind, renderedAt: new Date() };
+  return { stats, stream, run, realized, degraded, database: context.db.kind, renderedAt: new Date() };
 }
 
 /** `2026-11-26 15:31:07 UTC`: the stream moves by the second. */
@@ -43,7 +47,7 @@ const STATUS_CLASS: Record<string, string> = {
 };
 
 export default function Overview() {
-  const { stats, stream, run, database, renderedAt } = useLoaderData<typeof loader>();
+  const { stats, stream, run, realized, degraded, database, renderedAt } = useLoaderData<typeof loader>();
   useAutoRevalidate(LIVE_MS);
   const running = run?.status === "RUNNING";
 
@@ -97,6 +101,31 @@ export default function Overview() {
               stats.goodModelsShare === null
                 ? "no model trained yet"
                 : `across ${formatInteger(stats.models)} models; ${Math.round(stats.goodModelsShare * 100)}% at or under 0.200`
+            }
+          />
+          <Stat
+            label="Realized RMSPE, last 7 days"
+            value={formatMetric(realized.rmspe, "ratio")}
+            note={
+              realized.rmspe === null ? (
+                "no forecast scored yet"
+              ) : (
+                <>
+                  {realized.vsCv === null ? "" : `${realized.vsCv.toFixed(2)}x the CV promise; `}
+                  <Link className={linkClass} to="/accuracy">
+                    accuracy
+                  </Link>
+                </>
+              )
+            }
+          />
+          <Stat
+            label="Degraded series"
+            value={formatInteger(degraded)}
+            note={
+              <Link className={linkClass} to="/accuracy#degraded-heading">
+                which, and why
+              </Link>
             }
           />
         </dl>

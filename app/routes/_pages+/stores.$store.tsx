@@ -8,6 +8,7 @@ import {
 } from "@remix-run/node";
 import { Form, Link, useActionData, useFetcher, useLoaderData, useSubmit } from "@remix-run/react";
 import { useMemo } from "react";
+import { AccuracyPanel } from "../../components/AccuracyPanel.js";
 import { AdhocForm } from "../../components/AdhocForm.js";
 import { Field } from "../../components/Field.js";
 import { ForecastChart } from "../../components/ForecastChart.js";
@@ -16,6 +17,9 @@ import { RetrainPanel } from "../../components/RetrainPanel.js";
 import { linkClass } from "../../components/styles.js";
 import { useSynced } from "../../components/useSynced.js";
 import { TooSoonError } from "../../errors.js";
+import { seriesAccuracy } from "../../monitoring/accuracy.server.js";
+import { seriesDrift } from "../../monitoring/drift-check.server.js";
+import { describeReason } from "../../monitoring/drift-rules.js";
 import { modelCard } from "../../registry/model-card.server.js";
 import { audit, requireRole } from "../../server/authorize.server.js";
 import { requestRetrain } from "../../training/retrain-cooldown.server.js";
@@ -30,11 +34,13 @@ export const meta: MetaFunction<typeof loader> = ({ data: d }) => [
 export async function loader({ request, params, context }: LoaderFunctionArgs) {
   const search = new URL(request.url).searchParams;
   const { info, key } = await selectSeries(context, params.store, search);
-  const [chart, card, job, adhoc] = await Promise.all([
+  const [chart, card, job, adhoc, accuracy, drift] = await Promise.all([
     seriesChartData(context, key),
     modelCard(context.db, key),
     jobOrNull(context.log, () => retrainJob(context.jobs, key, search.get("job")), "retrain job status"),
     adhocFromSearch(context, key, search, request),
+    seriesAccuracy(context.db, key.store, key.productname, { weeks: 4 }),
+    seriesDrift(context.db, key),
   ]);
   const payload = {
     store: info.store,
@@ -46,6 +52,13 @@ export async function loader({ request, params, context }: LoaderFunctionArgs) {
     card,
     job,
     adhoc,
+    accuracyWeeks: accuracy.weeks,
+    drift: drift && {
+      state: drift.state,
+      why: drift.reasons.map(describeReason),
+      since: drift.since,
+      action: drift.action,
+    },
   };
   // A form the server could not accept answers 400, with the page and the errors beside the fields.
   return data(payload, { status: adhoc.errors ? 400 : 200 });
@@ -204,6 +217,8 @@ export default function StorePage() {
         />
         <ModelCard card={page.card} store={page.store} product={page.product} />
       </div>
+
+      <AccuracyPanel weeks={page.accuracyWeeks} drift={page.drift} />
     </div>
   );
 }
