@@ -7,13 +7,13 @@
 import type { Logger } from "pino";
 import { recordAudit } from "../audit/log.server.js";
 import { POLICY_PRINCIPAL } from "../auth/principal.js";
-import { formatDay } from "../days.js";
+import { formatDay, parseDay } from "../days.js";
 import { dedupeKeyOf, enqueueOnce } from "../jobs/dedupe.js";
 import { FINAL_JOB_STATUSES, type JobQueue } from "../jobs/port.js";
 import type { Database } from "../platform/db.server.js";
 import { promoteVersion } from "../registry/register.server.js";
 import { type SeriesKey, seriesId } from "../series.js";
-import type { SeriesDriftResult } from "./drift-check.server.js";
+import type { DriftCheck, SeriesDriftResult } from "./drift-check.server.js";
 import { recordActions } from "./drift-check.server.js";
 import {
   type Candidate,
@@ -25,7 +25,7 @@ import {
 } from "./retrain-policy.js";
 
 /** What became of automatic retrains (storecast_auto_retrains_total{outcome}). */
-export type RetrainOutcome = "requested" | "failed" | Exclude<Verdict, "pending"> | "rolled_back";
+export type RetrainOutcome = "requested" | "failed" | "superseded" | Exclude<Verdict, "pending"> | "rolled_back";
 
 export interface PolicyDeps {
   db: Database;
@@ -38,19 +38,20 @@ export interface PolicyReport {
   queued: number;
   suggested: number;
   skipped: number;
-  judged: { helped: number; same: number; worse: number; failed: number; rolledBack: number };
+  judged: { helped: number; same: number; worse: number; failed: number; superseded: number; rolledBack: number };
 }
 
 const severityOf = (r: SeriesDriftResult): number =>
   r.realizedRmspe !== null && r.cvRmspe !== null && r.cvRmspe > 0 ? r.realizedRmspe / r.cvRmspe : 1;
 
-/** Plans and carries out retrains for the degraded series of a drift check. */
+/** Plans and carries out retrains for the degraded series of a drift check (as of its newest day of actuals). */
 export async function applyPolicy(
   deps: PolicyDeps,
-  degraded: readonly SeriesDriftResult[],
+  check: Pick<DriftCheck, "asOf" | "degraded">,
   settings: PolicySettings,
 ): Promise<Pick<PolicyReport, "queued" | "suggested" | "skipped">> {
   const { db, jobs } = deps;
+  const { degraded } = check;
   const [state] = await db.sql.query<{ fleet: number; active: number; last_hour: number }>(
     `SELECT (SELECT count(*)::int FROM model_versions WHERE stage = 'production') AS fleet,
             (SELECT count(*)::int FROM auto_retrains WHERE verdict = 'pending' AND new_version IS NULL) AS active,
@@ -82,8 +83,9 @@ export async function applyPolicy(
       [d.store, d.productname],
     );
     await db.sql.query(
-      `INSERT INTO auto_retrains (store, productname, reasons, job_id, old_version) VALUES ($1, $2, $3::jsonb, $4, $5)`,
-      [d.store, d.productname, JSON.stringify(d.reasons), job.id, old?.version ?? null],
+      `INSERT INTO auto_retrains (store, productname, reasons, job_id, old_version, as_of)
+       VALUES ($1, $2, $3::jsonb, $4, $5, $6::date)`,
+      [d.store, d.productname, JSON.stringify(d.reasons), job.id, old?.version ?? null, check.asOf],
     );
     await recordAudit(db, {
       actor: POLICY_PRINCIPAL,
@@ -111,7 +113,10 @@ interface PendingRow {
   job_id: string | null;
   old_version: number | null;
   new_version: number | null;
-  requested_day: string;
+  /** The newest day of actuals when it was asked for. */
+  as_of: string;
+  /** The series' production version now. */
+  production: number | null;
 }
 
 /** Realized RMSPE of one version of a series over [from, to] (days as YYYY-MM-DD). */
@@ -131,17 +136,25 @@ async function versionError(
   return { rmspe: row?.rmspe ?? null, days: row?.days ?? 0 };
 }
 
+/** Fewest open days a version replaced early (by the weekly training, a person) is judged on. */
+const SUPERSEDED_MIN_DAYS = 3;
+
 /**
  * Settles the automatic retrains still pending: a finished job names the version it made; a version
- * with a full week scored gets its verdict against the old one's last week; a worse one is rolled
- * back when `rollBack` (AUTO_RETRAIN=on), flagged otherwise.
+ * with a full week scored gets its verdict against the old one's last week before the request; a
+ * worse one is rolled back when `rollBack` (AUTO_RETRAIN=on), flagged otherwise. A version replaced
+ * before its full week is judged on the days it had (at least SUPERSEDED_MIN_DAYS), else `superseded`;
+ * it is never rolled back, since that would undo its successor.
  */
 export async function judgePending(deps: PolicyDeps, rollBack: boolean): Promise<PolicyReport["judged"]> {
   const { db, jobs } = deps;
-  const judged = { helped: 0, same: 0, worse: 0, failed: 0, rolledBack: 0 };
+  const judged = { helped: 0, same: 0, worse: 0, failed: 0, superseded: 0, rolledBack: 0 };
   const pending = await db.sql.query<PendingRow>(
-    `SELECT id, store, productname, job_id, old_version, new_version, requested_at::date::text AS requested_day
-       FROM auto_retrains WHERE verdict = 'pending' ORDER BY id`,
+    `SELECT a.id, a.store, a.productname, a.job_id, a.old_version, a.new_version,
+            coalesce(a.as_of, (a.requested_at AT TIME ZONE 'UTC')::date - 1)::text AS as_of,
+            (SELECT v.version FROM model_versions v JOIN registered_models m ON m.id = v.model_id
+              WHERE m.store = a.store AND m.productname = a.productname AND v.stage = 'production') AS production
+       FROM auto_retrains a WHERE a.verdict = 'pending' ORDER BY a.id`,
   );
   for (const p of pending) {
     const key = { store: p.store, productname: p.productname };
@@ -149,11 +162,17 @@ export async function judgePending(deps: PolicyDeps, rollBack: boolean): Promise
     if (newVersion === null) {
       const job = p.job_id ? await jobs.get(p.job_id) : null;
       if (job && !FINAL_JOB_STATUSES.has(job.status)) continue;
-      const [made] = await db.sql.query<{ version: number }>(
-        `SELECT max(v.version)::int AS version FROM model_versions v JOIN registered_models m ON m.id = v.model_id
+      // The version the job says it made; else the first made after the request (a later one is
+      // the weekly training's or a person's).
+      const fromJob = (job?.result as { modelVersion?: unknown } | null)?.modelVersion;
+      const [made] =
+        typeof fromJob === "number"
+          ? [{ version: fromJob }]
+          : await db.sql.query<{ version: number }>(
+              `SELECT min(v.version)::int AS version FROM model_versions v JOIN registered_models m ON m.id = v.model_id
           WHERE m.store = $1 AND m.productname = $2 AND v.created_at >= (SELECT requested_at FROM auto_retrains WHERE id = $3)`,
-        [p.store, p.productname, p.id],
-      );
+              [p.store, p.productname, p.id],
+            );
       if (!made?.version) {
         // The job failed, was stopped, or is gone: nothing to judge.
         await db.sql.query("UPDATE auto_retrains SET verdict = 'failed', judged_at = now() WHERE id = $1", [p.id]);
@@ -164,16 +183,21 @@ export async function judgePending(deps: PolicyDeps, rollBack: boolean): Promise
       newVersion = made.version;
       await db.sql.query("UPDATE auto_retrains SET new_version = $2 WHERE id = $1", [p.id, newVersion]);
     }
-    const requested = Date.parse(`${p.requested_day}T00:00:00Z`) / 86_400_000;
+    const asOf = parseDay(p.as_of)!;
     const before =
       p.old_version === null
         ? { rmspe: null, days: 0 }
-        : await versionError(db, key, p.old_version, formatDay(requested - 7), formatDay(requested - 1));
-    const after = await versionError(db, key, newVersion, formatDay(requested), formatDay(requested + 13));
-    const verdict = judgeRetrain(before, after);
+        : await versionError(db, key, p.old_version, formatDay(asOf - 6), formatDay(asOf));
+    const after = await versionError(db, key, newVersion, formatDay(asOf + 1), formatDay(asOf + 14));
+    // Replaced by a newer version (and not by our own rollback): it will get no more days.
+    const superseded = p.production !== null && p.production > newVersion;
+    let verdict: Verdict | "superseded" = judgeRetrain(before, after);
+    if (verdict === "pending" && superseded) {
+      verdict = after.days >= SUPERSEDED_MIN_DAYS ? judgeRetrain(before, after, after.days) : "superseded";
+    }
     if (verdict === "pending") continue;
     let rolledBack = false;
-    if (verdict === "worse" && rollBack && p.old_version !== null) {
+    if (verdict === "worse" && rollBack && p.old_version !== null && p.production === newVersion) {
       await promoteVersion(db, p.store, p.productname, p.old_version);
       await recordAudit(db, {
         actor: POLICY_PRINCIPAL,

@@ -24,7 +24,7 @@ export interface DriftCheckSettings {
 export const DEFAULT_DRIFT_CHECK: DriftCheckSettings = {
   rules: DEFAULT_DRIFT,
   levelShift: DEFAULT_LEVEL_SHIFT,
-  windowDays: 14,
+  windowDays: 7,
   salesDays: 56,
 };
 
@@ -58,6 +58,13 @@ interface WeekRow {
   days: number;
 }
 
+interface DailyRow {
+  store: number;
+  productname: string;
+  date: string;
+  pct_error: number;
+}
+
 interface SalesRow {
   store: number;
   productname: string;
@@ -88,8 +95,8 @@ export async function runDriftCheck(
   const asOfDay = asOf === null ? undefined : parseDay(asOf);
   if (asOf === null || asOfDay === undefined) return { asOf, checked: 0, degraded: [] };
 
-  const series = await db.sql.query<SeriesKey>(
-    `SELECT m.store, m.productname FROM registered_models m
+  const series = await db.sql.query<SeriesKey & { train_end: string | null }>(
+    `SELECT m.store, m.productname, v.train_end::text AS train_end FROM registered_models m
        JOIN model_versions v ON v.model_id = m.id AND v.stage = 'production'
       ORDER BY m.store, m.productname`,
   );
@@ -121,9 +128,16 @@ export async function runDriftCheck(
       ORDER BY store, productname, date`,
     [formatDay(asOfDay - settings.salesDays + 1), asOf],
   );
+  const daily = await db.sql.query<DailyRow>(
+    `SELECT store, productname, date::text AS date, pct_error FROM forecast_scores
+      WHERE date BETWEEN $1::date AND $2::date AND pct_error IS NOT NULL
+      ORDER BY store, productname, date`,
+    [formatDay(asOfDay - settings.salesDays + 1), asOf],
+  );
   const recentOf = new Map(recent.map((r) => [seriesId(r), r]));
   const weeksOf = group(weeks);
   const salesOf = group(sales);
+  const dailyOf = group(daily);
 
   const results: SeriesDriftResult[] = [];
   for (const [i, key] of series.entries()) {
@@ -137,12 +151,19 @@ export async function runDriftCheck(
     const r = recentOf.get(id);
     const days: SalesDay[] = (salesOf.get(id) ?? []).map((s) => ({ date: s.date, sales: s.sales, open: s.open === 1 }));
     const weekBias: WeekBias[] = (weeksOf.get(id) ?? []).map((w) => ({ week: w.week, bias: w.bias, days: w.days }));
+    const shift = detectLevelShift(days, settings.levelShift);
+    const since = shift ? (dailyOf.get(id) ?? []).filter((d) => d.date >= shift.day) : [];
     const reasons = assessDrift(
       {
         cvRmspe: r?.cv_rmspe ?? null,
         recent: { rmspe: r?.rmspe ?? null, days: r?.days ?? 0 },
         weeks: weekBias,
-        levelShift: detectLevelShift(days, settings.levelShift),
+        levelShift: shift && {
+          ...shift,
+          bias: since.length ? since.reduce((t, d) => t + d.pct_error, 0) / since.length : null,
+          days: since.length,
+        },
+        trainEnd: key.train_end,
       },
       settings.rules,
     );

@@ -14,9 +14,18 @@ export interface DriftSettings {
   bias: number;
   /** ... and this many consecutive biased weeks of the same sign are a persistent bias. */
   biasWeeks: number;
+  /** Open days scored since a level shift before the forecasts' error there confirms it. */
+  shiftDays: number;
 }
 
-export const DEFAULT_DRIFT: DriftSettings = { ratio: 1.5, minGap: 0.05, minDays: 5, bias: 0.1, biasWeeks: 2 };
+export const DEFAULT_DRIFT: DriftSettings = {
+  ratio: 2.5,
+  minGap: 0.05,
+  minDays: 4,
+  bias: 0.2,
+  biasWeeks: 2,
+  shiftDays: 3,
+};
 
 export interface WindowAccuracy {
   /** Realized RMSPE over the window's open days with sales (null: none). */
@@ -38,8 +47,13 @@ export interface DriftInput {
   recent: WindowAccuracy;
   /** Oldest first. */
   weeks: readonly WeekBias[];
-  /** The newest change in sales level (level-shift.server.ts), if any. */
-  levelShift: { day: string; change: number } | null;
+  /**
+   * The newest change in sales level (level-shift.server.ts), if any, with the production version's
+   * mean signed % error over the open days scored since it (null: none scored).
+   */
+  levelShift: { day: string; change: number; bias: number | null; days: number } | null;
+  /** The newest day the production version was trained on (null: unknown). */
+  trainEnd: string | null;
 }
 
 export type DriftReason =
@@ -85,8 +99,18 @@ export function assessDrift(input: DriftInput, settings: DriftSettings = DEFAULT
   }
   if (run >= settings.biasWeeks) reasons.push({ kind: "bias", bias: total / run, weeks: run, since });
 
-  if (input.levelShift) {
-    reasons.push({ kind: "level-shift", day: input.levelShift.day, change: input.levelShift.change });
+  // A level shift is drift only when the model has not seen it (after its training data) and its
+  // forecasts since then miss the way the level moved: a promo run or a shift the model learned is not.
+  const shift = input.levelShift;
+  if (
+    shift &&
+    (input.trainEnd === null || shift.day > input.trainEnd) &&
+    shift.days >= settings.shiftDays &&
+    shift.bias !== null &&
+    Math.sign(shift.bias) === -Math.sign(shift.change) &&
+    Math.abs(shift.bias) > settings.bias
+  ) {
+    reasons.push({ kind: "level-shift", day: shift.day, change: shift.change });
   }
   return reasons;
 }

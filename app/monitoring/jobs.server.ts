@@ -54,7 +54,7 @@ export function monitoringJobHandlers({
         signal: ctx.signal,
         onProgress: (done, total) => ctx.progress(done, total),
       });
-      const policy = await applyPolicy(deps, check.degraded, {
+      const policy = await applyPolicy(deps, check, {
         mode: jobs ? mode : mode === "on" ? "suggest" : mode,
         perHour: config.AUTO_RETRAIN_PER_HOUR ?? 50,
         maxShare: config.AUTO_RETRAIN_MAX_SHARE ?? 0.1,

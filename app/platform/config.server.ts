@@ -257,11 +257,11 @@ const baseSchema = z.object({
   /** The daily drift check (app/monitoring): degraded series, then what the retraining policy does. */
   DRIFT_CRON: cron5.default("45 0 * * *"),
   /** Degraded when the realized RMSPE over the last DRIFT_WINDOW_DAYS exceeds this times the CV RMSPE. */
-  DRIFT_RMSPE_RATIO: decimal(1, 100).default(1.5),
+  DRIFT_RMSPE_RATIO: decimal(1, 100).default(2.5),
   /** Days of scored forecasts the error rule reads. */
-  DRIFT_WINDOW_DAYS: int(3, 90).default(14),
-  /** A weekly mean signed error beyond this (0.1: 10%) in DRIFT_BIAS_WEEKS weeks in a row is a persistent bias. */
-  DRIFT_BIAS: decimal(0.01, 10).default(0.1),
+  DRIFT_WINDOW_DAYS: int(3, 90).default(7),
+  /** A weekly mean signed error beyond this (0.2: 20%) in DRIFT_BIAS_WEEKS weeks in a row is a persistent bias. */
+  DRIFT_BIAS: decimal(0.01, 10).default(0.2),
   DRIFT_BIAS_WEEKS: int(1, 52).default(2),
   /** What to do with degraded series: off, suggest (list them), on (retrain; roll back one that did worse). */
   AUTO_RETRAIN: z.enum(["off", "suggest", "on"], { error: "expected off, suggest or on" }).default("suggest"),

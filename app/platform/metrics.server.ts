@@ -17,7 +17,15 @@ import type { JobQueue } from "../jobs/port.js";
 export const COLLECT_TIMEOUT_MS = 2_000;
 
 /** storecast_auto_retrains_total's outcomes (app/monitoring/auto-retrain.server.ts). */
-export const AUTO_RETRAIN_OUTCOMES = ["requested", "failed", "helped", "same", "worse", "rolled_back"] as const;
+export const AUTO_RETRAIN_OUTCOMES = [
+  "requested",
+  "failed",
+  "helped",
+  "same",
+  "worse",
+  "superseded",
+  "rolled_back",
+] as const;
 
 /** Quantiles of the production models' CV error that are exported. */
 export const CV_ERROR_QUANTILES = [0.5, 0.9, 0.99] as const;
