@@ -112,7 +112,7 @@ describe("the storecast dashboard", () => {
       .concat(
         dashboard.templating.list.map((v) => [v.name, v.query.query.replace(/^label_values\((.*),\s*\w+\)$/, "$1")]),
       );
-    expect(exprs.flatMap(([, e]) => selectors(e)).length).toBeGreaterThan(30);
+    expect(exprs.flatMap(([, e]) => selectors(e)).length).toBeGreaterThan(45);
     for (const [title, expr] of exprs) expect(unknownSeries(expr, registry), `${title}: ${expr}`).toEqual([]);
   });
 
@@ -132,6 +132,60 @@ describe("the storecast dashboard", () => {
         registry,
       ),
     ).toEqual([]);
+  });
+});
+
+describe("the dashboard's forecast accuracy and drift row", () => {
+  const rowIndex = dashboard.panels.findIndex((p) => p.type === "row" && p.title === "Forecast accuracy and drift");
+  const nextRow = dashboard.panels.findIndex((p, i) => i > rowIndex && p.type === "row");
+  const row = dashboard.panels.slice(rowIndex + 1, nextRow);
+  const querying = (metric: string) =>
+    row.filter((p) => (p.targets ?? []).some((t) => selectors(t.expr).some((s) => s.metric === metric)));
+
+  it("shows every forecast monitoring metric the app exports, each panel explained", () => {
+    expect(rowIndex).toBeGreaterThan(0);
+    for (const metric of [
+      "storecast_realized_rmspe",
+      "storecast_realized_interval_coverage",
+      "storecast_realized_vs_cv_ratio",
+      "storecast_forecast_days_scored_total",
+      "storecast_degraded_series",
+      "storecast_anomalous_stores",
+      "storecast_auto_retrains_total",
+    ]) {
+      expect(querying(metric).length, metric).toBeGreaterThan(0);
+    }
+    for (const p of row) {
+      expect(p.description?.length, p.title).toBeGreaterThan(60);
+      expect(p.fieldConfig?.defaults.unit, p.title).toBeTruthy();
+      // The realized gauges carry only window="7d": a query without it would mix in any later window.
+      for (const t of p.targets ?? [])
+        if (t.expr.includes("storecast_realized_")) expect(t.expr, p.title).toContain('window="7d"');
+    }
+  });
+
+  it("colours coverage red below 90% and green from the promised 95%, and the realized/CV ratio red from the alert's 1.5x", () => {
+    const colourAt = (p: Panel, value: number) =>
+      (p.fieldConfig?.defaults.thresholds?.steps ?? []).filter((s) => s.value === null || s.value <= value).at(-1)
+        ?.color;
+    const coverage = querying("storecast_realized_interval_coverage");
+    const ratio = querying("storecast_realized_vs_cv_ratio");
+    expect(coverage.length).toBeGreaterThan(0);
+    for (const p of coverage) {
+      expect(p.fieldConfig?.defaults.unit).toBe("percentunit");
+      expect([colourAt(p, 0.85), colourAt(p, 0.89), colourAt(p, 0.92), colourAt(p, 0.95)]).toEqual([
+        "red",
+        "red",
+        "orange",
+        "green",
+      ]);
+    }
+    // Red where StorecastForecastAccuracyDegraded's line is.
+    const alert = read("monitoring/alerts.yml").match(/storecast_realized_vs_cv_ratio\{[^}]*\}\) > ([\d.]+)/)?.[1];
+    expect(alert).toBe("1.5");
+    expect(ratio.length).toBeGreaterThan(0);
+    for (const p of ratio)
+      expect([colourAt(p, 1), colourAt(p, 1.49), colourAt(p, 1.5)]).toEqual(["green", "orange", "red"]);
   });
 });
 
