@@ -10,6 +10,8 @@
  * --history-days days already scored. Then --days further days of actuals are scored one day at a
  * time, as the stream consumer scores a batch (scoreActuals on that day's 1,115 keys), and each day
  * once more unchanged (a re-sent day: must write nothing). Target: a day scored in <= 1 s.
+ * Then the drift check's sweep of the last 35 days: once with everything scored (must write
+ * nothing), once with the last week's scores deleted (must write exactly them back).
  *
  * Drift detection against a simulated reality (tests/support/monitoring-world.ts): --drift-stores
  * generated stores trained, then 21 days of actuals streamed; from day 8, 2% of the stores lose 30%
@@ -28,7 +30,8 @@ import pg from "pg";
 import { formatDay, todayDay } from "../app/days.js";
 import { createModelPool } from "../app/model/pool.server.js";
 import { fleetAccuracy, seriesAccuracy } from "../app/monitoring/accuracy.server.js";
-import { scoreActuals, scoreDays } from "../app/monitoring/scoring.server.js";
+import { DEFAULT_SCORE_SWEEP_DAYS } from "../app/monitoring/jobs.server.js";
+import { scoreActuals, scoreDays, sweepScores } from "../app/monitoring/scoring.server.js";
 import { type Database, openDatabase } from "../app/platform/db.server.js";
 import { MODEL_NAME_PREFIX } from "../app/registry/versions.server.js";
 import { SATURDAY_TO_MONDAY } from "../app/sales/generator/store-events.js";
@@ -130,6 +133,16 @@ async function benchScoring(label: string, db: Database, opts: CliOptions): Prom
     againMs.push(again.ms);
     ok &&= once.value.inserted === opts.stores && again.value.inserted + again.value.updated === 0;
   }
+  const sweepDays = DEFAULT_SCORE_SWEEP_DAYS;
+  const sweepSeen = opts.stores * Math.min(sweepDays, opts.historyDays + opts.days);
+  const unchanged = await timed(() => sweepScores(db, sweepDays));
+  ok &&= unchanged.value.matched === sweepSeen && unchanged.value.inserted + unchanged.value.updated === 0;
+  await db.sql.query("DELETE FROM forecast_scores WHERE date > $1::date", [formatDay(today - 7)]);
+  const refill = await timed(() => sweepScores(db, sweepDays));
+  ok &&= refill.value.inserted === opts.stores * 7 && refill.value.updated === 0;
+  log(
+    `${label}: sweep of ${sweepDays} days: ${fmt(unchanged.value.matched)} days seen, ${fmt(refill.value.inserted)} re-scored`,
+  );
   const fleet = await timed(() => fleetAccuracy(db, { days: 28 }));
   const series = await timed(() => seriesAccuracy(db, 1, PRODUCT, { weeks: 8 }));
   const worst = Math.max(...firstMs, ...againMs);
@@ -144,6 +157,8 @@ async function benchScoring(label: string, db: Database, opts: CliOptions): Prom
     [`${label}: score a day, ${n} stores (worst)`, seconds(Math.max(...firstMs)), `<= ${TARGET_SCORE_DAY_S} s`],
     [`${label}: the same day re-sent (writes nothing)`, seconds(median(againMs)), `<= ${TARGET_SCORE_DAY_S} s`],
     [`${label}: history load, ${n} x ${opts.historyDays} days`, seconds(history.ms), "-"],
+    [`${label}: sweep of ${sweepDays} days, all scored (writes nothing)`, seconds(unchanged.ms), "-"],
+    [`${label}: sweep of ${sweepDays} days, last 7 unscored`, seconds(refill.ms), "-"],
     [`${label}: GET /api/accuracy?days=28 query`, seconds(fleet.ms), "-"],
     [`${label}: GET /api/accuracy/1/${PRODUCT}?weeks=8 query`, seconds(series.ms), "-"],
     [`${label}: fleet realized RMSPE, last 7 days`, fleet.value.last7.rmspe?.toFixed(4) ?? "-", "(synthetic)"],

@@ -8,9 +8,10 @@
  *
  * Idempotent: a row is written only when something it holds changed (a re-sent actual writes
  * nothing; a corrected actual, or a newer forecast for a day not yet begun, re-scores). Days with
- * no forecast and unknown series produce no row. Work is proportional to the keys given.
+ * no forecast and unknown series produce no row. Work is proportional to the keys given. The sweep
+ * (`sweepScores`) runs the same statement over a recent window, for what scoring as actuals arrive missed.
  */
-import { parseDay } from "../days.js";
+import { formatDay, parseDay } from "../days.js";
 import type { Database } from "../platform/db.server.js";
 import { recordDaysScored } from "../platform/metrics.server.js";
 import { intArray, textArray } from "../sales/upsert.server.js";
@@ -93,6 +94,16 @@ const SCORE_RANGE = `WITH keys AS (
      WHERE forecast_date BETWEEN DATE '1970-01-01' + $1::int AND DATE '1970-01-01' + $2::int
   )${SCORE_TAIL}`;
 
+/**
+ * $1, $2: first and last day: every actual in between (the sweep). Driven by the actuals through
+ * `rossman_sales_date_idx`, then each forecast by its series and day: work in proportion to the
+ * window, whatever the forecasts' horizon (`forecast_results` has no index by date alone).
+ */
+const SCORE_WINDOW = `WITH keys AS (
+    SELECT store, productname, date FROM rossman_sales
+     WHERE date BETWEEN DATE '1970-01-01' + $1::int AND DATE '1970-01-01' + $2::int
+  )${SCORE_TAIL}`;
+
 /** A (series, day) whose actual was just written; `day` is days since 1970-01-01. */
 export interface ActualKey {
   store: number;
@@ -126,6 +137,35 @@ export async function scoreDays(db: Database, from: string, to: string): Promise
   const last = parseDay(to);
   if (first === undefined || last === undefined) throw new RangeError(`expected YYYY-MM-DD days, got ${from}..${to}`);
   return run(db, SCORE_RANGE, [first, last]);
+}
+
+/** What a sweep did: the window it covered (null when there are no actuals at all) and its counts. */
+export interface SweepResult extends ScoreResult {
+  from: string | null;
+  to: string | null;
+}
+
+/**
+ * The sweep: re-scores the last `days` days of actuals, ending at `asOf` (default: the newest day with
+ * actuals, the day the drift check assesses). It catches what scoring as actuals arrive cannot: a
+ * forecast written after its day's actual (a forecast made on the day, a late batch), a failed
+ * scoring call, actuals written by no scoring writer. Idempotent like the rest: an unchanged window
+ * writes nothing.
+ */
+export async function sweepScores(db: Database, days: number, asOf?: string): Promise<SweepResult> {
+  if (!Number.isInteger(days) || days < 1) throw new RangeError(`expected a sweep of at least 1 day, got ${days}`);
+  let last: number | undefined;
+  if (asOf === undefined) {
+    const [newest] = await db.sql.query<{ d: string | null }>("SELECT max(date)::text AS d FROM rossman_sales");
+    if (!newest?.d) return { from: null, to: null, matched: 0, inserted: 0, updated: 0 };
+    last = parseDay(newest.d);
+  } else {
+    last = parseDay(asOf);
+  }
+  if (last === undefined) throw new RangeError(`expected a YYYY-MM-DD day, got ${asOf}`);
+  const first = last - days + 1;
+  const result = await run(db, SCORE_WINDOW, [first, last]);
+  return { from: formatDay(first), to: formatDay(last), ...result };
 }
 
 /**

@@ -263,6 +263,11 @@ const baseSchema = z.object({
   /** A weekly mean signed error beyond this (0.2: 20%) in DRIFT_BIAS_WEEKS weeks in a row is a persistent bias. */
   DRIFT_BIAS: decimal(0.01, 10).default(0.2),
   DRIFT_BIAS_WEEKS: int(1, 52).default(2),
+  /**
+   * Days of actuals the drift check re-scores first (the sweep, ADR 27), ending at the newest; 0 = none.
+   * Cover DRIFT_WINDOW_DAYS and DRIFT_BIAS_WEEKS + 2 weeks when raising those.
+   */
+  SCORE_SWEEP_DAYS: int(0, 366).default(35),
   /** What to do with degraded series: off, suggest (list them), on (retrain; roll back one that did worse). */
   AUTO_RETRAIN: z.enum(["off", "suggest", "on"], { error: "expected off, suggest or on" }).default("suggest"),
   /** Automatic retrains requested in any hour at most. */

@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { formatDay, parseDay } from "../../app/days.js";
 import { fleetAccuracy, realizedSummary, seriesAccuracy } from "../../app/monitoring/accuracy.server.js";
-import { scoreActuals, scoreDays } from "../../app/monitoring/scoring.server.js";
+import { scoreActuals, scoreDays, sweepScores } from "../../app/monitoring/scoring.server.js";
 import type { Database } from "../../app/platform/db.server.js";
 import { registerVersion } from "../../app/registry/register.server.js";
 import { modelName } from "../../app/registry/versions.server.js";
@@ -154,6 +154,36 @@ export function describeScoring(name: string, openDb: () => Promise<Database>): 
       expect(r.inserted).toBeGreaterThanOrEqual(2);
       expect((await scores(s)).map((x) => x.date)).toEqual([formatDay(D - 3), formatDay(D - 2)]);
       await expect(scoreDays(db, "2030-13-01", "2030-01-01")).rejects.toThrow(/YYYY-MM-DD/);
+    });
+
+    it("the sweep scores a forecast written after its day's actual, once, and no day outside its window", async () => {
+      // Days of their own: the sweep's window holds this case's rows only.
+      const s = ++store;
+      const E = D + 300;
+      const asOf = formatDay(E + 1);
+      // The actuals arrive and are scored as they do: no forecast for them yet.
+      for (const d of [E - 4, E, E + 2]) await actual(s, d, 1000);
+      expect(await scoreActuals(db, [key(s, E - 4), key(s, E), key(s, E + 2)])).toMatchObject({ matched: 0 });
+      // Then forecasts made on those days (a retrain that morning, written after the actual came in).
+      for (const d of [E - 4, E, E + 2]) await forecast(s, d, 1, 1100, at(d, 9));
+      expect(await scores(s)).toEqual([]);
+
+      // Five days ending the day after E: E - 3 .. E + 1.
+      const first = await sweepScores(db, 5, asOf);
+      expect(first).toEqual({ from: formatDay(E - 3), to: asOf, matched: 1, inserted: 1, updated: 0 });
+      const rows = await scores(s);
+      expect(rows.map((r) => [r.date, r.forecast_sale])).toEqual([[formatDay(E), 1100]]);
+      expect(rows[0]?.pct_error).toBeCloseTo(0.1, 10);
+
+      // A second sweep writes nothing.
+      expect(await sweepScores(db, 5, asOf)).toEqual({ ...first, inserted: 0 });
+      expect((await scores(s)).map((r) => r.scored_at)).toEqual(rows.map((r) => r.scored_at));
+
+      // Without a day given, the window ends at the newest actual.
+      const [newest] = await db.sql.query<{ d: string }>("SELECT max(date)::text AS d FROM rossman_sales");
+      expect((await sweepScores(db, 1)).to).toBe(newest?.d);
+      await expect(sweepScores(db, 0)).rejects.toThrow(/at least 1 day/);
+      await expect(sweepScores(db, 5, "2030-02-30")).rejects.toThrow(/YYYY-MM-DD/);
     });
 
     describe("accuracy figures", () => {

@@ -83,6 +83,12 @@ describe("loadConfig: jobs and schedules", () => {
     });
   });
 
+  it("sweeps 35 days of scores before the drift check unless told otherwise; 0 turns the sweep off", () => {
+    expect(loadConfig({}).SCORE_SWEEP_DAYS).toBe(35);
+    expect(loadConfig({ SCORE_SWEEP_DAYS: "0" }).SCORE_SWEEP_DAYS).toBe(0);
+    expect(loadConfig({ SCORE_SWEEP_DAYS: "90" }).SCORE_SWEEP_DAYS).toBe(90);
+  });
+
   it("parses a Redis URL, a queue name and schedules", () => {
     const c = loadConfig({
       REDIS_URL: "redis://127.0.0.1:6379",
@@ -107,6 +113,8 @@ describe("loadConfig: jobs and schedules", () => {
     ["ANOMALY_WINDOW_DAYS", "6", /ANOMALY_WINDOW_DAYS: expected an integer from 7 to 366/],
     ["ANOMALY_SENSITIVITY", "1", /ANOMALY_SENSITIVITY: expected a number between 0 and 1/],
     ["ANOMALY_SENSITIVITY", "lots", /ANOMALY_SENSITIVITY: expected a number between 0 and 1/],
+    ["SCORE_SWEEP_DAYS", "367", /SCORE_SWEEP_DAYS: expected an integer from 0 to 366/],
+    ["SCORE_SWEEP_DAYS", "-1", /SCORE_SWEEP_DAYS: expected an integer from 0 to 366/],
   ])("rejects %s=%s with one line naming it", (name, value, message) => {
     expect(() => loadConfig({ [name]: value })).toThrow(message);
   });
