@@ -23,7 +23,7 @@ export const AUTO_RETRAIN_OUTCOMES = ["requested", "failed", "helped", "same", "
 export const CV_ERROR_QUANTILES = [0.5, 0.9, 0.99] as const;
 
 /** The scrape-time sources: set once the process has opened them (server.ts). */
-interface Sources {
+export interface MetricSources {
   jobs?: Pick<JobQueue, "depth">;
   /** The production models' summary (app/registry/summary.server.ts). */
   models?: () => Promise<RegistrySummary>;
@@ -55,9 +55,70 @@ async function within<T>(ms: number, work: () => Promise<T>): Promise<T> {
 
 const SECONDS_FAST = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
+/** A gauge of one series read at each scrape, absent while its value is unknown (see `optionalGauge`). */
+export interface OptionalGaugeConfig<L extends string> {
+  name: string;
+  help: string;
+  /** The series' fixed labels (bounded, e.g. `{ window: "7d" }`); none for an unlabelled gauge. */
+  labels?: Record<L, string>;
+  /** The value now: null when unknown, undefined when its source is not set. */
+  read: () => Promise<number | null> | undefined;
+  /** Names the source when `read` fails (onError). */
+  what: string;
+  registers?: Registry[];
+}
+
 function createMetrics() {
   const registry = new Registry();
-  const sources: Sources = {};
+  const sources: MetricSources = {};
+
+  /**
+   * One read of a source shared by the gauges one scrape collects together (one query for all): null
+   * when the source is not set, fails (reported once) or does not answer within COLLECT_TIMEOUT_MS.
+   */
+  const sharedRead = <T>(what: string, source: () => (() => Promise<T>) | undefined) => {
+    let inFlight: Promise<T | null> | undefined;
+    return (): Promise<T | null> => {
+      const read = source();
+      if (!read) return Promise.resolve(null);
+      inFlight ??= within(COLLECT_TIMEOUT_MS, read)
+        .catch((err: unknown) => {
+          sources.onError?.(err, what);
+          return null;
+        })
+        .finally(() => {
+          inFlight = undefined;
+        });
+      return inFlight;
+    };
+  };
+
+  /**
+   * A gauge whose one series is absent, not 0, while its value is unknown (ADR 7): `read` answers null
+   * or nothing, fails or is late. The series is remove()d at each scrape and set only when known:
+   * reset() would leave an unlabelled gauge at 0.
+   */
+  const optionalGauge = <L extends string = never>(config: OptionalGaugeConfig<L>): Gauge<L> => {
+    const labels = config.labels ?? ({} as Record<L, string>);
+    return new Gauge<L>({
+      name: config.name,
+      help: config.help,
+      labelNames: Object.keys(labels) as L[],
+      registers: config.registers ?? [registry],
+      async collect() {
+        this.remove(labels);
+        const pending = config.read();
+        if (!pending) return;
+        try {
+          const value = await within(COLLECT_TIMEOUT_MS, () => pending);
+          if (value !== null) this.set(labels, value);
+        } catch (err) {
+          sources.onError?.(err, config.what);
+        }
+      },
+    });
+  };
+
   // process_cpu_seconds_total, process_resident_memory_bytes, nodejs_eventloop_lag_*, nodejs_heap_*, ...
   collectDefaultMetrics({ register: registry });
 
@@ -182,20 +243,7 @@ function createMetrics() {
   // Read from the registry at scrape time (see docs/decisions/0007): the models serving now, the
   // same after a restart and on every replica, rather than only what this process trained. Both
   // gauges come from one query: a scrape collects every metric at once, so they share it.
-  let summaryInFlight: Promise<RegistrySummary | null> | undefined;
-  const summaryOnce = (): Promise<RegistrySummary | null> => {
-    const read = sources.models;
-    if (!read) return Promise.resolve(null);
-    summaryInFlight ??= within(COLLECT_TIMEOUT_MS, read)
-      .catch((err: unknown) => {
-        sources.onError?.(err, "model registry");
-        return null;
-      })
-      .finally(() => {
-        summaryInFlight = undefined;
-      });
-    return summaryInFlight;
-  };
+  const summaryOnce = sharedRead("model registry", () => sources.models);
   const models = {
     cvError: new Gauge({
       name: "storecast_model_cv_error",
@@ -266,20 +314,11 @@ function createMetrics() {
 
   // Drift (docs/decisions/0029): the degraded count is read at scrape time; retrains are counted.
   const drift = {
-    degraded: new Gauge({
+    degraded: optionalGauge({
       name: "storecast_degraded_series",
       help: "Series the latest drift check found degraded (realized error well above CV, persistent bias, or a level shift). Read from the database at scrape time.",
-      registers: [registry],
-      async collect() {
-        const read = sources.degraded;
-        if (!read) return;
-        this.reset();
-        try {
-          this.set(await within(COLLECT_TIMEOUT_MS, read));
-        } catch (err) {
-          sources.onError?.(err, "degraded series");
-        }
-      },
+      read: () => sources.degraded?.(),
+      what: "degraded series",
     }),
     autoRetrains: new Counter({
       name: "storecast_auto_retrains_total",
@@ -291,56 +330,25 @@ function createMetrics() {
   for (const outcome of AUTO_RETRAIN_OUTCOMES) drift.autoRetrains.inc({ outcome }, 0);
 
   const monitoring = {
-    anomalousStores: new Gauge({
+    anomalousStores: optionalGauge({
       name: "storecast_anomalous_stores",
       help: "Stores the newest daily anomaly scan found unlike their peers (weekly sales profile). Read from the database at scrape time; absent before the first scan.",
-      registers: [registry],
-      async collect() {
-        const read = sources.anomalousStores;
-        if (!read) return;
-        // reset() leaves an unlabelled gauge at 0; emptied instead, the series is absent (no scan yet,
-        // or the database did not answer) rather than a made-up 0 (ADR 7). tests/unit/platform/metrics.test.ts
-        (this as unknown as { hashMap: Record<string, unknown> }).hashMap = {};
-        try {
-          const n = await within(COLLECT_TIMEOUT_MS, read);
-          if (n !== null) this.set(n);
-        } catch (err) {
-          sources.onError?.(err, "anomaly scans");
-        }
-      },
+      read: () => sources.anomalousStores?.(),
+      what: "anomaly scans",
     }),
   };
 
   // Realized accuracy (docs/decisions/0027): read from forecast_scores at scrape time, one query for
   // the three gauges; `window` is a fixed label ("7d") so alert rules can name it.
-  let realizedInFlight: Promise<RealizedSummary | null> | undefined;
-  const realizedOnce = (): Promise<RealizedSummary | null> => {
-    const read = sources.realized;
-    if (!read) return Promise.resolve(null);
-    realizedInFlight ??= within(COLLECT_TIMEOUT_MS, read)
-      .catch((err: unknown) => {
-        sources.onError?.(err, "realized accuracy");
-        return null;
-      })
-      .finally(() => {
-        realizedInFlight = undefined;
-      });
-    return realizedInFlight;
-  };
+  const realizedOnce = sharedRead("realized accuracy", () => sources.realized);
+  // No number rather than a stale one, and none while nothing was scored in the window.
   const realizedGauge = (name: string, help: string, pick: (s: RealizedSummary) => number | null) =>
-    new Gauge({
+    optionalGauge({
       name,
       help,
-      labelNames: ["window"] as const,
-      registers: [registry],
-      async collect() {
-        if (!sources.realized) return;
-        const summary = await realizedOnce();
-        // No number rather than a stale one, and none while nothing was scored in the window.
-        this.reset();
-        const value = summary ? pick(summary) : null;
-        if (value !== null) this.set({ window: "7d" }, value);
-      },
+      labels: { window: "7d" },
+      read: () => (sources.realized ? realizedOnce().then((s) => s && pick(s)) : undefined),
+      what: "realized accuracy",
     });
   const realized = {
     rmspe: realizedGauge(
@@ -368,6 +376,8 @@ function createMetrics() {
   return {
     registry,
     sources,
+    optionalGauge,
+    sharedRead,
     http,
     ingest,
     jobs,
@@ -414,6 +424,14 @@ const metrics = holder[KEY];
 /** The process's registry: `await registry.metrics()` is the /metrics body (`registry.contentType`). */
 export const registry: Registry = metrics.registry;
 
+/**
+ * A gauge of one series read at each scrape that is absent, not 0, while its value is unknown: its
+ * `read` answers null or nothing (source not set), fails (reported to onError as `what`) or takes
+ * longer than COLLECT_TIMEOUT_MS. Registers on the process's registry unless `registers` says otherwise.
+ */
+export const optionalGauge: <L extends string = never>(config: OptionalGaugeConfig<L>) => Gauge<L> =
+  metrics.optionalGauge;
+
 /** HTTP requests (server.ts, app/server/http-metrics.server.ts). */
 export const httpMetrics = metrics.http;
 /** The sales stream's ingest consumer (workers/ingest-consumer.ts). */
@@ -433,7 +451,7 @@ export const forecastMetrics = metrics.forecast;
  * than COLLECT_TIMEOUT_MS leaves its series out of that scrape and is reported to `onError`;
  * the scrape itself always answers.
  */
-export function setMetricSources(sources: Sources): void {
+export function setMetricSources(sources: MetricSources): void {
   Object.assign(metrics.sources, sources);
 }
 
