@@ -12,8 +12,8 @@
  */
 import { parseDay } from "../days.js";
 import type { Database } from "../platform/db.server.js";
-import { recordDaysScored } from "../platform/metrics.server.js";
 import { intArray, textArray } from "../sales/upsert.server.js";
+import { recordDaysScored } from "./metrics.server.js";
 
 /** What one scoring pass did. */
 export interface ScoreResult {

@@ -1,6 +1,7 @@
 /**
  * Prometheus metrics (prom-client): one registry for the process, which server.ts serves at
- * GET /metrics. Modules register their metrics here; README "Metrics and monitoring" lists them.
+ * GET /metrics. Modules register their metrics here, or on this registry from their own metrics module
+ * (app/monitoring/metrics.server.ts); README "Metrics and monitoring" lists them.
  *
  * The registry is kept on globalThis: the Remix server build bundles its own copy of this module
  * (routes import it from build/server), while server.ts and the workers import the source through
@@ -16,25 +17,19 @@ import type { JobQueue } from "../jobs/port.js";
 /** What a /metrics scrape may wait for a gauge's source (Redis, the database) before skipping it. */
 export const COLLECT_TIMEOUT_MS = 2_000;
 
-/** storecast_auto_retrains_total's outcomes (app/monitoring/auto-retrain.server.ts). */
-export const AUTO_RETRAIN_OUTCOMES = ["requested", "failed", "helped", "same", "worse", "rolled_back"] as const;
-
 /** Quantiles of the production models' CV error that are exported. */
 export const CV_ERROR_QUANTILES = [0.5, 0.9, 0.99] as const;
 
-/** The scrape-time sources: set once the process has opened them (server.ts). */
+/**
+ * The scrape-time sources: set once the process has opened them (server.ts). Open for a domain's own
+ * metrics module to declare its sources (app/monitoring/metrics.server.ts), so this one names no domain.
+ */
 export interface MetricSources {
   jobs?: Pick<JobQueue, "depth">;
   /** The production models' summary (app/registry/summary.server.ts). */
   models?: () => Promise<RegistrySummary>;
   /** The model threads' queue (app/model/pool.server.ts, its stats()). */
   modelTasks?: () => ModelTaskCounts;
-  /** The fleet's realized accuracy over the last 7 days (app/monitoring/accuracy.server.ts). */
-  realized?: () => Promise<RealizedSummary>;
-  /** How many series the drift check found degraded (app/monitoring/drift-check.server.ts). */
-  degraded?: () => Promise<number>;
-  /** Stores the newest anomaly scan found unlike their peers; null before the first (app/monitoring). */
-  anomalousStores?: () => Promise<number | null>;
   onError?: (err: unknown, what: string) => void;
 }
 
@@ -312,67 +307,6 @@ function createMetrics() {
     }),
   };
 
-  // Drift (docs/decisions/0029): the degraded count is read at scrape time; retrains are counted.
-  const drift = {
-    degraded: optionalGauge({
-      name: "storecast_degraded_series",
-      help: "Series the latest drift check found degraded (realized error well above CV, persistent bias, or a level shift). Read from the database at scrape time.",
-      read: () => sources.degraded?.(),
-      what: "degraded series",
-    }),
-    autoRetrains: new Counter({
-      name: "storecast_auto_retrains_total",
-      help: "Automatic retrains by outcome: requested, failed (no new version), helped, same, worse (than the version before, over a full week), rolled_back.",
-      labelNames: ["outcome"] as const,
-      registers: [registry],
-    }),
-  };
-  for (const outcome of AUTO_RETRAIN_OUTCOMES) drift.autoRetrains.inc({ outcome }, 0);
-
-  const monitoring = {
-    anomalousStores: optionalGauge({
-      name: "storecast_anomalous_stores",
-      help: "Stores the newest daily anomaly scan found unlike their peers (weekly sales profile). Read from the database at scrape time; absent before the first scan.",
-      read: () => sources.anomalousStores?.(),
-      what: "anomaly scans",
-    }),
-  };
-
-  // Realized accuracy (docs/decisions/0027): read from forecast_scores at scrape time, one query for
-  // the three gauges; `window` is a fixed label ("7d") so alert rules can name it.
-  const realizedOnce = sharedRead("realized accuracy", () => sources.realized);
-  // No number rather than a stale one, and none while nothing was scored in the window.
-  const realizedGauge = (name: string, help: string, pick: (s: RealizedSummary) => number | null) =>
-    optionalGauge({
-      name,
-      help,
-      labels: { window: "7d" },
-      read: () => (sources.realized ? realizedOnce().then((s) => s && pick(s)) : undefined),
-      what: "realized accuracy",
-    });
-  const realized = {
-    rmspe: realizedGauge(
-      "storecast_realized_rmspe",
-      "Fleet realized RMSPE (fraction) of the forecasts in production, over days open on both sides with sales in the window (7d: the last 7 days, today included). Absent while none was scored.",
-      (s) => s.rmspe,
-    ),
-    coverage: realizedGauge(
-      "storecast_realized_interval_coverage",
-      "Share of open days in the window whose actual fell inside the forecast's 95% interval (promised: 0.95).",
-      (s) => s.coverage,
-    ),
-    vsCv: realizedGauge(
-      "storecast_realized_vs_cv_ratio",
-      "Fleet realized RMSPE over the window divided by the median CV RMSPE of the model versions scored in it (1: as promised).",
-      (s) => s.vsCv,
-    ),
-    daysScored: new Counter({
-      name: "storecast_forecast_days_scored_total",
-      help: "Series-days scored against their actuals by this process: first scores and re-scores after a corrected actual or forecast (a re-sent actual counts nothing).",
-      registers: [registry],
-    }),
-  };
-
   return {
     registry,
     sources,
@@ -386,9 +320,6 @@ function createMetrics() {
     forecast,
     models,
     modelTasks,
-    monitoring,
-    realized,
-    drift,
   };
 }
 
@@ -409,13 +340,6 @@ export interface RegistrySummary {
   mape: [number, number][];
 }
 
-/** What the realized-accuracy gauges show (the window's numbers; null when nothing was scored). */
-export interface RealizedSummary {
-  rmspe: number | null;
-  coverage: number | null;
-  vsCv: number | null;
-}
-
 const KEY = Symbol.for("storecast.metrics");
 const holder = globalThis as { [KEY]?: ReturnType<typeof createMetrics> };
 holder[KEY] ??= createMetrics();
@@ -431,6 +355,20 @@ export const registry: Registry = metrics.registry;
  */
 export const optionalGauge: <L extends string = never>(config: OptionalGaugeConfig<L>) => Gauge<L> =
   metrics.optionalGauge;
+
+/**
+ * One read of a source shared by the gauges a scrape collects together (they share its query): null
+ * when the source is not set, fails (reported once to onError as `what`) or is later than COLLECT_TIMEOUT_MS.
+ */
+export const sharedScrapeRead: <T>(
+  what: string,
+  source: () => (() => Promise<T>) | undefined,
+) => () => Promise<T | null> = metrics.sharedRead;
+
+/** The sources set so far (setMetricSources), for the gauges a domain's metrics module registers. */
+export function metricSources(): Readonly<MetricSources> {
+  return metrics.sources;
+}
 
 /** HTTP requests (server.ts, app/server/http-metrics.server.ts). */
 export const httpMetrics = metrics.http;
@@ -478,19 +416,9 @@ export function observeAdhocForecasts(count: number, seconds: number, outcome: "
 }
 
 /** One series finished by a training run; a trained one with its fit-and-CV time in the model thread. */
-/** Counts what became of an automatic retrain (storecast_auto_retrains_total). */
-export function recordAutoRetrain(outcome: (typeof AUTO_RETRAIN_OUTCOMES)[number]): void {
-  metrics.drift.autoRetrains.inc({ outcome });
-}
-
 export function recordSeries(result: "trained" | "skipped" | "failed", fitMs?: number): void {
   metrics.training.series.inc({ result });
   if (result === "trained" && fitMs !== undefined && Number.isFinite(fitMs)) {
     metrics.training.seriesSeconds.observe(fitMs / 1000);
   }
-}
-
-/** Series-days scored (storecast_forecast_days_scored_total), by app/monitoring/scoring.server.ts. */
-export function recordDaysScored(n: number): void {
-  if (n > 0) metrics.realized.daysScored.inc(n);
 }
