@@ -13,9 +13,9 @@
  */
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
 import type { JobQueue } from "../jobs/port.js";
+import { COLLECT_TIMEOUT_MS, type OptionalGaugeConfig, scrapeReads, within } from "./scrape-reads.server.js";
 
-/** What a /metrics scrape may wait for a gauge's source (Redis, the database) before skipping it. */
-export const COLLECT_TIMEOUT_MS = 2_000;
+export { COLLECT_TIMEOUT_MS };
 
 /** Quantiles of the production models' CV error that are exported. */
 export const CV_ERROR_QUANTILES = [0.5, 0.9, 0.99] as const;
@@ -33,86 +33,13 @@ export interface MetricSources {
   onError?: (err: unknown, what: string) => void;
 }
 
-/** Resolves with `work`'s value, or rejects after `ms` (the late value is dropped). */
-async function within<T>(ms: number, work: () => Promise<T>): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  try {
-    return await Promise.race([
-      work(),
-      new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
-      }),
-    ]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
 const SECONDS_FAST = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
-
-/** A gauge of one series read at each scrape, absent while its value is unknown (see `optionalGauge`). */
-export interface OptionalGaugeConfig<L extends string> {
-  name: string;
-  help: string;
-  /** The series' fixed labels (bounded, e.g. `{ window: "7d" }`); none for an unlabelled gauge. */
-  labels?: Record<L, string>;
-  /** The value now: null when unknown, undefined when its source is not set. */
-  read: () => Promise<number | null> | undefined;
-  /** Names the source when `read` fails (onError). */
-  what: string;
-  registers?: Registry[];
-}
 
 function createMetrics() {
   const registry = new Registry();
   const sources: MetricSources = {};
 
-  /**
-   * One read of a source shared by the gauges one scrape collects together (one query for all): null
-   * when the source is not set, fails (reported once) or does not answer within COLLECT_TIMEOUT_MS.
-   */
-  const sharedRead = <T>(what: string, source: () => (() => Promise<T>) | undefined) => {
-    let inFlight: Promise<T | null> | undefined;
-    return (): Promise<T | null> => {
-      const read = source();
-      if (!read) return Promise.resolve(null);
-      inFlight ??= within(COLLECT_TIMEOUT_MS, read)
-        .catch((err: unknown) => {
-          sources.onError?.(err, what);
-          return null;
-        })
-        .finally(() => {
-          inFlight = undefined;
-        });
-      return inFlight;
-    };
-  };
-
-  /**
-   * A gauge whose one series is absent, not 0, while its value is unknown (ADR 7): `read` answers null
-   * or nothing, fails or is late. The series is remove()d at each scrape and set only when known:
-   * reset() would leave an unlabelled gauge at 0.
-   */
-  const optionalGauge = <L extends string = never>(config: OptionalGaugeConfig<L>): Gauge<L> => {
-    const labels = config.labels ?? ({} as Record<L, string>);
-    return new Gauge<L>({
-      name: config.name,
-      help: config.help,
-      labelNames: Object.keys(labels) as L[],
-      registers: config.registers ?? [registry],
-      async collect() {
-        this.remove(labels);
-        const pending = config.read();
-        if (!pending) return;
-        try {
-          const value = await within(COLLECT_TIMEOUT_MS, () => pending);
-          if (value !== null) this.set(labels, value);
-        } catch (err) {
-          sources.onError?.(err, config.what);
-        }
-      },
-    });
-  };
+  const { sharedRead, optionalGauge } = scrapeReads(registry, (err, what) => sources.onError?.(err, what));
 
   // process_cpu_seconds_total, process_resident_memory_bytes, nodejs_eventloop_lag_*, nodejs_heap_*, ...
   collectDefaultMetrics({ register: registry });
