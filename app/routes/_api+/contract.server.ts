@@ -12,7 +12,7 @@ import { STAGES } from "../../registry/versions.server.js";
 import { hasNul, MAX_INT32, MAX_PRODUCT_NAME } from "../../rossmann.js";
 import { queryInt } from "../../server/api.server.js";
 import { day, ERRORS, endpoint, failure, json, openapiBody, timestamp } from "../../server/api-contract.server.js";
-import { ACCEPTED_HEADERS, jobAccepted, jobProgress, jobSchema } from "../../server/api-jobs.server.js";
+import { JOB_ACCEPTED, jobProgress, jobSchema } from "../../server/api-jobs.server.js";
 import { accessApi } from "./access-contract.server.js";
 import { accuracyApi } from "./accuracy-contract.server.js";
 import { driftApi } from "./drift-contract.server.js";
@@ -253,12 +253,6 @@ const cancelled = jobSchema.extend({ cancelled: z.literal(true) }).meta({ id: "C
 // -------------------------------------------------------------------------------------------------
 // Endpoints
 
-const accepted = {
-  description: "accepted: the job is queued (or the same job, already pending or running, when deduplicated)",
-  body: jobAccepted,
-  headers: ACCEPTED_HEADERS,
-};
-
 export const nativeApi = {
   listStores: endpoint({
     method: "get",
@@ -314,7 +308,7 @@ export const nativeApi = {
       "refused (429, `details.retryAfterSeconds`, `details.retryAt`), whichever replica is asked.",
     tags: ["models"],
     params: seriesPath,
-    responses: { 202: accepted, 400: ERRORS[400], 404: ERRORS[404], 429: ERRORS[429], 503: ERRORS[503] },
+    responses: { 202: JOB_ACCEPTED, 400: ERRORS[400], 404: ERRORS[404], 429: ERRORS[429], 503: ERRORS[503] },
   }),
   versions: endpoint({
     method: "get",
@@ -337,7 +331,7 @@ export const nativeApi = {
     path: "/api/train-all",
     summary: "Retrain every series: enqueues a train-all job",
     tags: ["models"],
-    responses: { 202: accepted, 503: ERRORS[503] },
+    responses: { 202: JOB_ACCEPTED, 503: ERRORS[503] },
   }),
   retention: endpoint({
     method: "post",
@@ -348,7 +342,7 @@ export const nativeApi = {
       "pipeline runs, stream rejects, job records); it also runs daily on RETENTION_CRON. Its counts are the " +
       "`retention` pipeline run's.",
     tags: ["pipeline-runs"],
-    responses: { 202: accepted, 503: ERRORS[503] },
+    responses: { 202: JOB_ACCEPTED, 503: ERRORS[503] },
   }),
   anomalies: endpoint({
     method: "get",
@@ -366,7 +360,7 @@ export const nativeApi = {
     path: "/api/anomalies",
     summary: "Scan for anomalous stores now (yesterday's window): enqueues an anomaly-scan job",
     tags: ["monitoring"],
-    responses: { 202: accepted, 503: ERRORS[503] },
+    responses: { 202: JOB_ACCEPTED, 503: ERRORS[503] },
   }),
   listJobs: endpoint({
     method: "get",
@@ -433,7 +427,7 @@ export const nativeApi = {
     tags: ["pipeline-runs"],
     params: runPath,
     responses: {
-      202: accepted,
+      202: JOB_ACCEPTED,
       400: ERRORS[400],
       404: ERRORS[404],
       409: failure("the run is pending, running or succeeded, or its kind cannot be retried"),
