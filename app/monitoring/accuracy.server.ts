@@ -9,7 +9,9 @@
  */
 import { formatDay, todayDay } from "../days.js";
 import type { Database } from "../platform/db.server.js";
-import type { RealizedSummary } from "../platform/metrics.server.js";
+// Registers the gauges this read feeds (storecast_realized_*) wherever it is loaded.
+import "./metrics.server.js";
+import type { RealizedSummary } from "./metrics.server.js";
 
 /** Accuracy over a set of scored days. Error figures are null when no day counted. */
 export interface AccuracyFigures {

@@ -10,6 +10,8 @@ import path from "node:path";
 import { initSync, OutlierDetector } from "@bsull/augurs/outlier";
 import { formatDay, parseDay } from "../days.js";
 import type { Database } from "../platform/db.server.js";
+// Registers the gauge this module's count feeds (storecast_anomalous_stores) wherever it is loaded.
+import "./metrics.server.js";
 import {
   explain,
   medianProfile,

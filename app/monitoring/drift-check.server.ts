@@ -9,6 +9,8 @@ import { setImmediate as nextTurn } from "node:timers/promises";
 import { formatDay, parseDay } from "../days.js";
 import type { Database } from "../platform/db.server.js";
 import { type SeriesKey, seriesId } from "../series.js";
+// Registers the gauge this module's count feeds (storecast_degraded_series) wherever it is loaded.
+import "./metrics.server.js";
 import { assessDrift, DEFAULT_DRIFT, type DriftReason, type DriftSettings, type WeekBias } from "./drift-rules.js";
 import { DEFAULT_LEVEL_SHIFT, detectLevelShift, type LevelShiftSettings, type SalesDay } from "./level-shift.server.js";
 

@@ -13,8 +13,8 @@
  */
 import { formatDay, parseDay } from "../days.js";
 import type { Database } from "../platform/db.server.js";
-import { recordDaysScored } from "../platform/metrics.server.js";
 import { intArray, textArray } from "../sales/upsert.server.js";
+import { recordDaysScored } from "./metrics.server.js";
 
 /** What one scoring pass did. */
 export interface ScoreResult {

@@ -1,6 +1,7 @@
 /**
  * Prometheus metrics (prom-client): one registry for the process, which server.ts serves at
- * GET /metrics. Modules register their metrics here; README "Metrics and monitoring" lists them.
+ * GET /metrics. Modules register their metrics here, or on this registry from their own metrics module
+ * (app/monitoring/metrics.server.ts); README "Metrics and monitoring" lists them.
  *
  * The registry is kept on globalThis: the Remix server build bundles its own copy of this module
  * (routes import it from build/server), while server.ts and the workers import the source through
@@ -12,60 +13,34 @@
  */
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
 import type { JobQueue } from "../jobs/port.js";
+import { COLLECT_TIMEOUT_MS, type OptionalGaugeConfig, scrapeReads, within } from "./scrape-reads.server.js";
 
-/** What a /metrics scrape may wait for a gauge's source (Redis, the database) before skipping it. */
-export const COLLECT_TIMEOUT_MS = 2_000;
-
-/** storecast_auto_retrains_total's outcomes (app/monitoring/auto-retrain.server.ts). */
-export const AUTO_RETRAIN_OUTCOMES = [
-  "requested",
-  "failed",
-  "helped",
-  "same",
-  "worse",
-  "superseded",
-  "rolled_back",
-] as const;
+export { COLLECT_TIMEOUT_MS };
 
 /** Quantiles of the production models' CV error that are exported. */
 export const CV_ERROR_QUANTILES = [0.5, 0.9, 0.99] as const;
 
-/** The scrape-time sources: set once the process has opened them (server.ts). */
-interface Sources {
+/**
+ * The scrape-time sources: set once the process has opened them (server.ts). Open for a domain's own
+ * metrics module to declare its sources (app/monitoring/metrics.server.ts), so this one names no domain.
+ */
+export interface MetricSources {
   jobs?: Pick<JobQueue, "depth">;
   /** The production models' summary (app/registry/summary.server.ts). */
   models?: () => Promise<RegistrySummary>;
   /** The model threads' queue (app/model/pool.server.ts, its stats()). */
   modelTasks?: () => ModelTaskCounts;
-  /** The fleet's realized accuracy over the last 7 days (app/monitoring/accuracy.server.ts). */
-  realized?: () => Promise<RealizedSummary>;
-  /** How many series the drift check found degraded (app/monitoring/drift-check.server.ts). */
-  degraded?: () => Promise<number>;
-  /** Stores the newest anomaly scan found unlike their peers; null before the first (app/monitoring). */
-  anomalousStores?: () => Promise<number | null>;
   onError?: (err: unknown, what: string) => void;
-}
-
-/** Resolves with `work`'s value, or rejects after `ms` (the late value is dropped). */
-async function within<T>(ms: number, work: () => Promise<T>): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  try {
-    return await Promise.race([
-      work(),
-      new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
-      }),
-    ]);
-  } finally {
-    clearTimeout(timer);
-  }
 }
 
 const SECONDS_FAST = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
 function createMetrics() {
   const registry = new Registry();
-  const sources: Sources = {};
+  const sources: MetricSources = {};
+
+  const { sharedRead, optionalGauge } = scrapeReads(registry, (err, what) => sources.onError?.(err, what));
+
   // process_cpu_seconds_total, process_resident_memory_bytes, nodejs_eventloop_lag_*, nodejs_heap_*, ...
   collectDefaultMetrics({ register: registry });
 
@@ -190,20 +165,7 @@ function createMetrics() {
   // Read from the registry at scrape time (see docs/decisions/0007): the models serving now, the
   // same after a restart and on every replica, rather than only what this process trained. Both
   // gauges come from one query: a scrape collects every metric at once, so they share it.
-  let summaryInFlight: Promise<RegistrySummary | null> | undefined;
-  const summaryOnce = (): Promise<RegistrySummary | null> => {
-    const read = sources.models;
-    if (!read) return Promise.resolve(null);
-    summaryInFlight ??= within(COLLECT_TIMEOUT_MS, read)
-      .catch((err: unknown) => {
-        sources.onError?.(err, "model registry");
-        return null;
-      })
-      .finally(() => {
-        summaryInFlight = undefined;
-      });
-    return summaryInFlight;
-  };
+  const summaryOnce = sharedRead("model registry", () => sources.models);
   const models = {
     cvError: new Gauge({
       name: "storecast_model_cv_error",
@@ -272,110 +234,11 @@ function createMetrics() {
     }),
   };
 
-  // Drift (docs/decisions/0029): the degraded count is read at scrape time; retrains are counted.
-  const drift = {
-    degraded: new Gauge({
-      name: "storecast_degraded_series",
-      help: "Series the latest drift check found degraded (realized error well above CV, persistent bias, or a level shift). Read from the database at scrape time.",
-      registers: [registry],
-      async collect() {
-        const read = sources.degraded;
-        if (!read) return;
-        this.reset();
-        try {
-          this.set(await within(COLLECT_TIMEOUT_MS, read));
-        } catch (err) {
-          sources.onError?.(err, "degraded series");
-        }
-      },
-    }),
-    autoRetrains: new Counter({
-      name: "storecast_auto_retrains_total",
-      help: "Automatic retrains by outcome: requested, failed (no new version), helped, same, worse (than the version before, over a full week), rolled_back.",
-      labelNames: ["outcome"] as const,
-      registers: [registry],
-    }),
-  };
-  for (const outcome of AUTO_RETRAIN_OUTCOMES) drift.autoRetrains.inc({ outcome }, 0);
-
-  const monitoring = {
-    anomalousStores: new Gauge({
-      name: "storecast_anomalous_stores",
-      help: "Stores the newest daily anomaly scan found unlike their peers (weekly sales profile). Read from the database at scrape time; absent before the first scan.",
-      registers: [registry],
-      async collect() {
-        const read = sources.anomalousStores;
-        if (!read) return;
-        // reset() leaves an unlabelled gauge at 0; emptied instead, the series is absent (no scan yet,
-        // or the database did not answer) rather than a made-up 0 (ADR 7). tests/unit/platform/metrics.test.ts
-        (this as unknown as { hashMap: Record<string, unknown> }).hashMap = {};
-        try {
-          const n = await within(COLLECT_TIMEOUT_MS, read);
-          if (n !== null) this.set(n);
-        } catch (err) {
-          sources.onError?.(err, "anomaly scans");
-        }
-      },
-    }),
-  };
-
-  // Realized accuracy (docs/decisions/0027): read from forecast_scores at scrape time, one query for
-  // the three gauges; `window` is a fixed label ("7d") so alert rules can name it.
-  let realizedInFlight: Promise<RealizedSummary | null> | undefined;
-  const realizedOnce = (): Promise<RealizedSummary | null> => {
-    const read = sources.realized;
-    if (!read) return Promise.resolve(null);
-    realizedInFlight ??= within(COLLECT_TIMEOUT_MS, read)
-      .catch((err: unknown) => {
-        sources.onError?.(err, "realized accuracy");
-        return null;
-      })
-      .finally(() => {
-        realizedInFlight = undefined;
-      });
-    return realizedInFlight;
-  };
-  const realizedGauge = (name: string, help: string, pick: (s: RealizedSummary) => number | null) =>
-    new Gauge({
-      name,
-      help,
-      labelNames: ["window"] as const,
-      registers: [registry],
-      async collect() {
-        if (!sources.realized) return;
-        const summary = await realizedOnce();
-        // No number rather than a stale one, and none while nothing was scored in the window.
-        this.reset();
-        const value = summary ? pick(summary) : null;
-        if (value !== null) this.set({ window: "7d" }, value);
-      },
-    });
-  const realized = {
-    rmspe: realizedGauge(
-      "storecast_realized_rmspe",
-      "Fleet realized RMSPE (fraction) of the forecasts in production, over days open on both sides with sales in the window (7d: the last 7 days, today included). Absent while none was scored.",
-      (s) => s.rmspe,
-    ),
-    coverage: realizedGauge(
-      "storecast_realized_interval_coverage",
-      "Share of open days in the window whose actual fell inside the forecast's 95% interval (promised: 0.95).",
-      (s) => s.coverage,
-    ),
-    vsCv: realizedGauge(
-      "storecast_realized_vs_cv_ratio",
-      "Fleet realized RMSPE over the window divided by the median CV RMSPE of the model versions scored in it (1: as promised).",
-      (s) => s.vsCv,
-    ),
-    daysScored: new Counter({
-      name: "storecast_forecast_days_scored_total",
-      help: "Series-days scored against their actuals by this process: first scores and re-scores after a corrected actual or forecast (a re-sent actual counts nothing).",
-      registers: [registry],
-    }),
-  };
-
   return {
     registry,
     sources,
+    optionalGauge,
+    sharedRead,
     http,
     ingest,
     jobs,
@@ -384,9 +247,6 @@ function createMetrics() {
     forecast,
     models,
     modelTasks,
-    monitoring,
-    realized,
-    drift,
   };
 }
 
@@ -407,13 +267,6 @@ export interface RegistrySummary {
   mape: [number, number][];
 }
 
-/** What the realized-accuracy gauges show (the window's numbers; null when nothing was scored). */
-export interface RealizedSummary {
-  rmspe: number | null;
-  coverage: number | null;
-  vsCv: number | null;
-}
-
 const KEY = Symbol.for("storecast.metrics");
 const holder = globalThis as { [KEY]?: ReturnType<typeof createMetrics> };
 holder[KEY] ??= createMetrics();
@@ -421,6 +274,28 @@ const metrics = holder[KEY];
 
 /** The process's registry: `await registry.metrics()` is the /metrics body (`registry.contentType`). */
 export const registry: Registry = metrics.registry;
+
+/**
+ * A gauge of one series read at each scrape that is absent, not 0, while its value is unknown: its
+ * `read` answers null or nothing (source not set), fails (reported to onError as `what`) or takes
+ * longer than COLLECT_TIMEOUT_MS. Registers on the process's registry unless `registers` says otherwise.
+ */
+export const optionalGauge: <L extends string = never>(config: OptionalGaugeConfig<L>) => Gauge<L> =
+  metrics.optionalGauge;
+
+/**
+ * One read of a source shared by the gauges a scrape collects together (they share its query): null
+ * when the source is not set, fails (reported once to onError as `what`) or is later than COLLECT_TIMEOUT_MS.
+ */
+export const sharedScrapeRead: <T>(
+  what: string,
+  source: () => (() => Promise<T>) | undefined,
+) => () => Promise<T | null> = metrics.sharedRead;
+
+/** The sources set so far (setMetricSources), for the gauges a domain's metrics module registers. */
+export function metricSources(): Readonly<MetricSources> {
+  return metrics.sources;
+}
 
 /** HTTP requests (server.ts, app/server/http-metrics.server.ts). */
 export const httpMetrics = metrics.http;
@@ -441,7 +316,7 @@ export const forecastMetrics = metrics.forecast;
  * than COLLECT_TIMEOUT_MS leaves its series out of that scrape and is reported to `onError`;
  * the scrape itself always answers.
  */
-export function setMetricSources(sources: Sources): void {
+export function setMetricSources(sources: MetricSources): void {
   Object.assign(metrics.sources, sources);
 }
 
@@ -468,19 +343,9 @@ export function observeAdhocForecasts(count: number, seconds: number, outcome: "
 }
 
 /** One series finished by a training run; a trained one with its fit-and-CV time in the model thread. */
-/** Counts what became of an automatic retrain (storecast_auto_retrains_total). */
-export function recordAutoRetrain(outcome: (typeof AUTO_RETRAIN_OUTCOMES)[number]): void {
-  metrics.drift.autoRetrains.inc({ outcome });
-}
-
 export function recordSeries(result: "trained" | "skipped" | "failed", fitMs?: number): void {
   metrics.training.series.inc({ result });
   if (result === "trained" && fitMs !== undefined && Number.isFinite(fitMs)) {
     metrics.training.seriesSeconds.observe(fitMs / 1000);
   }
-}
-
-/** Series-days scored (storecast_forecast_days_scored_total), by app/monitoring/scoring.server.ts. */
-export function recordDaysScored(n: number): void {
-  if (n > 0) metrics.realized.daysScored.inc(n);
 }

@@ -88,6 +88,13 @@ export const jobAccepted = z
 
 export const ACCEPTED_HEADERS = { Location: "/api/jobs/{job_id}" } as const;
 
+/** The 202 answer of a route that enqueues a job, as its contract declares it. */
+export const JOB_ACCEPTED = {
+  description: "accepted: the job is queued (or the same job, already pending or running, when deduplicated)",
+  body: jobAccepted,
+  headers: ACCEPTED_HEADERS,
+};
+
 export interface EnqueuedJob {
   id: string;
   deduplicated: boolean;

@@ -12,9 +12,10 @@ import { STAGES } from "../../registry/versions.server.js";
 import { hasNul, MAX_INT32, MAX_PRODUCT_NAME } from "../../rossmann.js";
 import { queryInt } from "../../server/api.server.js";
 import { day, ERRORS, endpoint, failure, json, openapiBody, timestamp } from "../../server/api-contract.server.js";
-import { ACCEPTED_HEADERS, jobAccepted, jobProgress, jobSchema } from "../../server/api-jobs.server.js";
+import { JOB_ACCEPTED, jobProgress, jobSchema } from "../../server/api-jobs.server.js";
 import { accessApi } from "./access-contract.server.js";
 import { accuracyApi } from "./accuracy-contract.server.js";
+import { anomaliesApi } from "./anomalies-contract.server.js";
 import { driftApi } from "./drift-contract.server.js";
 
 // -------------------------------------------------------------------------------------------------
@@ -224,40 +225,10 @@ export const jobEvent = z
   })
   .meta({ id: "JobEvent" });
 
-const weekProfile = z
-  .array(z.number().nullable())
-  .length(7)
-  .describe("per weekday, Monday first: mean open-day sales over the store's average; null where closed");
-
-/** The newest anomaly scan: stores unlike their peers, highest score first (app/monitoring). */
-const anomalies = z
-  .strictObject({
-    day: day.nullable().describe("the day scanned (its window ends on it); null before the first scan"),
-    windowDays: z.int().nullable(),
-    storesScanned: z.int().describe("stores compared with peers trading on the same weekdays"),
-    scannedAt: timestamp.nullable(),
-    stores: z.array(
-      z.strictObject({
-        store: z.int(),
-        score: z.number().describe("the largest MAD score over the store's weekdays"),
-        reason: z.string(),
-        profile: weekProfile,
-        peerProfile: weekProfile.describe("the peers' median profile"),
-      }),
-    ),
-  })
-  .meta({ id: "Anomalies" });
-
 const cancelled = jobSchema.extend({ cancelled: z.literal(true) }).meta({ id: "CancelledJob" });
 
 // -------------------------------------------------------------------------------------------------
 // Endpoints
-
-const accepted = {
-  description: "accepted: the job is queued (or the same job, already pending or running, when deduplicated)",
-  body: jobAccepted,
-  headers: ACCEPTED_HEADERS,
-};
 
 export const nativeApi = {
   listStores: endpoint({
@@ -314,7 +285,7 @@ export const nativeApi = {
       "refused (429, `details.retryAfterSeconds`, `details.retryAt`), whichever replica is asked.",
     tags: ["models"],
     params: seriesPath,
-    responses: { 202: accepted, 400: ERRORS[400], 404: ERRORS[404], 429: ERRORS[429], 503: ERRORS[503] },
+    responses: { 202: JOB_ACCEPTED, 400: ERRORS[400], 404: ERRORS[404], 429: ERRORS[429], 503: ERRORS[503] },
   }),
   versions: endpoint({
     method: "get",
@@ -337,7 +308,7 @@ export const nativeApi = {
     path: "/api/train-all",
     summary: "Retrain every series: enqueues a train-all job",
     tags: ["models"],
-    responses: { 202: accepted, 503: ERRORS[503] },
+    responses: { 202: JOB_ACCEPTED, 503: ERRORS[503] },
   }),
   retention: endpoint({
     method: "post",
@@ -348,26 +319,9 @@ export const nativeApi = {
       "pipeline runs, stream rejects, job records); it also runs daily on RETENTION_CRON. Its counts are the " +
       "`retention` pipeline run's.",
     tags: ["pipeline-runs"],
-    responses: { 202: accepted, 503: ERRORS[503] },
+    responses: { 202: JOB_ACCEPTED, 503: ERRORS[503] },
   }),
-  anomalies: endpoint({
-    method: "get",
-    path: "/api/anomalies",
-    summary:
-      "The newest daily anomaly scan: stores whose weekly sales profile is unlike their peers', with score and reason",
-    description:
-      "Each store's mean open-day sales per weekday over ANOMALY_WINDOW_DAYS, divided by its average, compared " +
-      "by augurs' MAD outlier detector with the stores trading on the same weekdays. Runs daily on ANOMALY_CRON.",
-    tags: ["monitoring"],
-    responses: { 200: json(anomalies) },
-  }),
-  scanAnomalies: endpoint({
-    method: "post",
-    path: "/api/anomalies",
-    summary: "Scan for anomalous stores now (yesterday's window): enqueues an anomaly-scan job",
-    tags: ["monitoring"],
-    responses: { 202: accepted, 503: ERRORS[503] },
-  }),
+  ...anomaliesApi,
   listJobs: endpoint({
     method: "get",
     path: "/api/jobs",
@@ -433,7 +387,7 @@ export const nativeApi = {
     tags: ["pipeline-runs"],
     params: runPath,
     responses: {
-      202: accepted,
+      202: JOB_ACCEPTED,
       400: ERRORS[400],
       404: ERRORS[404],
       409: failure("the run is pending, running or succeeded, or its kind cannot be retried"),
