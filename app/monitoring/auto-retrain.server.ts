@@ -13,6 +13,7 @@ import { FINAL_JOB_STATUSES, type JobQueue } from "../jobs/port.js";
 import type { Database } from "../platform/db.server.js";
 import { promoteVersion } from "../registry/register.server.js";
 import { type SeriesKey, seriesId } from "../series.js";
+import { sameDaysError } from "./counterfactual.server.js";
 import type { DriftCheck, SeriesDriftResult } from "./drift-check.server.js";
 import { recordActions } from "./drift-check.server.js";
 import {
@@ -41,6 +42,14 @@ export interface PolicyReport {
   judged: { helped: number; same: number; worse: number; failed: number; superseded: number; rolledBack: number };
 }
 
+interface LastRetrainRow extends SeriesKey {
+  verdict: string;
+  new_version: number | null;
+  old_version: number | null;
+  rolled_back: boolean;
+  production: number;
+}
+
 const severityOf = (r: SeriesDriftResult): number =>
   r.realizedRmspe !== null && r.cvRmspe !== null && r.cvRmspe > 0 ? r.realizedRmspe / r.cvRmspe : 1;
 
@@ -61,14 +70,44 @@ export async function applyPolicy(
     "SELECT DISTINCT store, productname FROM auto_retrains WHERE verdict = 'pending'",
   );
   const busy = new Set(awaiting.map(seriesId));
+  // The newest judged automatic retrain of each series, against what is in production now.
+  const judgedLast = await db.sql.query<LastRetrainRow>(
+    `SELECT DISTINCT ON (a.store, a.productname) a.store, a.productname, a.verdict, a.new_version, a.old_version,
+            a.rolled_back, v.version AS production
+       FROM auto_retrains a
+       JOIN registered_models m ON m.store = a.store AND m.productname = a.productname
+       JOIN model_versions v ON v.model_id = m.id AND v.stage = 'production'
+      WHERE a.verdict <> 'pending'
+      ORDER BY a.store, a.productname, a.id DESC`,
+  );
+  const unhelped = new Set(
+    judgedLast
+      .filter(
+        (r) =>
+          (r.verdict === "same" || r.verdict === "worse") &&
+          (r.new_version === r.production || (r.rolled_back && r.old_version === r.production)),
+      )
+      .map(seriesId),
+  );
   for (const d of degraded) {
     if (!busy.has(seriesId(d)) && (await jobs.findActive(dedupeKeyOf("train-one", d)))) busy.add(seriesId(d));
   }
   const bySeries = new Map(degraded.map((d) => [seriesId(d), d]));
-  const candidates: Candidate[] = degraded.map((d) => ({ series: seriesId(d), severity: severityOf(d) }));
+  // How long each has been degraded: its spell's first night (series_drift.since) to this one.
+  const spells = await db.sql.query<SeriesKey & { nights: number }>(
+    `SELECT store, productname, ($1::date - since + 1)::int AS nights FROM series_drift
+      WHERE state = 'degraded' AND since IS NOT NULL`,
+    [check.asOf],
+  );
+  const nightsOf = new Map(spells.map((r) => [seriesId(r), r.nights]));
+  const candidates: Candidate[] = degraded.map((d) => ({
+    series: seriesId(d),
+    severity: severityOf(d),
+    degradedDays: nightsOf.get(seriesId(d)) ?? 1,
+  }));
   const plan = planRetrains(
     candidates,
-    { fleet: state?.fleet ?? 0, active: state?.active ?? 0, lastHour: state?.last_hour ?? 0, busy },
+    { fleet: state?.fleet ?? 0, active: state?.active ?? 0, lastHour: state?.last_hour ?? 0, busy, unhelped },
     settings,
   );
 
@@ -136,12 +175,15 @@ async function versionError(
   return { rmspe: row?.rmspe ?? null, days: row?.days ?? 0 };
 }
 
+/** Open days of a retrain's new version scored before its verdict: a week. */
+const FULL_WEEK_DAYS = 6;
 /** Fewest open days a version replaced early (by the weekly training, a person) is judged on. */
 const SUPERSEDED_MIN_DAYS = 3;
 
 /**
  * Settles the automatic retrains still pending: a finished job names the version it made; a version
- * with a full week scored gets its verdict against the old one's last week before the request; a
+ * with a full week scored gets its verdict against what the old version would have scored on the
+ * same days (counterfactual.server.ts; its own last week before the request if it cannot say); a
  * worse one is rolled back when `rollBack` (AUTO_RETRAIN=on), flagged otherwise. A version replaced
  * before its full week is judged on the days it had (at least SUPERSEDED_MIN_DAYS), else `superseded`;
  * it is never rolled back, since that would undo its successor.
@@ -184,17 +226,28 @@ export async function judgePending(deps: PolicyDeps, rollBack: boolean): Promise
       await db.sql.query("UPDATE auto_retrains SET new_version = $2 WHERE id = $1", [p.id, newVersion]);
     }
     const asOf = parseDay(p.as_of)!;
-    const before =
-      p.old_version === null
-        ? { rmspe: null, days: 0 }
-        : await versionError(db, key, p.old_version, formatDay(asOf - 6), formatDay(asOf));
-    const after = await versionError(db, key, newVersion, formatDay(asOf + 1), formatDay(asOf + 14));
+    const from = formatDay(asOf + 1);
+    const to = formatDay(asOf + 14);
+    const after = await versionError(db, key, newVersion, from, to);
     // Replaced by a newer version (and not by our own rollback): it will get no more days.
     const superseded = p.production !== null && p.production > newVersion;
-    let verdict: Verdict | "superseded" = judgeRetrain(before, after);
-    if (verdict === "pending" && superseded) {
-      verdict = after.days >= SUPERSEDED_MIN_DAYS ? judgeRetrain(before, after, after.days) : "superseded";
+    const fullWeek = superseded ? Math.min(FULL_WEEK_DAYS, Math.max(after.days, SUPERSEDED_MIN_DAYS)) : FULL_WEEK_DAYS;
+    if (after.days < fullWeek) {
+      if (!superseded) continue;
+      await db.sql.query("UPDATE auto_retrains SET verdict = 'superseded', judged_at = now() WHERE id = $1", [p.id]);
+      judged.superseded++;
+      deps.onOutcome?.("superseded");
+      continue;
     }
+    // The old version on the same days (its forecast for them now); else its own last week before the request.
+    let before: WeekError = { rmspe: null, days: 0 };
+    if (p.old_version !== null) {
+      before = (await sameDaysError(db, key, p.old_version, newVersion, from, to)).older;
+      if (before.rmspe === null) {
+        before = await versionError(db, key, p.old_version, formatDay(asOf - 6), formatDay(asOf));
+      }
+    }
+    const verdict = judgeRetrain(before, after, fullWeek);
     if (verdict === "pending") continue;
     let rolledBack = false;
     if (verdict === "worse" && rollBack && p.old_version !== null && p.production === newVersion) {

@@ -86,7 +86,11 @@ function group<T extends SeriesKey>(rows: readonly T[]): Map<string, T[]> {
   return out;
 }
 
-/** Assesses every series in production as of the newest sales day; stores and returns the states. */
+/**
+ * Assesses every series in production as of the newest sales day; stores and returns the states.
+ * Only the production version's own scores count: a retrained series starts afresh rather than
+ * staying degraded for its predecessor's days (and being retrained again for them).
+ */
 export async function runDriftCheck(
   db: Pick<Database, "sql">,
   settings: DriftCheckSettings = DEFAULT_DRIFT_CHECK,
@@ -108,7 +112,9 @@ export async function runDriftCheck(
             sqrt(avg(pct_error * pct_error)) AS rmspe,
             count(pct_error)::int AS days,
             (array_agg(cv_rmspe ORDER BY date DESC))[1] AS cv_rmspe
-       FROM forecast_scores
+       FROM (SELECT s.* FROM forecast_scores s
+              JOIN registered_models m ON m.store = s.store AND m.productname = s.productname
+              JOIN model_versions v ON v.model_id = m.id AND v.stage = 'production' AND v.version = s.model_version) AS fs
       WHERE date BETWEEN $1::date AND $2::date
       GROUP BY store, productname`,
     [windowFirst, asOf],
@@ -118,7 +124,9 @@ export async function runDriftCheck(
   const weeks = await db.sql.query<WeekRow>(
     `SELECT store, productname, to_char(date_trunc('week', date), 'YYYY-MM-DD') AS week,
             avg(pct_error) AS bias, count(pct_error)::int AS days
-       FROM forecast_scores
+       FROM (SELECT s.* FROM forecast_scores s
+              JOIN registered_models m ON m.store = s.store AND m.productname = s.productname
+              JOIN model_versions v ON v.model_id = m.id AND v.stage = 'production' AND v.version = s.model_version) AS fs
       WHERE date BETWEEN $1::date AND $2::date
       GROUP BY store, productname, 3
       ORDER BY store, productname, 3`,
@@ -131,7 +139,9 @@ export async function runDriftCheck(
     [formatDay(asOfDay - settings.salesDays + 1), asOf],
   );
   const daily = await db.sql.query<DailyRow>(
-    `SELECT store, productname, date::text AS date, pct_error FROM forecast_scores
+    `SELECT store, productname, date::text AS date, pct_error FROM (SELECT s.* FROM forecast_scores s
+              JOIN registered_models m ON m.store = s.store AND m.productname = s.productname
+              JOIN model_versions v ON v.model_id = m.id AND v.stage = 'production' AND v.version = s.model_version) AS fs
       WHERE date BETWEEN $1::date AND $2::date AND pct_error IS NOT NULL
       ORDER BY store, productname, date`,
     [formatDay(asOfDay - settings.salesDays + 1), asOf],

@@ -9,6 +9,7 @@ import type { Config } from "../platform/config.server.js";
 import type { Database } from "../platform/db.server.js";
 import { applyPolicy, judgePending, type RetrainOutcome } from "./auto-retrain.server.js";
 import { DEFAULT_DRIFT_CHECK, type DriftCheckSettings, runDriftCheck } from "./drift-check.server.js";
+import { DEFAULT_POLICY } from "./retrain-policy.js";
 import { type SweepResult, sweepScores } from "./scoring.server.js";
 
 export type DriftSetting =
@@ -19,6 +20,7 @@ export type DriftSetting =
   | "AUTO_RETRAIN"
   | "AUTO_RETRAIN_PER_HOUR"
   | "AUTO_RETRAIN_MAX_SHARE"
+  | "AUTO_RETRAIN_AFTER_DAYS"
   | "SCORE_SWEEP_DAYS";
 
 /** Days the sweep re-scores by default: the 14-day error window and the bias rule's weeks, whole. */
@@ -65,7 +67,8 @@ export function monitoringJobHandlers({
       const policy = await applyPolicy(deps, check, {
         mode: jobs ? mode : mode === "on" ? "suggest" : mode,
         perHour: config.AUTO_RETRAIN_PER_HOUR ?? 50,
-        maxShare: config.AUTO_RETRAIN_MAX_SHARE ?? 0.1,
+        maxShare: config.AUTO_RETRAIN_MAX_SHARE ?? DEFAULT_POLICY.maxShare,
+        afterDays: config.AUTO_RETRAIN_AFTER_DAYS ?? DEFAULT_POLICY.afterDays,
       });
       const result = {
         asOf: check.asOf,

@@ -13,15 +13,22 @@ export interface PolicySettings {
   perHour: number;
   /** Share of the fleet (series in production) retraining automatically at once, at most. */
   maxShare: number;
+  /**
+   * Nightly checks a series must have been degraded in a row before it is retrained: a model
+   * refitted on a day or two of a change learns nothing of it (and a one-night flag may be noise).
+   */
+  afterDays: number;
 }
 
-export const DEFAULT_POLICY: PolicySettings = { mode: "suggest", perHour: 50, maxShare: 0.1 };
+export const DEFAULT_POLICY: PolicySettings = { mode: "suggest", perHour: 50, maxShare: 0.1, afterDays: 5 };
 
 export interface Candidate {
   /** `store:productname` (series.ts seriesId). */
   series: string;
   /** How far off it is: the worst first (realized / CV error, or 1 when only bias or a shift). */
   severity: number;
+  /** Nightly checks it has been degraded in a row, this one included (1 when unknown). */
+  degradedDays?: number;
 }
 
 export interface PolicyState {
@@ -33,9 +40,14 @@ export interface PolicyState {
   lastHour: number;
   /** Series that already have a retrain queued or running (any origin), or one awaiting its verdict. */
   busy: ReadonlySet<string>;
+  /**
+   * Series whose production version is what an automatic retrain that did not help left (its own
+   * version, or the one it was rolled back to): retraining again on the same data will not either.
+   */
+  unhelped?: ReadonlySet<string>;
 }
 
-export type SkipReason = "off" | "suggested" | "busy" | "hourly-limit" | "fleet-share";
+export type SkipReason = "off" | "suggested" | "busy" | "did-not-help" | "waiting" | "hourly-limit" | "fleet-share";
 
 export interface RetrainPlan {
   /** To queue now, worst first. */
@@ -63,13 +75,17 @@ export function planRetrains(
         ? "off"
         : state.busy.has(candidate.series)
           ? "busy"
-          : settings.mode === "suggest"
-            ? "suggested"
-            : plan.queue.length >= hourRoom
-              ? "hourly-limit"
-              : plan.queue.length >= shareRoom
-                ? "fleet-share"
-                : null;
+          : state.unhelped?.has(candidate.series)
+            ? "did-not-help"
+            : (candidate.degradedDays ?? 1) < (settings.afterDays ?? 1)
+              ? "waiting"
+              : settings.mode === "suggest"
+                ? "suggested"
+                : plan.queue.length >= hourRoom
+                  ? "hourly-limit"
+                  : plan.queue.length >= shareRoom
+                    ? "fleet-share"
+                    : null;
     if (why) plan.skipped.push({ candidate, why });
     else plan.queue.push(candidate);
   }

@@ -274,6 +274,8 @@ const baseSchema = z.object({
   AUTO_RETRAIN_PER_HOUR: int(0, 100_000).default(50),
   /** Share of the series in production retraining automatically at once, at most. */
   AUTO_RETRAIN_MAX_SHARE: decimal(0, 1).default(0.1),
+  /** Nightly checks a series must have been degraded in a row before the policy retrains it. */
+  AUTO_RETRAIN_AFTER_DAYS: int(1, 60).default(5),
   /** The anomaly scan (app/monitoring): compares the stores' weekly sales profiles once a day. */
   ANOMALY_CRON: cron5.default("0 4 * * *"),
   /** Days of sales a store's weekly profile covers, ending on the scanned day. */

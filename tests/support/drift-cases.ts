@@ -135,7 +135,12 @@ export function describeDrift(name: string, open: () => Promise<{ db: Database; 
 
     it("suggests only, by default: nothing queued, each degraded series marked suggested", async () => {
       const check = await runDriftCheck(db);
-      const report = await applyPolicy({ db, jobs }, check, { mode: "suggest", perHour: 50, maxShare: 1 });
+      const report = await applyPolicy({ db, jobs }, check, {
+        mode: "suggest",
+        perHour: 50,
+        maxShare: 1,
+        afterDays: 1,
+      });
       expect(report).toEqual({ queued: 0, suggested: 3, skipped: 0 });
       expect(await listAutoRetrains(db, { key: { store: storeNo(2), productname: P } })).toEqual([]);
       expect((await seriesDrift(db, { store: storeNo(2), productname: P }))?.action).toBe("suggested");
@@ -144,7 +149,7 @@ export function describeDrift(name: string, open: () => Promise<{ db: Database; 
     it("on: queues the worst within the fleet share, records why and who asked, and never twice", async () => {
       const check = await runDriftCheck(db);
       const ours = { asOf: check.asOf, degraded: check.degraded.filter((d) => d.store >= base && d.store < base + 10) };
-      const share = { mode: "on" as const, perHour: 50, maxShare: 0.4 }; // 5 series x 0.4: 2 at once
+      const share = { mode: "on" as const, perHour: 50, maxShare: 0.4, afterDays: 1 }; // 5 series x 0.4: 2 at once
       const report = await applyPolicy({ db, jobs }, ours, share);
       expect(report.queued).toBe(2);
       const retrains = await listAutoRetrains(db);
@@ -222,7 +227,7 @@ export function describeDrift(name: string, open: () => Promise<{ db: Database; 
         await registerVersion(db, newVersion(storeNo(i), P, 1));
         await scores(storeNo(i), 1, TODAY - 7, TODAY - 1, (d) => (d % 2 === 0 ? 0.3 : -0.3));
       }
-      await applyPolicy({ db, jobs }, { asOf, degraded }, { mode: "on", perHour: 50, maxShare: 1 });
+      await applyPolicy({ db, jobs }, { asOf, degraded }, { mode: "on", perHour: 50, maxShare: 1, afterDays: 1 });
       for (const i of [6, 7]) {
         const [r] = await listAutoRetrains(db, { key: { store: storeNo(i), productname: P } });
         await jobs.cancel(r!.jobId!);

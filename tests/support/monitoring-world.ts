@@ -11,6 +11,7 @@
  */
 import pino from "pino";
 import { DAY_MS, formatDay, isoWeekday, parseDay, todayDay } from "../../app/days.js";
+import { batchForecast } from "../../app/forecasting/batch.server.js";
 import { createInProcessQueue } from "../../app/jobs/in-process.server.js";
 import type { JobHandlers, JobQueue } from "../../app/jobs/port.js";
 import type { ModelPool } from "../../app/model/pool.server.js";
@@ -54,8 +55,11 @@ export interface WorldOptions {
   policy: AutoRetrainMode;
   /** Share of the fleet retraining automatically at once, at most (AUTO_RETRAIN_MAX_SHARE). */
   maxShare?: number;
-  /** The weekly train-all every seventh streamed day (TRAIN_CRON); default true. */
-  weekly?: boolean;
+  /**
+   * Every seventh streamed day: the weekly train-all (TRAIN_CRON, the default), or only a batch
+   * forecast of the next week from the versions in production (to see what the policy alone does).
+   */
+  weekly?: "train" | "forecast";
   drift?: DriftCheckSettings;
   /** Days of history before the first streamed day (default 150: the model trains on 120). */
   historyDays?: number;
@@ -191,9 +195,12 @@ export async function runWorld(db: Database, pool: ModelPool, opts: WorldOptions
   try {
     for (let i = 0; i < opts.streamDays; i++) {
       const day = firstDay + i;
-      if (i > 0 && i % 7 === 0 && opts.weekly !== false) {
-        const weekly = await trainAll(db, pool, { runKind: "train-weekly" });
-        if (weekly.status !== "SUCCEEDED") throw new Error(`the weekly training ${weekly.status}`);
+      if (i > 0 && i % 7 === 0) {
+        const weekly =
+          opts.weekly === "forecast"
+            ? await batchForecast(db, pool)
+            : await trainAll(db, pool, { runKind: "train-weekly" });
+        if (weekly.status !== "SUCCEEDED") throw new Error(`the weekly run ${weekly.status}`);
       }
       // The day's records, through the stream consumer's own path.
       const rows = byDay.get(day) ?? [];

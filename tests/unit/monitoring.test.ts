@@ -3,6 +3,8 @@ import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { registry } from "../../app/platform/metrics.server.js";
+// The forecast-monitoring gauges register themselves on the registry when their module loads.
+import "../../app/monitoring/metrics.server.js";
 import { ROOT } from "../support/processes.js";
 import { selectors, unknownSeries } from "../support/promql.js";
 

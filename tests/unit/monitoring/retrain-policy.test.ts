@@ -3,7 +3,7 @@ import { judgeRetrain, type PolicyState, planRetrains } from "../../../app/monit
 
 const c = (series: string, severity: number) => ({ series, severity });
 const idle: PolicyState = { fleet: 100, active: 0, lastHour: 0, busy: new Set() };
-const on = { mode: "on" as const, perHour: 50, maxShare: 0.1 };
+const on = { mode: "on" as const, perHour: 50, maxShare: 0.1, afterDays: 1 };
 
 describe("the automatic retraining policy", () => {
   it("queues the worst first, once per series", () => {
@@ -32,6 +32,20 @@ describe("the automatic retraining policy", () => {
     const plan = planRetrains([c("1:a", 2), c("2:a", 2)], { ...idle, busy: new Set(["1:a"]) }, on);
     expect(plan.queue.map((q) => q.series)).toEqual(["2:a"]);
     expect(plan.skipped).toEqual([{ candidate: c("1:a", 2), why: "busy" }]);
+  });
+
+  it("waits until a series has been degraded for afterDays nights in a row", () => {
+    const c3 = { series: "1:a", severity: 3, degradedDays: 3 };
+    const c5 = { series: "2:a", severity: 2, degradedDays: 5 };
+    const plan = planRetrains([c3, c5], idle, { ...on, afterDays: 5 });
+    expect(plan.queue).toEqual([c5]);
+    expect(plan.skipped).toEqual([{ candidate: c3, why: "waiting" }]);
+  });
+
+  it("does not retrain again a series whose production version an automatic retrain that did not help left", () => {
+    const plan = planRetrains([c("1:a", 3), c("2:a", 2)], { ...idle, unhelped: new Set(["1:a"]) }, on);
+    expect(plan.queue.map((q) => q.series)).toEqual(["2:a"]);
+    expect(plan.skipped).toEqual([{ candidate: c("1:a", 3), why: "did-not-help" }]);
   });
 
   it("only suggests in suggest mode and does nothing when off", () => {
