@@ -65,6 +65,7 @@ interface DailyRow {
   productname: string;
   date: string;
   pct_error: number;
+  promo: boolean;
 }
 
 interface SalesRow {
@@ -139,7 +140,9 @@ export async function runDriftCheck(
     [formatDay(asOfDay - settings.salesDays + 1), asOf],
   );
   const daily = await db.sql.query<DailyRow>(
-    `SELECT store, productname, date::text AS date, pct_error FROM (SELECT s.* FROM forecast_scores s
+    `SELECT fs.store, fs.productname, fs.date::text AS date, fs.pct_error,
+            EXISTS (SELECT 1 FROM rossman_sales r WHERE r.store = fs.store AND r.productname = fs.productname
+                                                    AND r.date = fs.date AND r.promo = 1) AS promo FROM (SELECT s.* FROM forecast_scores s
               JOIN registered_models m ON m.store = s.store AND m.productname = s.productname
               JOIN model_versions v ON v.model_id = m.id AND v.stage = 'production' AND v.version = s.model_version) AS fs
       WHERE date BETWEEN $1::date AND $2::date AND pct_error IS NOT NULL
@@ -164,7 +167,13 @@ export async function runDriftCheck(
     const days: SalesDay[] = (salesOf.get(id) ?? []).map((s) => ({ date: s.date, sales: s.sales, open: s.open === 1 }));
     const weekBias: WeekBias[] = (weeksOf.get(id) ?? []).map((w) => ({ week: w.week, bias: w.bias, days: w.days }));
     const shift = detectLevelShift(days, settings.levelShift);
-    const since = shift ? (dailyOf.get(id) ?? []).filter((d) => d.date >= shift.day) : [];
+    const scored = dailyOf.get(id) ?? [];
+    const since = shift ? scored.filter((d) => d.date >= shift.day) : [];
+    // Two windows of promo days: promotions run every other week.
+    const promoFirst = formatDay(asOfDay - 2 * settings.windowDays + 1);
+    const recentDays = scored.filter((d) => d.date >= promoFirst);
+    const mean = (xs: readonly DailyRow[]) => (xs.length ? xs.reduce((t, d) => t + d.pct_error, 0) / xs.length : null);
+    const promoDays = recentDays.filter((d) => d.promo);
     const reasons = assessDrift(
       {
         cvRmspe: r?.cv_rmspe ?? null,
@@ -176,6 +185,7 @@ export async function runDriftCheck(
           days: since.length,
         },
         trainEnd: key.train_end,
+        promo: { bias: mean(promoDays), days: promoDays.length, otherBias: mean(recentDays.filter((d) => !d.promo)) },
       },
       settings.rules,
     );

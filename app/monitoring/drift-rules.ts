@@ -16,15 +16,21 @@ export interface DriftSettings {
   biasWeeks: number;
   /** Open days scored since a level shift before the forecasts' error there confirms it. */
   shiftDays: number;
+  /** Promo days scored in the window before the promo rule speaks ... */
+  promoDays: number;
+  /** ... and |mean signed error| on them above this, with the other days within it, is a promo that misbehaves. */
+  promoBias: number;
 }
 
 export const DEFAULT_DRIFT: DriftSettings = {
-  ratio: 2.5,
+  ratio: 3,
   minGap: 0.05,
   minDays: 4,
   bias: 0.2,
   biasWeeks: 2,
   shiftDays: 3,
+  promoDays: 4,
+  promoBias: 0.2,
 };
 
 export interface WindowAccuracy {
@@ -54,11 +60,14 @@ export interface DriftInput {
   levelShift: { day: string; change: number; bias: number | null; days: number } | null;
   /** The newest day the production version was trained on (null: unknown). */
   trainEnd: string | null;
+  /** Mean signed % error on the recent promo days and on the other open days (null: none scored). */
+  promo?: { bias: number | null; days: number; otherBias: number | null };
 }
 
 export type DriftReason =
   | { kind: "error"; realized: number; promised: number; ratio: number; days: number }
   | { kind: "bias"; bias: number; weeks: number; since: string }
+  | { kind: "promo"; bias: number; days: number }
   | { kind: "level-shift"; day: string; change: number };
 
 /** The reasons a series is degraded; none: it is not. */
@@ -99,6 +108,18 @@ export function assessDrift(input: DriftInput, settings: DriftSettings = DEFAULT
   }
   if (run >= settings.biasWeeks) reasons.push({ kind: "bias", bias: total / run, weeks: run, since });
 
+  // Promotions that no longer lift sales as the model learned (or lift them more): only promo days are off.
+  const promo = input.promo;
+  if (
+    promo &&
+    promo.bias !== null &&
+    promo.days >= settings.promoDays &&
+    Math.abs(promo.bias) > settings.promoBias &&
+    (promo.otherBias === null || Math.abs(promo.otherBias) <= settings.promoBias)
+  ) {
+    reasons.push({ kind: "promo", bias: promo.bias, days: promo.days });
+  }
+
   // A level shift is drift only when the model has not seen it (after its training data) and its
   // forecasts since then miss the way the level moved: a promo run or a shift the model learned is not.
   const shift = input.levelShift;
@@ -124,6 +145,8 @@ export function describeReason(r: DriftReason): string {
       return `realized error ${pct(r.realized)} over ${r.days} open days is ${r.ratio.toFixed(1)}x the ${pct(r.promised)} cross-validation promised`;
     case "bias":
       return `${r.bias > 0 ? "over" : "under"}-forecast by ${pct(Math.abs(r.bias))} on average for ${r.weeks} weeks since ${r.since}`;
+    case "promo":
+      return `promo days ${r.bias > 0 ? "over" : "under"}-forecast by ${pct(Math.abs(r.bias))} over the last ${r.days}, the other days on target: promotions no longer lift sales as the model expects`;
     case "level-shift":
       return `sales level ${r.change > 0 ? "rose" : "fell"} ${pct(Math.abs(r.change))} from ${r.day}`;
   }

@@ -257,7 +257,7 @@ const baseSchema = z.object({
   /** The daily drift check (app/monitoring): degraded series, then what the retraining policy does. */
   DRIFT_CRON: cron5.default("45 0 * * *"),
   /** Degraded when the realized RMSPE over the last DRIFT_WINDOW_DAYS exceeds this times the CV RMSPE. */
-  DRIFT_RMSPE_RATIO: decimal(1, 100).default(2.5),
+  DRIFT_RMSPE_RATIO: decimal(1, 100).default(3),
   /** Days of scored forecasts the error rule reads. */
   DRIFT_WINDOW_DAYS: int(3, 90).default(7),
   /** A weekly mean signed error beyond this (0.2: 20%) in DRIFT_BIAS_WEEKS weeks in a row is a persistent bias. */

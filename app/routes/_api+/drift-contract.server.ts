@@ -12,11 +12,12 @@ export const driftQuery = z.object({
 });
 
 const reason = z
-  .object({ kind: z.enum(["error", "bias", "level-shift"]) })
+  .object({ kind: z.enum(["error", "bias", "promo", "level-shift"]) })
   .catchall(z.unknown())
   .describe(
     "error: realized RMSPE `realized` vs CV `promised` (`ratio`, over `days`); bias: mean signed error `bias` " +
-      "(forecast - actual) / actual over `weeks` weeks `since`; level-shift: sales changed by `change` from `day`",
+      "(forecast - actual) / actual over `weeks` weeks `since`; promo: mean signed error `bias` on the last `days` " +
+      "promo days while the other days are on target; level-shift: sales changed by `change` from `day`",
   );
 
 const degraded = z

@@ -55,7 +55,7 @@ describe("drift rules", () => {
   it("a level shift is a reason of its own, and reasons add up", () => {
     const reasons = assessDrift({
       ...calm,
-      recent: { rmspe: 0.3, days: 10 },
+      recent: { rmspe: 0.35, days: 10 },
       levelShift: { day: "2026-11-20", change: -0.3, bias: 0.4, days: 5 },
     });
     expect(reasons.map((r) => r.kind)).toEqual(["error", "level-shift"]);
@@ -78,5 +78,21 @@ describe("drift rules", () => {
     expect(assessDrift({ ...calm, levelShift: rise }).map((r) => r.kind)).toEqual(["level-shift"]);
     // No training end known (a version registered without one): the shift is judged on its errors.
     expect(assessDrift({ ...calm, trainEnd: null, levelShift: shift }).map((r) => r.kind)).toEqual(["level-shift"]);
+  });
+
+  it("promotions that stopped lifting sales: only the promo days over-forecast, the others on target", () => {
+    const promo = { bias: 0.25, days: 5, otherBias: 0.02 };
+    const reasons = assessDrift({ ...calm, promo });
+    expect(reasons).toEqual([{ kind: "promo", bias: 0.25, days: 5 }]);
+    expect(describeReason(reasons[0]!)).toBe(
+      "promo days over-forecast by 25% over the last 5, the other days on target: promotions no longer lift sales as the model expects",
+    );
+    // Too few promo days, a promo error within noise, or every day off (a level change, not the promos).
+    expect(assessDrift({ ...calm, promo: { ...promo, days: DEFAULT_DRIFT.promoDays - 1 } })).toEqual([]);
+    expect(assessDrift({ ...calm, promo: { ...promo, bias: 0.18 } })).toEqual([]);
+    expect(assessDrift({ ...calm, promo: { ...promo, otherBias: 0.3 } })).toEqual([]);
+    expect(assessDrift({ ...calm, promo: { ...promo, bias: null, days: 0 } })).toEqual([]);
+    // Promotions lifting more than the model learned.
+    expect(assessDrift({ ...calm, promo: { ...promo, bias: -0.22 } }).map((r) => r.kind)).toEqual(["promo"]);
   });
 });
