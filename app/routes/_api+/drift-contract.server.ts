@@ -33,7 +33,7 @@ const degraded = z
     action: z
       .string()
       .nullable()
-      .describe("what the policy did: queued, suggested, busy, hourly-limit, fleet-share, off"),
+      .describe("what the policy did: queued, suggested, busy, waiting, did-not-help, hourly-limit, fleet-share, off"),
     checkedAt: timestamp,
   })
   .meta({ id: "DegradedSeries" });

@@ -63,6 +63,8 @@ const ACTIONS: Record<string, string> = {
   queued: "retraining",
   suggested: "retrain suggested",
   busy: "retrain under way",
+  waiting: "waiting: degraded too few nights",
+  "did-not-help": "last retrain did not help: needs a person",
   "hourly-limit": "waiting: hourly limit",
   "fleet-share": "waiting: fleet share",
   off: "none (AUTO_RETRAIN=off)",
@@ -74,6 +76,7 @@ const VERDICTS: Record<string, string> = {
   same: "no change",
   worse: "worse",
   failed: "no new version",
+  superseded: "replaced before judged",
 };
 
 export default function Accuracy() {

@@ -91,6 +91,7 @@ export async function writeGeneratedData(opts: WriteGeneratedDataOptions): Promi
     days: opts.days,
     endDate: opts.endDate,
     seed: opts.seed,
+    ...(opts.events ? { events: opts.events } : {}),
   };
   validateGenerateOptions(gen);
   const dir = path.resolve(opts.outDir);

@@ -105,6 +105,19 @@ describe("determinism", () => {
     expect(await readFile(other.historyCsv, "utf8")).not.toEqual(await readFile(first.historyCsv, "utf8"));
   });
 
+  it("writes the injected events into the files (GENERATE_EVENTS)", async () => {
+    const plain = await generateTo("events-0", small);
+    const changed = await generateTo("events-1", {
+      ...small,
+      events: [{ kind: "level", store: 2, from: "2000-01-01", factor: 0.5 }],
+    });
+    const a = (await readCsv(plain.historyCsv)).rows;
+    const b = (await readCsv(changed.historyCsv)).rows;
+    const differing = a.filter((r, i) => r.join() !== b[i]!.join()).map((r) => Number(r[0]));
+    expect(differing.length).toBeGreaterThan(0);
+    expect(new Set(differing)).toEqual(new Set([2]));
+  });
+
   it("keeps a store's data when the number of stores changes", () => {
     const store3 = (rows: SalesRow[]) => rows.filter((r) => r.store === 3);
     expect(store3(salesOf({ ...small, stores: 3 }))).toEqual(store3(salesOf({ ...small, stores: 30 })));
