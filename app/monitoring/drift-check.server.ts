@@ -89,8 +89,8 @@ function group<T extends SeriesKey>(rows: readonly T[]): Map<string, T[]> {
 
 /**
  * Assesses every series in production as of the newest sales day; stores and returns the states.
- * Only the production version's own scores count: a retrained series starts afresh rather than
- * staying degraded for its predecessor's days (and being retrained again for them).
+ * The scores are those of whichever version was in production on each day: counting only the
+ * current version's blinded the check for the first days after every weekly training.
  */
 export async function runDriftCheck(
   db: Pick<Database, "sql">,
@@ -113,9 +113,7 @@ export async function runDriftCheck(
             sqrt(avg(pct_error * pct_error)) AS rmspe,
             count(pct_error)::int AS days,
             (array_agg(cv_rmspe ORDER BY date DESC))[1] AS cv_rmspe
-       FROM (SELECT s.* FROM forecast_scores s
-              JOIN registered_models m ON m.store = s.store AND m.productname = s.productname
-              JOIN model_versions v ON v.model_id = m.id AND v.stage = 'production' AND v.version = s.model_version) AS fs
+       FROM forecast_scores fs
       WHERE date BETWEEN $1::date AND $2::date
       GROUP BY store, productname`,
     [windowFirst, asOf],
@@ -125,9 +123,7 @@ export async function runDriftCheck(
   const weeks = await db.sql.query<WeekRow>(
     `SELECT store, productname, to_char(date_trunc('week', date), 'YYYY-MM-DD') AS week,
             avg(pct_error) AS bias, count(pct_error)::int AS days
-       FROM (SELECT s.* FROM forecast_scores s
-              JOIN registered_models m ON m.store = s.store AND m.productname = s.productname
-              JOIN model_versions v ON v.model_id = m.id AND v.stage = 'production' AND v.version = s.model_version) AS fs
+       FROM forecast_scores fs
       WHERE date BETWEEN $1::date AND $2::date
       GROUP BY store, productname, 3
       ORDER BY store, productname, 3`,
@@ -142,9 +138,7 @@ export async function runDriftCheck(
   const daily = await db.sql.query<DailyRow>(
     `SELECT fs.store, fs.productname, fs.date::text AS date, fs.pct_error,
             EXISTS (SELECT 1 FROM rossman_sales r WHERE r.store = fs.store AND r.productname = fs.productname
-                                                    AND r.date = fs.date AND r.promo = 1) AS promo FROM (SELECT s.* FROM forecast_scores s
-              JOIN registered_models m ON m.store = s.store AND m.productname = s.productname
-              JOIN model_versions v ON v.model_id = m.id AND v.stage = 'production' AND v.version = s.model_version) AS fs
+                                                    AND r.date = fs.date AND r.promo = 1) AS promo FROM forecast_scores fs
       WHERE date BETWEEN $1::date AND $2::date AND pct_error IS NOT NULL
       ORDER BY store, productname, date`,
     [formatDay(asOfDay - settings.salesDays + 1), asOf],
