@@ -8,6 +8,8 @@ export interface DriftSettings {
   ratio: number;
   /** ... and exceeds it by at least this much (a CV of 2% is not broken at 4%). */
   minGap: number;
+  /** Also degraded when realized RMSPE exceeds the CV RMSPE by this much, whatever the ratio (a CV of 15% at 43%). */
+  maxGap: number;
   /** Open days scored in the window before the error rule speaks. */
   minDays: number;
   /** |mean signed % error| above this in a week is a biased week ... */
@@ -25,6 +27,7 @@ export interface DriftSettings {
 export const DEFAULT_DRIFT: DriftSettings = {
   ratio: 3,
   minGap: 0.05,
+  maxGap: 0.2,
   minDays: 4,
   bias: 0.2,
   biasWeeks: 2,
@@ -79,7 +82,7 @@ export function assessDrift(input: DriftInput, settings: DriftSettings = DEFAULT
     recent.days >= settings.minDays &&
     cvRmspe !== null &&
     cvRmspe > 0 &&
-    recent.rmspe > settings.ratio * cvRmspe &&
+    (recent.rmspe > settings.ratio * cvRmspe || recent.rmspe - cvRmspe > settings.maxGap) &&
     recent.rmspe - cvRmspe >= settings.minGap
   ) {
     reasons.push({

@@ -23,8 +23,13 @@ describe("drift rules", () => {
     expect(describeReason(reasons[0]!)).toBe(
       "realized error 40% over 6 open days is 4.0x the 10% cross-validation promised",
     );
-    // Twice the promise over a week is within what a week's noise does (bench:monitoring, ADR 29).
+    // Twice the promise over a week is within what a week's noise does (bench:monitoring, ADR 29) ...
     expect(assessDrift({ ...calm, recent: { rmspe: 0.2, days: 6 } })).toEqual([]);
+    // ... but more than 20 points above it is material whatever the ratio (a 30% fall at a 15% CV).
+    expect(assessDrift({ ...calm, cvRmspe: 0.15, recent: { rmspe: 0.43, days: 6 } })).toMatchObject([
+      { kind: "error", realized: 0.43, promised: 0.15 },
+    ]);
+    expect(assessDrift({ ...calm, cvRmspe: 0.15, recent: { rmspe: 0.34, days: 6 } })).toEqual([]);
   });
 
   it("needs enough days, a CV error, and a real gap (2% -> 4% is not broken)", () => {
