@@ -80,6 +80,8 @@ export interface SeriesTimeline {
   firstFlagged: number | null;
   /** Why, at that first flag. */
   reasons: DriftReason[];
+  /** Every night (streamed day index) it was flagged. */
+  flagged: number[];
 }
 
 export interface WorldResult {
@@ -190,7 +192,7 @@ export async function runWorld(db: Database, pool: ModelPool, opts: WorldOptions
   if (first.status !== "SUCCEEDED") throw new Error(`the first training ${first.status}`);
 
   const series = new Map<number, SeriesTimeline>();
-  for (let s = 1; s <= opts.stores; s++) series.set(s, { store: s, firstFlagged: null, reasons: [] });
+  for (let s = 1; s <= opts.stores; s++) series.set(s, { store: s, firstFlagged: null, reasons: [], flagged: [] });
   const settings = { ...DEFAULT_POLICY, mode: opts.policy, perHour: 1_000_000, maxShare: opts.maxShare ?? 0.1 };
   try {
     for (let i = 0; i < opts.streamDays; i++) {
@@ -226,6 +228,7 @@ export async function runWorld(db: Database, pool: ModelPool, opts: WorldOptions
       const check = await runDriftCheck(db, opts.drift ?? DEFAULT_DRIFT_CHECK);
       for (const d of check.degraded) {
         const t = series.get(d.store)!;
+        t.flagged.push(i);
         if (t.firstFlagged === null) {
           t.firstFlagged = i;
           t.reasons = d.reasons;
@@ -290,8 +293,9 @@ export interface DetectionFigures {
 
 /**
  * Detection against the truth: a changed store's delay is how many days of changed sales the check
- * had seen when it first flagged it (1: the first day the change showed). Detected when that is at
- * most `within`; a store whose change never showed in the streamed days is left out.
+ * had seen on the first night it flagged it once the change showed (1: the change's first day).
+ * Detected when that is at most `within`; a store whose change never showed in the streamed days is
+ * left out. A store flagged before its change is also a false positive.
  */
 export function detectionFigures(world: WorldResult, within: number): DetectionFigures {
   const kinds = new Map<string, number[]>();
@@ -306,10 +310,12 @@ export function detectionFigures(world: WorldResult, within: number): DetectionF
   for (const [kind, stores] of kinds) {
     const delays: number[] = [];
     for (const s of stores) {
-      const flagged = world.series.get(s)!.firstFlagged;
-      if (flagged === null) continue;
-      const delay = flagged - world.changedFrom.get(s)! + 1;
-      if (delay >= 1 && delay <= within) delays.push(delay);
+      // The first night on or after the change showed that flagged it (a flag before is a false positive).
+      const from = world.changedFrom.get(s)!;
+      const night = world.series.get(s)!.flagged.find((n) => n >= from);
+      if (night === undefined) continue;
+      const delay = night - from + 1;
+      if (delay <= within) delays.push(delay);
     }
     delays.sort((a, b) => a - b);
     byKind[kind] = {
