@@ -64,6 +64,11 @@ export interface NewVersion {
   cv: CvMetricsInput | null;
   durationMs: number;
   pipelineRunId?: number | null;
+  /**
+   * false: register the version archived, leaving production alone (an imported version waiting
+   * for a promotion); the first version of a model goes to production all the same. Default true.
+   */
+  production?: boolean;
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -98,7 +103,7 @@ async function archiveProduction(tx: Tx, modelId: number): Promise<void> {
 /**
  * Registers a fitted model as the next version of its series' model (created when missing). The
  * new version goes to production and the previous production version is archived, in one
- * transaction.
+ * transaction (unless `production: false`, see NewVersion).
  */
 export async function registerVersion(db: Database, v: NewVersion): Promise<VersionSummary> {
   checkSeries(v.store, v.productname);
@@ -143,12 +148,15 @@ export async function registerVersion(db: Database, v: NewVersion): Promise<Vers
     }
     const now = await lockedNow(tx);
     const max = await tx.modelVersion.aggregate({ where: { model_id: modelId }, _max: { version: true } });
-    await archiveProduction(tx, modelId);
+    const production =
+      v.production !== false ||
+      (await tx.modelVersion.count({ where: { model_id: modelId, stage: "production" } })) === 0;
+    if (production) await archiveProduction(tx, modelId);
     const row = await tx.modelVersion.create({
       data: {
         model_id: modelId,
         version: (max._max.version ?? 0) + 1,
-        stage: "production",
+        stage: production ? "production" : "archived",
         config,
         params,
         train_start: trainStart,
@@ -163,7 +171,7 @@ export async function registerVersion(db: Database, v: NewVersion): Promise<Vers
         duration_ms: durationMs,
         pipeline_run_id: pipelineRunId,
         created_at: now,
-        promoted_at: now,
+        promoted_at: production ? now : null,
       },
       select: SUMMARY_SELECT,
     });
