@@ -113,6 +113,8 @@ describe("model export and import", () => {
   it("exports the version's window, config, fitted model, CV metrics and origin", async () => {
     const v = (await getVersion(source, STORE, PRODUCT, 1))!;
     expect(doc.format).toBe(MODEL_DOCUMENT_FORMAT);
+    console.info(`model-export: the document of a 150-day series is ${text.length} bytes`);
+    expect(text.length).toBeLessThan(100_000);
     expect(doc.series).toEqual({ store: STORE, productname: PRODUCT });
     expect(doc.training).toEqual({
       train_start: v.trainStart,
@@ -204,7 +206,8 @@ describe("model export and import", () => {
       spoil(d);
       const issue = issueOf(() => parseModelDocument(d));
       expect(issue.field, field).toBe(field);
-      expect(issue.message.startsWith(`${field}: `)).toBe(true);
+      expect(issue.message.startsWith(`${field}: `), issue.message).toBe(true);
+      if (field === "params.weekdayOpen") console.info(`model-export: ${issue.message}`);
     }
   });
 
