@@ -48,7 +48,12 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
     paged: filter.before !== undefined,
     next: page.next,
     preview: PAYLOAD_PREVIEW,
-    rejects: page.rejects.map((r) => ({ ...r, receivedAt: r.receivedAt.toISOString() })),
+    // The payload once (its preview is its start): a page of long payloads is heavy enough.
+    rejects: page.rejects.map(({ preview: _p, full, ...r }) => ({
+      ...r,
+      payload: full ?? _p,
+      receivedAt: r.receivedAt.toISOString(),
+    })),
     perDay,
   };
 }
@@ -223,17 +228,17 @@ export default function Rejects() {
                   <td className="max-w-md px-3 py-1.5 font-mono text-xs break-all" data-testid="payload">
                     {r.length === 0 ? (
                       <span className="text-slate-500 dark:text-slate-400">(no value)</span>
-                    ) : r.full === null ? (
-                      <code>{r.preview}</code>
+                    ) : r.length <= preview ? (
+                      <code>{r.payload}</code>
                     ) : (
                       <details>
                         <summary className="cursor-pointer">
-                          <code>{r.preview}</code>… ({formatInteger(r.length)} characters; show all)
+                          <code>{r.payload.slice(0, preview)}</code>… ({formatInteger(r.length)} characters; show all)
                         </summary>
-                        <pre className="mt-1 whitespace-pre-wrap">{r.full}</pre>
-                        {r.full.length < r.length ? (
+                        <pre className="mt-1 whitespace-pre-wrap">{r.payload}</pre>
+                        {r.payload.length < r.length ? (
                           <p className="text-slate-500 dark:text-slate-400">
-                            The first {formatInteger(r.full.length)} of {formatInteger(r.length)} characters.
+                            The first {formatInteger(r.payload.length)} of {formatInteger(r.length)} characters.
                           </p>
                         ) : null}
                       </details>
