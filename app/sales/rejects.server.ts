@@ -4,7 +4,7 @@
  *
  * The table keeps the reason text, not its class: the class is read back from the reason's wording
  * (REJECT_CLASS_SQL, kept in step with parseStreamRecord by tests/unit/sales/rejects.test.ts), so
- * rejects stored before this page existed are classified too (docs/decisions/0030).
+ * rejects stored before this page existed are classified too (docs/decisions/0031).
  */
 import { z } from "zod";
 import { DAY_MS, formatDay, parseDay, todayDay } from "../days.js";
