@@ -76,6 +76,9 @@ interface SalesRow {
   open: number;
 }
 
+/** Mean signed % error of scored days (null: none). */
+const meanError = (xs: readonly DailyRow[]) => (xs.length ? xs.reduce((t, d) => t + d.pct_error, 0) / xs.length : null);
+
 function group<T extends SeriesKey>(rows: readonly T[]): Map<string, T[]> {
   const out = new Map<string, T[]>();
   for (const r of rows) {
@@ -147,6 +150,7 @@ export async function runDriftCheck(
   const weeksOf = group(weeks);
   const salesOf = group(sales);
   const dailyOf = group(daily);
+  const promoFirst = formatDay(asOfDay - 2 * settings.windowDays + 1);
 
   const results: SeriesDriftResult[] = [];
   for (const [i, key] of series.entries()) {
@@ -164,9 +168,7 @@ export async function runDriftCheck(
     const scored = dailyOf.get(id) ?? [];
     const since = shift ? scored.filter((d) => d.date >= shift.day) : [];
     // Two windows of promo days: promotions run every other week.
-    const promoFirst = formatDay(asOfDay - 2 * settings.windowDays + 1);
     const recentDays = scored.filter((d) => d.date >= promoFirst);
-    const mean = (xs: readonly DailyRow[]) => (xs.length ? xs.reduce((t, d) => t + d.pct_error, 0) / xs.length : null);
     const promoDays = recentDays.filter((d) => d.promo);
     const reasons = assessDrift(
       {
@@ -175,11 +177,15 @@ export async function runDriftCheck(
         weeks: weekBias,
         levelShift: shift && {
           ...shift,
-          bias: since.length ? since.reduce((t, d) => t + d.pct_error, 0) / since.length : null,
+          bias: meanError(since),
           days: since.length,
         },
         trainEnd: key.train_end,
-        promo: { bias: mean(promoDays), days: promoDays.length, otherBias: mean(recentDays.filter((d) => !d.promo)) },
+        promo: {
+          bias: meanError(promoDays),
+          days: promoDays.length,
+          otherBias: meanError(recentDays.filter((d) => !d.promo)),
+        },
       },
       settings.rules,
     );

@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { openDatabase } from "../../app/platform/db.server.js";
+import { type Database, openDatabase } from "../../app/platform/db.server.js";
 
 /** What scripts/start-postgres.sh creates; the integration suite uses DATABASE_URL when set. */
 export const DEFAULT_TEST_DATABASE_URL = "postgresql://storecast:storecast@127.0.0.1:5432/storecast_test";
@@ -38,6 +38,22 @@ export async function createScratchDatabase(
       } finally {
         await admin.close();
       }
+    },
+  };
+}
+
+/**
+ * A migrated database of its own on the integration suite's Postgres (DATABASE_URL, else the
+ * default), for contract suites whose reads span every series; dispose() closes and drops it.
+ */
+export async function openScratchPostgres(prefix: string): Promise<{ db: Database; dispose(): Promise<void> }> {
+  const scratch = await createScratchDatabase(process.env.DATABASE_URL || DEFAULT_TEST_DATABASE_URL, prefix);
+  const db = await openDatabase({ databaseUrl: scratch.url });
+  return {
+    db,
+    async dispose() {
+      await db.close();
+      await scratch.drop();
     },
   };
 }

@@ -4,6 +4,7 @@ import { pageAudit } from "../../audit/log.server.js";
 import { Badge, type BadgeTone } from "../../components/Badge.js";
 import { formatDateTime } from "../../components/display.js";
 import { Field } from "../../components/Field.js";
+import { PageLinks } from "../../components/PageLinks.js";
 import { inputClass, linkClass } from "../../components/styles.js";
 import { TableFrame, TableHead } from "../../components/Table.js";
 import { requireRole } from "../../server/authorize.server.js";
@@ -141,18 +142,7 @@ export default function Audit() {
           </tbody>
         </TableFrame>
       )}
-      <nav aria-label="Pages" className="flex items-center gap-4 text-sm">
-        {paged ? (
-          <Link to={href()} className={linkClass}>
-            Newest entries
-          </Link>
-        ) : null}
-        {next ? (
-          <Link to={href(next)} className={linkClass} rel="next">
-            Older entries
-          </Link>
-        ) : null}
-      </nav>
+      <PageLinks noun="entries" newest={paged ? href() : null} older={next ? href(next) : null} />
     </div>
   );
 }

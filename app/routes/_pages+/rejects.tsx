@@ -4,6 +4,7 @@ import { rejectsPerDaySpec } from "../../charts/rejects.js";
 import { Badge } from "../../components/Badge.js";
 import { formatDateTime, formatInteger } from "../../components/display.js";
 import { Field } from "../../components/Field.js";
+import { PageLinks } from "../../components/PageLinks.js";
 import { inputClass, linkClass } from "../../components/styles.js";
 import { TableFrame, TableHead } from "../../components/Table.js";
 import { VegaChart } from "../../components/VegaChart.js";
@@ -256,18 +257,7 @@ export default function Rejects() {
           Payloads longer than {preview} characters open with their first {preview}; binary payloads are stored as
           base64.
         </p>
-        <nav aria-label="Pages" className="flex items-center gap-4 text-sm">
-          {paged ? (
-            <Link to={href()} className={linkClass}>
-              Newest rejects
-            </Link>
-          ) : null}
-          {next !== null ? (
-            <Link to={href(next)} className={linkClass} rel="next">
-              Older rejects
-            </Link>
-          ) : null}
-        </nav>
+        <PageLinks noun="rejects" newest={paged ? href() : null} older={next !== null ? href(next) : null} />
       </section>
     </div>
   );
