@@ -3,7 +3,10 @@
  * version, never one of the model's `keepArchived` newest other versions, never the model's newest
  * version (so a version number is never given twice), never one younger than `keepDays`, never one
  * trained by a run still going (PENDING or RUNNING). The production check is on the row being deleted,
- * so a version promoted while the statement runs is kept.
+ * so a version promoted while the statement runs is kept. Rows are locked with SKIP LOCKED before the
+ * delete: a promotion locks the old production row and then its target, so a delete that waited on
+ * either while holding the other deadlocked (seen in CI). A row a promotion holds is left for the
+ * next run.
  */
 import type { Database } from "../platform/db.server.js";
 
@@ -36,9 +39,14 @@ export async function deleteExpiredVersions(
                            WHERE p.id = r.pipeline_run_id AND p.status IN ('PENDING', 'RUNNING'))
         ORDER BY r.id
         LIMIT $3
+     ), locked AS (
+       SELECT v.id FROM model_versions v JOIN doomed d ON d.id = v.id
+        WHERE v.stage <> 'production'
+        ORDER BY v.id
+          FOR UPDATE OF v SKIP LOCKED
      )
-     DELETE FROM model_versions v USING doomed d
-      WHERE v.id = d.id AND v.stage <> 'production'
+     DELETE FROM model_versions v USING locked l
+      WHERE v.id = l.id AND v.stage <> 'production'
      RETURNING v.id`,
     [rule.keepArchived, rule.keepDays, limit],
   );
