@@ -1,7 +1,9 @@
 /**
- * The store page's forecast components chart: for each open day of the weekly forecast, the
- * trend, the weekly pattern, the time of year and each regressor's effect as stacked bars (an
- * effect below zero stacks downwards), and the forecast they add up to as a line of points.
+ * The store page's forecast components chart: for each open day of the weekly forecast, a small
+ * waterfall: the trend's bar from 0, then each effect (weekly pattern, time of year, each
+ * regressor) stacked from where the one before ended, up or down, so the last bar ends at the
+ * forecast, which a line of points marks. A stack from zero would draw a negative effect below the
+ * axis, far from the sales it takes away.
  * A pure Vega-Lite spec builder (no DOM, no vega runtime), rendered by VegaChart.
  */
 import type { TopLevelSpec } from "vega-lite";
@@ -32,17 +34,28 @@ export interface ComponentRow {
   date: string;
   term: string;
   value: number;
+  /** Where the term's bar starts and ends: the running sum of the terms before it, and with it. */
+  from: number;
+  to: number;
 }
 
 const FORECAST = "Forecast (sum)";
 /** Colours that tell the terms apart in both themes; the forecast is drawn in the text colour. */
 const PALETTE = ["#64748b", "#0ea5e9", "#a855f7", "#f59e0b", "#10b981", "#ef4444"];
 
-/** The bars' data: one row per open day and term, in the terms' order. */
+/** The bars' data: one row per open day and term, in the terms' order, each from the running sum. */
 export function componentRows(input: ComponentsChartInput): ComponentRow[] {
   return input.days
     .filter((d) => d.open)
-    .flatMap((d) => input.terms.map((t) => ({ date: d.date, term: t.label, value: round2(d.parts[t.key] ?? 0) })));
+    .flatMap((d) => {
+      let sum = 0;
+      return input.terms.map((t) => {
+        const value = d.parts[t.key] ?? 0;
+        const from = sum;
+        sum += value;
+        return { date: d.date, term: t.label, value: round2(value), from: round2(from), to: round2(sum) };
+      });
+    });
 }
 
 const round2 = (x: number) => Math.round(x * 100) / 100;
@@ -69,7 +82,7 @@ export function componentsSpec(input: ComponentsChartInput, opts: ComponentsChar
   } as const;
   return {
     $schema: "https://vega.github.io/schema/vega-lite/v6.json",
-    description: `Forecast components per day: ${labels.join(", ")}, stacked; the forecast is their sum`,
+    description: `Forecast components per day: ${labels.join(", ")}, each from where the one before ended; the forecast is their sum`,
     width: "container",
     height: opts.height ?? 260,
     autosize: { type: "fit-x", contains: "padding" },
@@ -79,21 +92,21 @@ export function componentsSpec(input: ComponentsChartInput, opts: ComponentsChar
         mark: { type: "bar", opacity: 0.9 },
         encoding: {
           x,
-          y: { field: "value", type: "quantitative", title: "Sales", stack: "zero" },
+          xOffset: { field: "term", type: "nominal", sort: labels },
+          y: { field: "from", type: "quantitative", title: "Sales" },
+          y2: { field: "to" },
           color: {
             field: "term",
             type: "nominal",
             title: null,
             scale: { domain: [...labels, FORECAST], range: [...PALETTE.slice(0, labels.length), theme.text] },
           },
-          order: { field: "termOrder", type: "quantitative" },
           tooltip: [
             { field: "date", type: "nominal", title: "Day" },
             { field: "term", type: "nominal", title: "Component" },
             { field: "value", type: "quantitative", title: "Sales", format: ",.0f" },
           ],
         },
-        transform: [{ calculate: `indexof(${JSON.stringify(labels)}, datum.term)`, as: "termOrder" }],
       },
       {
         data: { values: totals.map((t) => ({ ...t, term: FORECAST })) },

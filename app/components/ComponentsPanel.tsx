@@ -1,6 +1,6 @@
 /**
  * The store page's "Why this forecast": the weekly forecast taken apart into its trend, weekly
- * pattern, time of year and each regressor's effect, in sentences, as a stacked chart, and (always
+ * pattern, time of year and each regressor's effect, in sentences, as a waterfall per day, and (always
  * in the page, for reading without JavaScript) as a table of numbers under it.
  */
 import type { ComponentsChartInput } from "../charts/components.js";
@@ -107,7 +107,7 @@ function Explained({ c }: { c: ForecastComponents }) {
       {spec ? (
         <VegaChart
           spec={({ dark }) => componentsSpec(input, { dark }) ?? spec}
-          label={`Forecast components per day: ${c.terms.map((t) => t.label).join(", ")}, stacked; the forecast is their sum`}
+          label={`Forecast components per day: ${c.terms.map((t) => t.label).join(", ")}, each from where the one before ended; the forecast is their sum`}
           fallback={<p className="text-sm text-slate-600 dark:text-slate-300">The numbers are in the table below.</p>}
           className="min-h-[280px] w-full"
         />

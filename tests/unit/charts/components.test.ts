@@ -38,18 +38,19 @@ async function renderSvg(spec: NonNullable<ReturnType<typeof componentsSpec>>): 
 }
 
 describe("forecast components chart", () => {
-  it("has one bar per open day and term, in the terms' order; closed days are left out", () => {
+  it("has one bar per open day and term, each from where the one before ended, so the last ends at the forecast; closed days are left out", () => {
     expect(componentRows(INPUT)).toEqual([
-      { date: "2026-03-06", term: "Trend", value: 5000 },
-      { date: "2026-03-06", term: "Weekly pattern", value: 400.12 },
-      { date: "2026-03-06", term: "Promo", value: 1200 },
-      { date: "2026-03-07", term: "Trend", value: 4990 },
-      { date: "2026-03-07", term: "Weekly pattern", value: -600 },
-      { date: "2026-03-07", term: "Promo", value: 0 },
+      { date: "2026-03-06", term: "Trend", value: 5000, from: 0, to: 5000 },
+      { date: "2026-03-06", term: "Weekly pattern", value: 400.12, from: 5000, to: 5400.12 },
+      { date: "2026-03-06", term: "Promo", value: 1200, from: 5400.12, to: 6600.12 },
+      { date: "2026-03-07", term: "Trend", value: 4990, from: 0, to: 4990 },
+      // A negative effect goes down from where the trend ended, not below the axis.
+      { date: "2026-03-07", term: "Weekly pattern", value: -600, from: 4990, to: 4390 },
+      { date: "2026-03-07", term: "Promo", value: 0, from: 4390, to: 4390 },
     ]);
   });
 
-  it("builds a spec Vega-Lite compiles: stacked bars, a colour per term, the forecast as their sum", () => {
+  it("builds a spec Vega-Lite compiles: a waterfall per day, a colour per term, the forecast as their sum", () => {
     const spec = componentsSpec(INPUT)!;
     const s = spec as unknown as {
       description: string;
@@ -59,7 +60,7 @@ describe("forecast components chart", () => {
       }[];
     };
     expect(s.description).toBe(
-      "Forecast components per day: Trend, Weekly pattern, Promo, stacked; the forecast is their sum",
+      "Forecast components per day: Trend, Weekly pattern, Promo, each from where the one before ended; the forecast is their sum",
     );
     expect(s.layer[0]!.encoding.color.scale!.domain).toEqual(["Trend", "Weekly pattern", "Promo", "Forecast (sum)"]);
     expect(s.layer[1]!.data.values.map((v) => [v.date, v.value])).toEqual([
