@@ -17,7 +17,7 @@ const DAY_SECONDS = 86_400;
 const N_CHANGEPOINTS = 25;
 const CHANGEPOINT_RANGE = 0.8;
 const UNCERTAINTY_SAMPLES = 1000;
-const SEASONALITIES = { weekly: { period: 7, order: 3 }, yearly: { period: 365.25, order: 10 } } as const;
+export const SEASONALITIES = { weekly: { period: 7, order: 3 }, yearly: { period: 365.25, order: 10 } } as const;
 
 /** Everything Prophet's predict needs of a stored model: plain data, cheap to cache and send to a thread. */
 export interface Predictor {
@@ -179,7 +179,7 @@ export function compilePredictor(model: StoredModel): Predictor {
 }
 
 /** Fourier terms of a seasonality at a day, as augurs computes them (from epoch seconds, not t). */
-function fourier(betas: readonly number[], period: number, day: number): number {
+export function fourier(betas: readonly number[], period: number, day: number): number {
   let s = 0;
   const x = ((day * DAY_SECONDS) / 3600 / 24) * Math.PI * 2;
   for (let i = 0; 2 * i < betas.length; i++) {
@@ -190,7 +190,7 @@ function fourier(betas: readonly number[], period: number, day: number): number 
 }
 
 /** augurs' `piecewise_linear` at t: the rate and offset change at each changepoint at or before t. */
-function trendAt(p: Predictor, t: number): number {
+export function trendAt(p: Predictor, t: number): number {
   let k = p.k;
   let m = p.m;
   for (let j = 0; j < p.changepoints.length; j++) {
@@ -202,6 +202,9 @@ function trendAt(p: Predictor, t: number): number {
   }
   return t * k + m;
 }
+
+/** augurs' time of a day number: t = 0 at the first training day, 1 at the last. */
+export const timeOf = (p: Predictor, day: number): number => ((day - p.startDay) * DAY_SECONDS) / p.tScale;
 
 // Scratch space reused across forecasts (one thread runs one forecast at a time).
 let drawsBuffer = new Float64Array(0);

@@ -356,6 +356,11 @@ function crossValidate(series: Series, config: ResolvedModelConfig, start: numbe
  * is the reference its tests and benchmark hold it to.
  */
 export function predict(model: StoredModel, days: readonly PlanDay[]): ForecastPoint[] {
+  return withReplayed(model, true, (prophet) => forecastWith(prophet, model.config, days));
+}
+
+/** augurs' Prophet re-created from a stored model's parameters (no optimisation), freed after `use`. */
+function withReplayed<T>(model: StoredModel, intervals: boolean, use: (prophet: Prophet) => T): T {
   const { config, training } = model;
   const series: Series = {
     days: training.dates.map(dayOf),
@@ -367,11 +372,40 @@ export function predict(model: StoredModel, days: readonly PlanDay[]): ForecastP
     if (!xs) throw new Error(`stored model has no training column for regressor ${r}`);
     series.x[r] = xs;
   }
-  const prophet = newProphet(config, replayOptimizer(model.params, series, config));
+  const prophet = newProphet(config, replayOptimizer(model.params, series, config), intervals);
   try {
     prophet.fit(prophetData(series, config));
-    return forecastWith(prophet, config, days);
+    return use(prophet);
   } finally {
     prophet.free();
   }
+}
+
+/** augurs' own components of a prediction (every planned day, open or not): the reference for components.ts. */
+export interface AugursComponents {
+  yhat: number[];
+  trend: number[];
+  additive: number[];
+  multiplicative: number[];
+  seasonalities: Record<string, number[]>;
+  regressors: Record<string, number[]>;
+}
+
+export function predictComponents(model: StoredModel, days: readonly PlanDay[]): AugursComponents {
+  return withReplayed(model, false, (prophet) => {
+    const pred = prophet.predict({
+      ds: days.map((d) => dayOf(d.date) * DAY_SECONDS),
+      x: new Map(model.config.regressors.map((r) => [r, days.map((d) => REGRESSOR_VALUE[r](d))])),
+    });
+    const points = (m: Map<string, { point: number[] }>) =>
+      Object.fromEntries([...m].map(([name, f]) => [name, [...f.point]]));
+    return {
+      yhat: [...pred.yhat.point],
+      trend: [...pred.trend.point],
+      additive: [...pred.additive.point],
+      multiplicative: [...pred.multiplicative.point],
+      seasonalities: points(pred.seasonalities),
+      regressors: points(pred.regressors),
+    };
+  });
 }

@@ -54,6 +54,53 @@ describe("store page in Chromium", () => {
     await page.context().close();
   });
 
+  it("explains the forecast: a sentence per effect, a waterfall of components ending at it, the numbers in a table", async () => {
+    const { page, errors } = await openStore();
+    const panel = page.getByRole("region", { name: "Why this forecast" });
+    const sentences = panel.getByTestId("components-sentences").locator("li");
+    const said = await sentences.allInnerTexts();
+    expect(said[0]).toMatch(/^The trend is (flat|(up|down) \d+%) over the week\.$/);
+    expect(said[1]).toMatch(/^(\w+days sell about \d+% (above|below)|The day of the week makes little difference)/);
+    // The generated stores have promotions: the model uses promo and says what it adds.
+    expect(said.some((t) => /promo/i.test(t))).toBe(true);
+    const drawn = panel.locator('[role="img"][aria-label^="Forecast components per day: Trend, Weekly pattern"]');
+    await drawn.locator("svg").waitFor();
+    expect(await drawn.locator("svg text", { hasText: "Forecast (sum)" }).count()).toBeGreaterThanOrEqual(1);
+    // The table (closed by default) adds up: each open day's terms sum to its forecast.
+    await panel.getByText("The numbers (sales per day)").click();
+    const rows = panel.getByTestId("components-rows").locator("tr");
+    expect(await rows.count()).toBe(7);
+    const num = (t: string) => Number(t.replace(/[,+]/g, "").replace("−", "-"));
+    for (const row of await rows.all()) {
+      const cells = (await row.locator("td").allInnerTexts()).map((t) => t.trim());
+      if (cells.length === 1) {
+        expect(cells[0]).toBe("Closed: forecast 0");
+        continue;
+      }
+      const forecast = num(cells.at(-1)!.replace(" (sum below 0)", ""));
+      const sum = cells.slice(0, -1).reduce((s, t) => s + num(t), 0);
+      // Each cell is rounded to a whole sale.
+      expect(Math.abs(sum - forecast)).toBeLessThanOrEqual(cells.length);
+    }
+    await panel.scrollIntoViewIfNeeded();
+    await screenshot(page, "store-components");
+    expect(errors).toEqual([]);
+    await page.context().close();
+  });
+
+  it("the components read without JavaScript: sentences and the table of numbers", async () => {
+    const { page } = await openPage(browser(), { javaScriptEnabled: false });
+    const res = await page.goto(`${url}/stores/${STORE}?product=${PRODUCT}`);
+    expect(res?.status()).toBe(200);
+    const panel = page.getByRole("region", { name: "Why this forecast" });
+    expect(await panel.getByTestId("components-sentences").locator("li").count()).toBeGreaterThanOrEqual(2);
+    expect(await panel.getByText("The numbers are in the table below.").count()).toBe(1);
+    await panel.getByText("The numbers (sales per day)").click();
+    expect(await panel.getByTestId("components-rows").locator("tr").count()).toBe(7);
+    await screenshot(page, "store-components-no-js");
+    await page.context().close();
+  });
+
   it("Retrain puts a new version in production, and the page shows it without a reload", async () => {
     const { page } = await openStore();
     const before = (await subtitle(page)).version;

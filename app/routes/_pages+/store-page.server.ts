@@ -11,6 +11,7 @@ import { formatDay, todayDay } from "../../days.js";
 import { NotFoundError, ValidationError } from "../../errors.js";
 import { adhocForecast, MAX_ADHOC_DAYS, validateRange } from "../../forecasting/adhoc.server.js";
 import { ForecastTimeoutError } from "../../forecasting/budget.server.js";
+import { type ForecastComponents, forecastComponents } from "../../forecasting/components.server.js";
 import { assertInWindow } from "../../forecasting/forecast-window.js";
 import { forecastWindow } from "../../forecasting/forecast-window.server.js";
 import { latestForecast } from "../../forecasting/weekly.server.js";
@@ -178,6 +179,28 @@ export async function seriesChartData(
       points: weekly.points,
     },
   };
+}
+
+/**
+ * The components of the weekly forecast shown (null when there is none). A version that cannot be
+ * taken apart leaves the rest of the page standing: logged, and said in the panel.
+ */
+export async function seriesComponents(
+  context: AppLoadContext,
+  key: { store: number; productname: string },
+  weekly: SeriesChartData["weekly"],
+): Promise<ForecastComponents | { unavailable: string } | null> {
+  if (!weekly) return null;
+  try {
+    const dates = weekly.points.map((p) => p.date);
+    const c = await forecastComponents(context.db, key, { modelVersion: weekly.modelVersion, dates });
+    return (
+      c ?? { unavailable: `Version ${weekly.modelVersion}, which made this forecast, is no longer in the registry.` }
+    );
+  } catch (err) {
+    context.log.error({ err, ...key, version: weekly.modelVersion }, "ui: could not take the forecast apart");
+    return { unavailable: `The components of version ${weekly.modelVersion}'s forecast could not be computed.` };
+  }
 }
 
 /** What the chart shows, as CSV: one line per point, bands where there are bands. */

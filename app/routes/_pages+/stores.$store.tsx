@@ -10,6 +10,7 @@ import { Form, Link, useActionData, useFetcher, useLoaderData, useSubmit } from 
 import { useMemo } from "react";
 import { AccuracyPanel } from "../../components/AccuracyPanel.js";
 import { AdhocForm } from "../../components/AdhocForm.js";
+import { ComponentsPanel } from "../../components/ComponentsPanel.js";
 import { Field } from "../../components/Field.js";
 import { ForecastChart } from "../../components/ForecastChart.js";
 import { ModelCard } from "../../components/ModelCard.js";
@@ -25,7 +26,7 @@ import { audit, requireRole } from "../../server/authorize.server.js";
 import { requestRetrain } from "../../training/retrain-cooldown.server.js";
 import { retrainJob } from "../../training/retrain-job.server.js";
 import { jobOrNull, readForm } from "./forms.server.js";
-import { adhocFromSearch, selectSeries, seriesChartData } from "./store-page.server.js";
+import { adhocFromSearch, selectSeries, seriesChartData, seriesComponents } from "./store-page.server.js";
 
 export const meta: MetaFunction<typeof loader> = ({ data: d }) => [
   { title: d ? `storecast: store ${d.store} ${d.product}` : "storecast: store" },
@@ -34,8 +35,10 @@ export const meta: MetaFunction<typeof loader> = ({ data: d }) => [
 export async function loader({ request, params, context }: LoaderFunctionArgs) {
   const search = new URL(request.url).searchParams;
   const { info, key } = await selectSeries(context, params.store, search);
-  const [chart, card, job, adhoc, accuracy, drift] = await Promise.all([
-    seriesChartData(context, key),
+  const chartData = seriesChartData(context, key);
+  const [chart, components, card, job, adhoc, accuracy, drift] = await Promise.all([
+    chartData,
+    chartData.then((c) => seriesComponents(context, key, c.weekly)),
     modelCard(context.db, key),
     jobOrNull(context.log, () => retrainJob(context.jobs, key, search.get("job")), "retrain job status"),
     adhocFromSearch(context, key, search, request),
@@ -49,6 +52,7 @@ export async function loader({ request, params, context }: LoaderFunctionArgs) {
     products: info.products,
     product: key.productname,
     chart,
+    components,
     card,
     job,
     adhoc,
@@ -217,6 +221,8 @@ export default function StorePage() {
         />
         <ModelCard card={page.card} store={page.store} product={page.product} />
       </div>
+
+      <ComponentsPanel components={page.components} />
 
       <AccuracyPanel weeks={page.accuracyWeeks} drift={page.drift} />
     </div>
