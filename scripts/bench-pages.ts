@@ -84,6 +84,18 @@ async function main() {
         next: () => `${randomStore().replace("/stores/", "/models/")}/product_A`,
       },
       { name: "pipelines /pipelines", target: false, next: () => `${base}/pipelines` },
+      {
+        name: "model version /models/:store/product_A/versions/1 (random)",
+        target: true,
+        next: () => `${randomStore().replace("/stores/", "/models/")}/product_A/versions/1`,
+      },
+      {
+        // Every series has one version after the bench's training: version 1 against itself reads
+        // the same rows (both versions' metrics, stored forecasts, actuals) as two versions would.
+        name: "compare /models/:store/product_A/compare?a=1&b=1 (random)",
+        target: true,
+        next: () => `${randomStore().replace("/stores/", "/models/")}/product_A/compare?a=1&b=1`,
+      },
     ];
     const timings: number[][] = [];
     for (const page of pages) timings.push(await measure(page.name, opts.requests, page.next));

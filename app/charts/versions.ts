@@ -197,7 +197,7 @@ export function compareForecastSpec(input: CompareInput, opts: ChartOptions = {}
           x,
           y: { field: "value", type: "quantitative", title: "Sales", scale: { zero: true } },
           color,
-          strokeDash: { field: "series", type: "nominal", title: null, scale: { domain, range: dashes }, legend: null },
+          strokeDash: { field: "series", type: "nominal", title: null, scale: { domain, range: dashes } },
           tooltip: [
             { field: "series", type: "nominal", title: "Series" },
             { field: "date", type: "nominal", title: "Date" },
