@@ -171,7 +171,14 @@ export function compareForecastSpec(input: CompareInput, opts: ChartOptions = {}
     scale: { type: "utc" as const },
     axis: { format: "%d %b", labelOverlap: true },
   };
-  const legend = { title: null, symbolType: "stroke", symbolStrokeWidth: 2.5, symbolSize: 300 } as const;
+  // Line samples at full opacity: without the encode they take the band's faint fill.
+  const legend = {
+    title: null,
+    symbolType: "stroke",
+    symbolStrokeWidth: 2.5,
+    symbolSize: 300,
+    encode: { symbols: { update: { opacity: { value: 1 }, fillOpacity: { value: 0 } } } },
+  } as const;
   const color = { field: "series", type: "nominal" as const, scale: colorScale, legend };
   return {
     $schema: SCHEMA,

@@ -75,7 +75,10 @@ describe("model version pages in Chromium", () => {
     await form.getByRole("button", { name: "Compare" }).click();
     await page.waitForURL(`${modelUrl}/compare?a=1&b=2`);
     const rmspe = page.getByTestId("metric-rows").locator("tr", { hasText: "CV RMSPE" });
-    expect((await rmspe.locator("td").allInnerTexts()).length).toBe(4);
+    await rmspe.waitFor();
+    // A, B, the difference and the better one.
+    expect(await rmspe.locator("td").count()).toBe(4);
+    expect(await rmspe.locator("td").nth(2).textContent()).toMatch(/^[+−±]\d/);
     const coverage = (await page.getByTestId("forecast-coverage").textContent()) ?? "";
     expect(coverage).toContain("Version 1");
     expect(coverage).toContain("Version 2");

@@ -2,7 +2,7 @@ import { data, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/nod
 import { Form, Link, useLoaderData } from "@remix-run/react";
 import { compareByDate, compareForecastSpec, forecastCoverage } from "../../charts/versions.js";
 import { Badge } from "../../components/Badge.js";
-import { formatInteger, formatMetric } from "../../components/display.js";
+import { formatDifference, formatInteger, formatMetric } from "../../components/display.js";
 import { Field } from "../../components/Field.js";
 import { Panel } from "../../components/Panel.js";
 import { inputClass, linkClass } from "../../components/styles.js";
@@ -76,9 +76,6 @@ export async function loader({ request, params, context }: LoaderFunctionArgs) {
 }
 
 const cell = "px-3 py-1.5";
-const signed = (n: number, kind: "ratio" | "sales") =>
-  `${n > 0 ? "+" : n < 0 ? "−" : "±"}${formatMetric(Math.abs(n), kind)}`;
-
 export default function CompareVersions() {
   const d = useLoaderData<typeof loader>();
   const base = `/models/${d.store}/${encodeURIComponent(d.productname)}`;
@@ -183,7 +180,7 @@ export default function CompareVersions() {
                     <td className={`${cell} text-right tabular-nums`}>{formatMetric(m.a, m.kind)}</td>
                     <td className={`${cell} text-right tabular-nums`}>{formatMetric(m.b, m.kind)}</td>
                     <td className={`${cell} text-right tabular-nums`}>
-                      {m.difference === null ? "–" : signed(m.difference, m.kind)}
+                      {m.difference === null ? "–" : formatDifference(m.difference, m.kind)}
                     </td>
                     <td className={cell}>{m.better === null ? "–" : m.better.toUpperCase()}</td>
                   </tr>
