@@ -1,6 +1,6 @@
 /**
  * The compare view's forecasts: what each of two versions forecast for a series, as stored in
- * `forecast_results` when it served (never recomputed here, see docs/decisions/0032), and the
+ * `forecast_results` when it served (never recomputed here, see docs/decisions/0033), and the
  * series' actual sales over those days with a few weeks before them for context.
  */
 import { parseDay } from "../days.js";
