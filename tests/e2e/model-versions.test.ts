@@ -122,4 +122,18 @@ describe("model version pages in Chromium", () => {
     await screenshot(page, "model-compare-no-js");
     await page.context().close();
   });
+
+  it("fits a phone screen without sideways scrolling", async () => {
+    const { page } = await openPage(browser(), { viewport: { width: 390, height: 844 }, colorScheme: "dark" });
+    for (const path of [`${modelUrl}/versions/1`, `${modelUrl}/compare?a=1&b=2`]) {
+      await page.goto(path);
+      await hydrated(page);
+      const sideways = await page.evaluate(
+        () => document.documentElement.scrollWidth > document.documentElement.clientWidth,
+      );
+      expect(sideways, path).toBe(false);
+    }
+    await screenshot(page, "model-compare-phone-dark");
+    await page.context().close();
+  });
 });
