@@ -34,6 +34,19 @@ export function formatMetric(value: number | null | undefined, kind: "ratio" | "
   return kind === "ratio" ? value.toFixed(3) : integer.format(value);
 }
 
+/**
+ * A difference of two metrics with its sign (`+0.012`, `−3`), precise enough to be seen: one under
+ * the metric's printed precision (0.0008 in RMSPE, 0.4 in sales) gets two significant digits
+ * rather than reading as zero.
+ */
+export function formatDifference(value: number | null | undefined, kind: "ratio" | "sales"): string {
+  if (value === null || value === undefined || !Number.isFinite(value)) return "–";
+  const sign = value > 0 ? "+" : value < 0 ? "−" : "±";
+  const size = Math.abs(value);
+  const small = size > 0 && size < (kind === "ratio" ? 0.001 : 1);
+  return `${sign}${small ? size.toPrecision(2) : formatMetric(size, kind)}`;
+}
+
 /** Fields of a run's counts that say nothing a reader needs (the run id and duration have their own columns). */
 const HIDDEN_COUNTS = new Set(["runId", "durationMs", "status"]);
 

@@ -4,29 +4,21 @@ import { useEffect, useRef } from "react";
 import { Badge } from "../../components/Badge.js";
 import { CsrfField } from "../../components/CsrfField.js";
 import { formatDateTime, formatDuration, formatInteger, formatMetric } from "../../components/display.js";
-import { linkClass } from "../../components/styles.js";
+import { Field } from "../../components/Field.js";
+import { inputClass, linkClass } from "../../components/styles.js";
 import { TableFrame, TableHead } from "../../components/Table.js";
 import { NotFoundError } from "../../errors.js";
 import { assertSeriesExists } from "../../forecasting/series-data.server.js";
 import { promoteVersion } from "../../registry/register.server.js";
 import { listVersions } from "../../registry/versions.server.js";
-import { parseProduct, parseStore } from "../../server/api.server.js";
 import { audit, requireRole } from "../../server/authorize.server.js";
 import { readForm } from "./forms.server.js";
+import { seriesOf } from "./model-address.server.js";
 import { notFoundPage } from "./store-page.server.js";
 
 export const meta: MetaFunction<typeof loader> = ({ params }) => [
   { title: `storecast: model of store ${params.store ?? ""} ${params.product ?? ""}` },
 ];
-
-/** The path's store and product, or a 404 page: /models/abc/x names no model. */
-function seriesOf(params: Record<string, string | undefined>): { store: number; productname: string } {
-  try {
-    return { store: parseStore(params.store), productname: parseProduct(params.product) };
-  } catch (err) {
-    throw notFoundPage(`There is no model at this address: ${(err as Error).message}`);
-  }
-}
 
 /** A version number from a query or form field, or null. */
 function versionOf(value: FormDataEntryValue | string | null): number | null {
@@ -299,7 +291,13 @@ export default function ModelVersions() {
             {versions.map((v) => (
               <tr key={v.version} className="border-t border-slate-100 dark:border-slate-800">
                 <th scope="row" className="px-3 py-1.5 text-right font-medium tabular-nums">
-                  {v.version}
+                  <Link
+                    to={`${selfHref}/versions/${v.version}`}
+                    className={linkClass}
+                    aria-label={`Version ${v.version} details`}
+                  >
+                    {v.version}
+                  </Link>
                 </th>
                 <td className="px-3 py-1.5">
                   <StageBadge stage={v.stage} />
@@ -347,6 +345,46 @@ export default function ModelVersions() {
           </tbody>
         </TableFrame>
       )}
+
+      {versions.length >= 2 ? <CompareForm versions={versions} action={`${selfHref}/compare`} /> : null}
     </div>
+  );
+}
+
+/** Two versions to compare: a GET form to the compare view (production and the newest other preselected). */
+function CompareForm({ versions, action }: { versions: Version[]; action: string }) {
+  const production = versions.find((v) => v.stage === "production")?.version ?? versions[0]!.version;
+  const other = versions.find((v) => v.version !== production)!.version;
+  return (
+    <section aria-labelledby="compare-heading" className="space-y-2">
+      <h2 id="compare-heading" className="text-lg font-semibold">
+        Compare two versions
+      </h2>
+      <Form method="get" action={action} className="flex flex-wrap items-end gap-3">
+        {(
+          [
+            ["a", production],
+            ["b", other],
+          ] as const
+        ).map(([field, preset]) => (
+          <Field key={field} id={`compare-${field}`} label={`Version ${field.toUpperCase()}`}>
+            <select id={`compare-${field}`} name={field} defaultValue={preset} className={inputClass}>
+              {versions.map((v) => (
+                <option key={v.version} value={v.version}>
+                  {v.version}
+                  {v.stage === "production" ? " (production)" : ""}
+                </option>
+              ))}
+            </select>
+          </Field>
+        ))}
+        <button
+          type="submit"
+          className={`${buttonClass} border border-blue-700 text-blue-700 hover:bg-blue-50 dark:border-blue-400 dark:text-blue-300 dark:hover:bg-slate-800`}
+        >
+          Compare
+        </button>
+      </Form>
+    </section>
   );
 }

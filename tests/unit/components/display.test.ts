@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import {
   describeCounts,
   formatDateTime,
+  formatDifference,
   formatDuration,
   formatInteger,
   formatMetric,
@@ -76,5 +77,15 @@ describe("display formats", () => {
     ]);
     expect(runFailures({ failures: "none" })).toEqual([]);
     expect(runFailures(null)).toEqual([]);
+  });
+
+  it("prints a metric difference with its sign, a small one with two significant digits", () => {
+    expect(formatDifference(0.0123, "ratio")).toBe("+0.012");
+    expect(formatDifference(-0.0008, "ratio")).toBe("−0.00080");
+    expect(formatDifference(0, "ratio")).toBe("±0.000");
+    expect(formatDifference(-1234.4, "sales")).toBe("−1,234");
+    expect(formatDifference(0.4, "sales")).toBe("+0.40");
+    expect(formatDifference(null, "sales")).toBe("–");
+    expect(formatDifference(Number.NaN, "ratio")).toBe("–");
   });
 });
