@@ -117,8 +117,8 @@ export interface RejectsPage {
   next: number | null;
 }
 
-/** Rejects matching `filter`, newest first, `limit` at a time (keyset on id). */
-export async function pageRejects(db: Pick<Database, "sql">, filter: RejectsFilter, limit = 50): Promise<RejectsPage> {
+/** The WHERE conditions of `filter` and their arguments; `arg` adds one more argument. */
+export function rejectsWhere(filter: RejectsFilter): { where: string[]; args: unknown[]; arg: (v: unknown) => string } {
   const where: string[] = [];
   const args: unknown[] = [];
   const arg = (v: unknown) => {
@@ -131,6 +131,12 @@ export async function pageRejects(db: Pick<Database, "sql">, filter: RejectsFilt
     where.push(`received_at < (${arg(filter.to)}::date + 1)::timestamp AT TIME ZONE 'UTC'`);
   }
   if (filter.before !== undefined) where.push(`id < ${arg(filter.before)}`);
+  return { where, args, arg };
+}
+
+/** Rejects matching `filter`, newest first, `limit` at a time (keyset on id). */
+export async function pageRejects(db: Pick<Database, "sql">, filter: RejectsFilter, limit = 50): Promise<RejectsPage> {
+  const { where, args, arg } = rejectsWhere(filter);
   const rows = await db.sql.query<{
     id: number;
     kind: RejectKind;
