@@ -4,8 +4,9 @@
  * the CSRF token, the reject is ingested once and leaves the list, the audit log records it.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createAccount } from "../../app/auth/accounts.server.js";
 import { type Database, openDatabase } from "../../app/platform/db.server.js";
-import { csrfOf } from "../support/auth.js";
+import { csrfOf, signIn } from "../support/auth.js";
 import { createScratchDatabase } from "../support/databases.js";
 import { type RunningServer, startServer, tempDir } from "../support/processes.js";
 import { record } from "../support/stream-cases.js";
@@ -102,5 +103,55 @@ describe.runIf(process.env.DATABASE_URL)("replaying rejects from the page (Postg
     expect((await post({ _csrf, intent: "replay", id: "x" })).status).toBe(400);
     expect((await post({ _csrf, intent: "replay-all", reason: "nope" })).status).toBe(400);
     expect((await post({ _csrf, intent: "delete" })).status).toBe(400);
+  });
+});
+
+describe.runIf(process.env.DATABASE_URL)("replay needs the operator role (auth on, Postgres)", () => {
+  let scratch: Awaited<ReturnType<typeof createScratchDatabase>>;
+  let server: RunningServer;
+  let db: Database;
+  let id = 0;
+
+  beforeAll(async () => {
+    scratch = await createScratchDatabase(process.env.DATABASE_URL as string, "storecast_ui_replay_auth");
+    db = await openDatabase({ databaseUrl: scratch.url });
+    id = (
+      await db.sql.query<{ id: number }>(
+        `INSERT INTO stream_rejects (payload, reason, topic, partition, "offset")
+         VALUES ($1, 'productname: longer than 8 characters', 'sales', 0, '1') RETURNING id`,
+        [PASSES],
+      )
+    )[0]!.id;
+    // A planner may post forms (a viewer is stopped before any route), but not this one.
+    await createAccount(db, { username: "pat", password: "pat-planner-password", role: "planner" });
+    server = await startServer({
+      DATABASE_URL: scratch.url,
+      DATA_DIR: tempDir("ui-replay-auth"),
+      ...DATA,
+      AUTH: "on",
+      ADMIN_PASSWORD: "replay-admin-password",
+    });
+  });
+  afterAll(async () => {
+    await server?.stop("SIGTERM");
+    await db?.close();
+    await scratch?.drop();
+  });
+
+  it("shows a planner that a reject passes now but no Replay, and refuses the planner's POST with 403", async () => {
+    const cookie = await signIn(server.url, "pat", "pat-planner-password");
+    const html = await (await fetch(`${server.url}/rejects`, { headers: { cookie } })).text();
+    expect(html).toContain("passes now");
+    expect(html).not.toMatch(/href="\/rejects\?confirm=/);
+    const res = await fetch(`${server.url}/rejects`, {
+      method: "POST",
+      redirect: "manual",
+      headers: { cookie, "Content-Type": "application/x-www-form-urlencoded" },
+      body: new URLSearchParams({ _csrf: csrfOf(html), intent: "replay", id: String(id) }).toString(),
+    });
+    expect(res.status).toBe(403);
+    expect(await res.text()).toContain("this needs the operator role; pat is a planner");
+    expect(await db.sql.query("SELECT 1 FROM stream_rejects")).toHaveLength(1);
+    expect(await db.sql.query("SELECT 1 FROM rossman_sales WHERE store = 901")).toHaveLength(0);
   });
 });
