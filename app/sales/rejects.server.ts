@@ -189,9 +189,13 @@ export async function rejectsPerDay(
   const last = todayDay(opts.now ?? Date.now());
   const first = last - n + 1;
   const rows = await db.sql.query<{ day: string; kind: RejectKind; count: number }>(
-    `SELECT to_char(received_at AT TIME ZONE 'UTC', 'YYYY-MM-DD') AS day, ${REJECT_CLASS_SQL} AS kind, count(*)::int AS count
-       FROM stream_rejects
-      WHERE received_at >= $1::timestamptz AND received_at < $2::timestamptz
+    // Counted per day and reason first, then classed: the class's patterns run once per distinct
+    // reason of a day, not once per row (a noisy day has thousands of rejects and a few reasons).
+    `SELECT to_char(d, 'YYYY-MM-DD') AS day, ${REJECT_CLASS_SQL} AS kind, sum(n)::int AS count
+       FROM (SELECT date_trunc('day', received_at AT TIME ZONE 'UTC') AS d, reason, count(*) AS n
+               FROM stream_rejects
+              WHERE received_at >= $1::timestamptz AND received_at < $2::timestamptz
+              GROUP BY 1, 2) AS per_reason
       GROUP BY 1, 2 ORDER BY 1, 2`,
     [new Date(first * DAY_MS).toISOString(), new Date((last + 1) * DAY_MS).toISOString()],
   );
