@@ -2,7 +2,7 @@
  * Replaying rejected stream records: a reject whose stored payload the current rules accept (a rule
  * fixed since it was refused, or a record dated too far ahead whose day has come) is ingested the
  * way the consumer ingests a record (parseStreamRecord, then the shared upsert) and its reject row
- * is deleted in the same transaction (docs/decisions/0032). The row is locked first, so a second
+ * is deleted in the same transaction (docs/decisions/0034). The row is locked first, so a second
  * replay, concurrent or later, finds nothing to do: a record is never ingested twice by replay, and
  * the upsert itself is idempotent. A reject the rules still refuse stays, with its stored reason.
  */

@@ -74,7 +74,7 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
 
 /**
  * Replay (operators): the confirm step's form posts here; the rejects today's rules accept are
- * ingested as the consumer would and leave the list (docs/decisions/0032). Then back to the page
+ * ingested as the consumer would and leave the list (docs/decisions/0034). Then back to the page
  * with the same filter (POST, redirect, GET), which says how many were replayed.
  */
 export async function action({ request, context }: ActionFunctionArgs) {
