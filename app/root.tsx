@@ -66,6 +66,7 @@ const NAV = [
   { to: "/models", label: "Models", end: false },
   { to: "/pipelines", label: "Pipelines", end: false },
   { to: "/accuracy", label: "Accuracy", end: false },
+  { to: "/stream", label: "Stream", end: false },
   { to: "/rejects", label: "Rejects", end: false },
   { to: "/audit", label: "Audit", end: false, role: "operator" },
   { to: "/admin", label: "Admin", end: false, role: "admin" },

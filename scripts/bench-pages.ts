@@ -3,7 +3,8 @@
  * store pages `/stores/:store` (a random store each request), `--requests` of each, one at a time,
  * timed from the request to the last byte of the HTML (on loopback this is the server's time:
  * loaders, rendering and streaming). Prints median and p99 per page (target p99 <= 200 ms); the
- * models pages and the pipelines page are measured the same way and reported.
+ * models pages and the pipelines page are measured the same way and reported; the rejected records
+ * page (on 20,000 seeded rejects) and the sales stream page with the target.
  *
  *   DATABASE_URL=... [REDIS_URL=...] npm run bench:pages [-- --stores 1115] [--requests 200]
  *
@@ -11,11 +12,34 @@
  * 150 days by default) and trains every series before the measurements start.
  */
 import { Command } from "commander";
+import { openDatabase } from "../app/platform/db.server.js";
 import { type BenchServer, median, percentile, printTable, startBenchServer } from "./bench-server.js";
 import { integerOption } from "./cli-options.js";
 
 const log = (s: string) => process.stderr.write(`bench-pages: ${s}\n`);
 const TARGET_P99_MS = 200;
+
+/**
+ * 20,000 rejects over the last 14 days (what a noisy producer leaves before retention), one in ten a
+ * record today's rules accept, so /rejects pages, counts and judges rows as it would in production.
+ */
+async function seedRejects(databaseUrl: string, database: string): Promise<void> {
+  const url = new URL(databaseUrl);
+  url.pathname = `/${database}`;
+  const db = await openDatabase({ databaseUrl: url.toString() });
+  try {
+    await db.sql.exec(`INSERT INTO stream_rejects (payload, reason, topic, partition, "offset", received_at)
+      SELECT CASE WHEN g % 10 = 0
+               THEN '{"store":' || (g % 1115 + 1) || ',"dayofweek":1,"date":"2024-01-01","sales":100,"customers":10,"open":1,"promo":0,"stateholiday":"0","schoolholiday":0,"productname":"product_A"}'
+               ELSE 'not json ' || g || repeat('x', g % 400) END,
+             CASE WHEN g % 10 = 0 THEN 'productname: longer than 8 characters' ELSE 'not JSON: Unexpected token' END,
+             'sale_rossman_store', g % 3, g::text, now() - (g % 20160) * interval '1 minute'
+        FROM generate_series(1, 20000) AS g`);
+  } finally {
+    await db.close();
+  }
+  log("seeded 20,000 rejects");
+}
 
 /** One document request, as a browser's first load of the page: ms to the last byte. */
 async function timeGet(url: string): Promise<number> {
@@ -68,6 +92,7 @@ async function main() {
     const stores = server.stores;
     const randomStore = () => `${base}/stores/${stores[Math.floor(Math.random() * stores.length)]}`;
 
+    await seedRejects(databaseUrl, server.database);
     // One entry per page; `target: false` pages are reported without the p99 target.
     const pages: { name: string; target: boolean; next: () => string }[] = [
       { name: "overview /", target: true, next: () => `${base}/` },
@@ -91,6 +116,8 @@ async function main() {
         target: true,
         next: () => `${randomStore().replace("/stores/", "/models/")}/product_A/compare?a=1&b=1`,
       },
+      { name: "rejected records /rejects (20,000 rejects)", target: true, next: () => `${base}/rejects` },
+      { name: "sales stream /stream", target: true, next: () => `${base}/stream` },
     ];
     // Every page is warmed, not only the first two: a route's first requests load its module and
     // plan its queries, and would otherwise be its p99.

@@ -13,6 +13,7 @@
 import { isUtf8 } from "node:buffer";
 import { z } from "zod";
 import { formatDay, isoWeekday, parseDay, todayDay } from "../days.js";
+import type { Prisma } from "../generated/prisma/client.js";
 import { PipelineRun } from "../pipelines/runs.server.js";
 import type { Database } from "../platform/db.server.js";
 import { formatIssues, rossmannFields, type SalesRow, showValue } from "../rossmann.js";
@@ -180,7 +181,7 @@ export interface RecordVersion {
   offset: string;
 }
 
-type VersionedRow = IngestRow & RecordVersion;
+export type VersionedRow = IngestRow & RecordVersion;
 
 const DECIMAL = /^\d{1,19}$/;
 
@@ -196,6 +197,43 @@ export function compareVersions(a: RecordVersion, b: RecordVersion): number {
   if (a.partition !== b.partition) return a.partition - b.partition;
   const off = BigInt(a.offset) - BigInt(b.offset);
   return off === 0n ? 0 : off < 0n ? -1 : 1;
+}
+
+/** Rows in key order: concurrent writers (other partitions, other replicas, a replay) lock rows in one order. */
+export function inKeyOrder<T extends Pick<IngestRow, "store" | "productname" | "day">>(rows: T[]): T[] {
+  return rows.sort(
+    (a, b) =>
+      a.store - b.store ||
+      (a.productname < b.productname ? -1 : a.productname > b.productname ? 1 : 0) ||
+      a.day - b.day,
+  );
+}
+
+/**
+ * Upserts valid records (one per key, in key order) and their stores inside `tx`; returns the rows
+ * inserted or changed (a redelivered or older record changes nothing, docs/decisions/0016). The one
+ * write of stream records: the consumer's batches and the replay of rejects (reject-replay.server.ts).
+ */
+export async function upsertRows(tx: Prisma.TransactionClient, rows: readonly VersionedRow[]): Promise<number> {
+  const stores = [...new Set(rows.map((r) => r.store))];
+  await tx.$executeRawUnsafe(STORES_ENSURE, intArray(stores));
+  const col = (f: (r: VersionedRow) => number) => intArray(rows.map(f));
+  return tx.$executeRawUnsafe(
+    SALES_UPSERT,
+    col((r) => r.store),
+    textArray(rows.map((r) => r.productname)),
+    col((r) => r.day),
+    col((r) => r.dayofweek),
+    col((r) => r.sales),
+    col((r) => r.customers),
+    col((r) => r.open),
+    col((r) => r.promo),
+    `{${rows.map((r) => r.stateholiday).join(",")}}`,
+    col((r) => r.schoolholiday),
+    `{${rows.map((r) => r.ts).join(",")}}`,
+    col((r) => r.partition),
+    `{${rows.map((r) => r.offset).join(",")}}`,
+  );
 }
 
 /** Interactive-transaction limits: a batch is at most a few thousand rows, but PGlite serialises writers. */
@@ -236,38 +274,11 @@ export async function ingestBatch(
       rejectedBy[r.class] = (rejectedBy[r.class] ?? 0) + 1;
     }
   }
-  // Rows in key order: concurrent batches (other partitions, other replicas) lock rows in one order.
-  const rows: VersionedRow[] = [...byKey.values()].sort(
-    (a, b) =>
-      a.store - b.store ||
-      (a.productname < b.productname ? -1 : a.productname > b.productname ? 1 : 0) ||
-      a.day - b.day,
-  );
+  const rows = inKeyOrder([...byKey.values()]);
   let unchanged = 0;
   if (rows.length > 0 || rejectPayloads.length > 0) {
     await db.prisma.$transaction(async (tx) => {
-      if (rows.length > 0) {
-        const stores = [...new Set(rows.map((r) => r.store))];
-        await tx.$executeRawUnsafe(STORES_ENSURE, intArray(stores));
-        const col = (f: (r: VersionedRow) => number) => intArray(rows.map(f));
-        const affected = await tx.$executeRawUnsafe(
-          SALES_UPSERT,
-          col((r) => r.store),
-          textArray(rows.map((r) => r.productname)),
-          col((r) => r.day),
-          col((r) => r.dayofweek),
-          col((r) => r.sales),
-          col((r) => r.customers),
-          col((r) => r.open),
-          col((r) => r.promo),
-          `{${rows.map((r) => r.stateholiday).join(",")}}`,
-          col((r) => r.schoolholiday),
-          `{${rows.map((r) => r.ts).join(",")}}`,
-          col((r) => r.partition),
-          `{${rows.map((r) => r.offset).join(",")}}`,
-        );
-        unchanged = rows.length - affected;
-      }
+      if (rows.length > 0) unchanged = rows.length - (await upsertRows(tx, rows));
       if (rejectPayloads.length > 0) {
         await tx.$executeRawUnsafe(
           REJECTS_INSERT,

@@ -39,8 +39,8 @@ export interface StorecastContext {
   oidc?: OidcClient;
   /** Aborted when the client leaves before its answer is complete (see clientGoneSignal()). */
   clientGone?: AbortSignal;
-  /** The sales stream (Kafka or in-process); readiness checks the brokers through it. */
-  stream?: Pick<SalesStream, "kind" | "lag">;
+  /** The sales stream (Kafka or in-process); readiness checks the brokers through it, /stream shows its state. */
+  stream?: Pick<SalesStream, "kind" | "lag" | "state" | "topic">;
   /** The background services and whether each is starting, running or failed (readiness shows them). */
   services?: () => { name: string; state: "starting" | "running" | "failed" }[];
   /** This response's Content-Security-Policy script nonce (app/entry.server.tsx renders it into the page). */

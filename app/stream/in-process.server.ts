@@ -22,6 +22,7 @@ import {
   type StreamConsumer,
   type StreamMessage,
   type StreamProducer,
+  type StreamState,
 } from "./port.js";
 
 export interface InProcessStreamOptions {
@@ -155,7 +156,11 @@ class Topic {
 
 const IDLE_WAIT_MS = 1000;
 
+let members = 0;
+
 class InProcessConsumer implements StreamConsumer {
+  /** Kafka-style member id: the client id and a number unique in this process. */
+  readonly memberId = `storecast-${++members}`;
   private running = false;
   private loop: Promise<void> = Promise.resolve();
   private readonly stopping = new Wakeup();
@@ -333,6 +338,39 @@ export class InProcessStream implements SalesStream {
 
   async lag(groupId: string): Promise<number> {
     return this.topicLog().lag(groupId);
+  }
+
+  async state(groupId: string): Promise<StreamState> {
+    const base = { kind: this.kind, topic: this.topic, groupId };
+    const topic = this.log;
+    if (!topic) return { ...base, topicExists: false, groupState: "Dead", members: [], partitions: [], lag: 0 };
+    const group = topic.groups.get(groupId);
+    const partitions = topic.partitions.map((log, partition) => {
+      const committed = group?.committed.get(partition);
+      const position = group ? topic.position(group, partition) : log.base;
+      return {
+        partition,
+        low: String(log.base),
+        high: String(log.high),
+        committed: committed === undefined ? null : String(committed),
+        lag: log.high - position,
+      };
+    });
+    const members = (group?.members ?? []).map((m) => ({
+      memberId: m.memberId,
+      clientId: "storecast",
+      host: "in-process",
+      partitions: group!.assignment(m, topic.partitions.length),
+    }));
+    return {
+      ...base,
+      topicExists: true,
+      // Kafka's words: Dead for a group it does not know, Empty for one without members.
+      groupState: !group ? "Dead" : members.length > 0 ? "Stable" : "Empty",
+      members,
+      partitions,
+      lag: partitions.reduce((n, p) => n + p.lag, 0),
+    };
   }
 
   /** Offsets [low, high) retained per partition (tests, diagnostics). */

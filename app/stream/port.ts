@@ -71,6 +71,44 @@ export interface StreamConsumer {
   stop(): Promise<void>;
 }
 
+/** One member of a consumer group: who it is and the partitions of the topic assigned to it. */
+export interface StreamMember {
+  memberId: string;
+  clientId: string;
+  /** Where it connects from (Kafka: the client's address as the broker saw it; in-process: "in-process"). */
+  host: string;
+  /** Partitions of the stream's topic it owns, ascending. */
+  partitions: number[];
+}
+
+/** One partition of the topic, as a group sees it. Offsets are decimal strings (64-bit in Kafka). */
+export interface StreamPartitionState {
+  partition: number;
+  /** The oldest retained offset. */
+  low: string;
+  /** The high watermark: the offset the next message will get. */
+  high: string;
+  /** The group's committed offset (the next it reads); null when it never committed here. */
+  committed: string | null;
+  /** Messages from the group's position (committed, else the oldest retained) to the high watermark. */
+  lag: number;
+}
+
+/** The topic and one consumer group, as an operator looks at them in a Kafka UI. */
+export interface StreamState {
+  kind: "kafka" | "in-process";
+  topic: string;
+  /** False when the topic does not exist yet (no partitions then). */
+  topicExists: boolean;
+  groupId: string;
+  /** Kafka's group state (Stable, Empty, PreparingRebalance, Dead, ...): in-process Stable or Empty. */
+  groupState: string;
+  members: StreamMember[];
+  partitions: StreamPartitionState[];
+  /** Sum of the partitions' lag: what `lag(groupId)` answers. */
+  lag: number;
+}
+
 export interface SalesStream {
   kind: "kafka" | "in-process";
   topic: string;
@@ -80,6 +118,8 @@ export interface SalesStream {
   consumer(groupId: string, options?: ConsumerOptions): Promise<StreamConsumer>;
   /** Messages in the topic not yet committed by `groupId` (the whole topic for a group that never committed). */
   lag(groupId: string): Promise<number>;
+  /** The topic's partitions with `groupId`'s members, committed offsets and lag (read-only; creates nothing). */
+  state(groupId: string): Promise<StreamState>;
   /** Closes every producer and consumer this stream opened (stop consumers first to finish their batches). */
   close(): Promise<void>;
 }

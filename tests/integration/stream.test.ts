@@ -22,6 +22,7 @@ import {
   uniqueName,
   waitFor,
 } from "../support/stream-cases.js";
+import { describeStreamStateContract } from "../support/stream-state-cases.js";
 
 const brokers = process.env.KAFKA_BROKERS?.split(",").map((b) => b.trim());
 const baseUrl = process.env.DATABASE_URL || DEFAULT_TEST_DATABASE_URL;
@@ -52,6 +53,8 @@ describe.skipIf(!brokers)(
       openDb: () => openDatabase({ databaseUrl: scratch!.url }),
       timeoutMs: 30_000,
     });
+
+    describeStreamStateContract("sales stream state contract: Kafka", { openStream: kafka, timeoutMs: 30_000 });
 
     describe("with a database of its own", () => {
       let db: Database;

@@ -148,10 +148,17 @@ export default function Overview() {
               {formatInteger(stream.todayRows)}
             </dd>
             <dt className="text-slate-500 dark:text-slate-400">Rejected records</dt>
-            <dd className="tabular-nums">{formatInteger(stream.rejects)}</dd>
+            <dd className="tabular-nums">
+              <Link to="/rejects" className={linkClass}>
+                {formatInteger(stream.rejects)}
+              </Link>
+            </dd>
           </dl>
           <p className="text-xs text-slate-500 dark:text-slate-400">
-            As of {formatSeconds(renderedAt)}; refreshes every {LIVE_MS / 1000} s while this page is open.
+            As of {formatSeconds(renderedAt)}; refreshes every {LIVE_MS / 1000} s while this page is open.{" "}
+            <Link to="/stream" className={linkClass}>
+              Partitions, consumers and lag
+            </Link>
           </p>
         </Panel>
 

@@ -19,10 +19,15 @@ import {
   uniqueName,
   waitFor,
 } from "../../support/stream-cases.js";
+import { describeStreamStateContract } from "../../support/stream-state-cases.js";
 
 describeStreamContract("sales stream contract: in-process stream, PGlite", {
   openStream: (topic) => new InProcessStream({ topic }),
   openDb: () => openDatabase({ pgliteDir: "memory://" }),
+});
+
+describeStreamStateContract("sales stream state contract: in-process stream", {
+  openStream: (topic) => new InProcessStream({ topic }),
 });
 
 describe("in-process stream", () => {
