@@ -70,8 +70,9 @@ async function main() {
     )
     .option("--requests <n>", "requests per page", integerOption(10, 100_000), 200)
     .option("--warmup <n>", "untimed requests per page first", integerOption(0, 10_000), 20)
+    .option("--only <text>", "measure only the pages whose name contains this text")
     .parse()
-    .opts<{ stores: number; days: number; requests: number; warmup: number }>();
+    .opts<{ stores: number; days: number; requests: number; warmup: number; only?: string }>();
   const databaseUrl = process.env.DATABASE_URL;
   if (!databaseUrl) {
     console.error("bench-pages: needs DATABASE_URL (bash scripts/start-postgres.sh)");
@@ -94,7 +95,7 @@ async function main() {
 
     await seedRejects(databaseUrl, server.database);
     // One entry per page; `target: false` pages are reported without the p99 target.
-    const pages: { name: string; target: boolean; next: () => string }[] = [
+    const allPages: { name: string; target: boolean; next: () => string }[] = [
       { name: "overview /", target: true, next: () => `${base}/` },
       { name: "store page /stores/:store (random)", target: true, next: randomStore },
       { name: "models /models?sort=rmspe", target: false, next: () => `${base}/models?sort=rmspe` },
@@ -119,6 +120,8 @@ async function main() {
       { name: "rejected records /rejects (20,000 rejects)", target: true, next: () => `${base}/rejects` },
       { name: "sales stream /stream", target: true, next: () => `${base}/stream` },
     ];
+    const pages = allPages.filter((page) => !opts.only || page.name.includes(opts.only));
+    if (pages.length === 0) throw new Error(`--only ${opts.only}: no page's name contains it`);
     // Every page is warmed, not only the first two: a route's first requests load its module and
     // plan its queries, and would otherwise be its p99.
     log(`warming up: ${opts.warmup} requests per page`);
