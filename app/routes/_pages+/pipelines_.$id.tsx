@@ -16,20 +16,12 @@ import { inputClass, linkClass } from "../../components/styles.js";
 import { TableFrame, TableHead } from "../../components/Table.js";
 import { StatusBadge } from "../../components/TrainAllStatus.js";
 import { VegaChart } from "../../components/VegaChart.js";
+import { canCancel, canRetry } from "../../pipelines/run-actions.js";
 import { LOG_LEVELS } from "../../pipelines/run-log.js";
 import { getRun } from "../../pipelines/runs.server.js";
 import { audit, requireRole } from "../../server/authorize.server.js";
 import { readForm } from "./forms.server.js";
-import {
-  canCancel,
-  cancelRun,
-  canRetry,
-  parseLevel,
-  type RunAction,
-  RunActionRefused,
-  retryRun,
-  runPage,
-} from "./run-page.server.js";
+import { cancelRun, parseLevel, type RunAction, RunActionRefused, retryRun, runPage } from "./run-page.server.js";
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => [
   { title: data ? `storecast: run ${data.run.id} (${data.run.kind})` : "storecast: pipeline run" },

@@ -7,6 +7,7 @@ import { type AuditEntry, firstAuditOfJob } from "../../audit/log.server.js";
 import { ValidationError } from "../../errors.js";
 import { FINAL_JOB_STATUSES, type JobInfo } from "../../jobs/port.js";
 import { retryPipelineRun } from "../../pipelines/retry.server.js";
+import { canCancel, canRetry } from "../../pipelines/run-actions.js";
 import { isLogLevel, type LogLevel } from "../../pipelines/run-log.js";
 import { readRunLog } from "../../pipelines/run-log.server.js";
 import { getRun, type PipelineRunRecord, stopRun } from "../../pipelines/runs.server.js";
@@ -98,9 +99,6 @@ export async function runPage(context: AppLoadContext, id: number, level: LogLev
 }
 
 export type RunAction = "retry" | "cancel";
-
-export const canRetry = (status: string) => status === "FAILED" || status === "STOPPED";
-export const canCancel = (status: string) => status === "PENDING" || status === "RUNNING";
 
 export class RunActionRefused extends Error {
   override name = "RunActionRefused";
