@@ -90,6 +90,11 @@ export class LogBuffer {
     return this.first.length + this.skipped + this.last.length;
   }
 
+  /** Lines held in memory (at most head + tail). */
+  get held(): number {
+    return this.first.length + this.last.length;
+  }
+
   push(entry: LogEntry): void {
     if (this.first.length < this.bound.head) {
       this.first.push(entry);

@@ -61,7 +61,10 @@ describe("a run's log bound", () => {
 
   it("a noisy batch keeps its first and last lines in memory, counting the rest", () => {
     const buffer = new LogBuffer(bound);
-    for (let i = 0; i < 1000; i++) buffer.push(boundEntry("debug", `line ${i}`));
+    for (let i = 0; i < 1000; i++) {
+      buffer.push(boundEntry("debug", `line ${i}`));
+      expect(buffer.held).toBeLessThanOrEqual(bound.head + bound.tail);
+    }
     expect(buffer.size).toBe(1000);
     const batch = buffer.drain();
     expect(batch.count).toBe(1000);
