@@ -60,7 +60,7 @@ const HISTORY_RUNS = 50;
 
 /**
  * Adds HISTORY_RUNS finished runs of every kind (every seventh FAILED), each with three timed steps,
- * counts with 15 failed series, and a full log (5,000 lines emitted, the 500 a run keeps: ADR 34).
+ * counts with 15 failed series, and a full log (5,000 lines emitted, the 500 a run keeps: ADR 35).
  * Returns every run's id (these and the server's own).
  */
 async function addRunHistory(databaseUrl: string): Promise<number[]> {

@@ -1,5 +1,5 @@
 /**
- * A pipeline run's log in the database (pipeline_run_logs, docs/decisions/0034): a writer any code
+ * A pipeline run's log in the database (pipeline_run_logs, docs/decisions/0035): a writer any code
  * path of a run uses (the run's own job, and train-chunk helpers on other replicas), writing in
  * batches, and the reads of the run page.
  */

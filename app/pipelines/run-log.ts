@@ -1,6 +1,6 @@
 /**
  * A pipeline run's log, the pure part: levels, the size of one line, and the bound on a run's lines
- * (docs/decisions/0034). A run keeps its first RUN_LOG_HEAD lines and its last RUN_LOG_TAIL lines;
+ * (docs/decisions/0035). A run keeps its first RUN_LOG_HEAD lines and its last RUN_LOG_TAIL lines;
  * the lines between are dropped and counted. A browser-safe module: the page filters with it too.
  */
 

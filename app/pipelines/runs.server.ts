@@ -53,7 +53,7 @@ export class PipelineRun {
   private lastProgressWrite = 0;
   private progressWrite: Promise<unknown> = Promise.resolve();
   private readonly startedMs = Date.now();
-  /** The run's own log (docs/decisions/0034): what the run page shows, written in batches. */
+  /** The run's own log (docs/decisions/0035): what the run page shows, written in batches. */
   readonly log: RunLogWriter;
 
   private constructor(

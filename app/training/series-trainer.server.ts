@@ -54,7 +54,7 @@ export interface SeriesTrainer {
    */
   errors: Map<string, number>;
   onOutcome?: OutcomeListener;
-  /** The run's log: a line per series (the run keeps its first and last lines, docs/decisions/0034). */
+  /** The run's log: a line per series (the run keeps its first and last lines, docs/decisions/0035). */
   log?: RunLogWriter;
 }
 

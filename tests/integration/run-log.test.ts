@@ -1,7 +1,7 @@
 /**
  * A pipeline run's log on a real database (Postgres, and PGlite): a noisy run cannot grow its log
  * without limit, several writers of one run share its numbering, lines are written in batches, and
- * the log goes with its run. docs/decisions/0034.
+ * the log goes with its run. docs/decisions/0035.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { RUN_LOG_BOUND } from "../../app/pipelines/run-log.js";

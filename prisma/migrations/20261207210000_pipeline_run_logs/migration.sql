@@ -1,4 +1,4 @@
--- A pipeline run's own log (docs/decisions/0034): the structured lines the run emitted, kept per run and
+-- A pipeline run's own log (docs/decisions/0035): the structured lines the run emitted, kept per run and
 -- bounded: the first lines and the last lines of the run, the middle dropped. `log_lines` counts every
 -- line the run emitted (kept or not), so the page can say how many were dropped; it also hands out
 -- each line's number (`seq`). The lines go with their run (retention deletes old runs).
