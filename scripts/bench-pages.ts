@@ -4,7 +4,9 @@
  * timed from the request to the last byte of the HTML (on loopback this is the server's time:
  * loaders, rendering and streaming). Prints median and p99 per page (target p99 <= 200 ms); the
  * models pages and the pipelines page are measured the same way and reported; the rejected records
- * page (on 20,000 seeded rejects) and the sales stream page with the target.
+ * page (on 20,000 seeded rejects) and the sales stream page with the target. Before measuring, 50
+ * finished runs (steps, counts, failed series and a full log each) are added to the run history, and
+ * the run page `/pipelines/:id` is measured on a random run of it (with the target).
  *
  *   DATABASE_URL=... [REDIS_URL=...] npm run bench:pages [-- --stores 1115] [--requests 200]
  *
@@ -12,6 +14,7 @@
  * 150 days by default) and trains every series before the measurements start.
  */
 import { Command } from "commander";
+import pg from "pg";
 import { openDatabase } from "../app/platform/db.server.js";
 import { type BenchServer, median, percentile, printTable, startBenchServer } from "./bench-server.js";
 import { integerOption } from "./cli-options.js";
@@ -50,6 +53,52 @@ async function timeGet(url: string): Promise<number> {
   if (res.status !== 200) throw new Error(`${url}: HTTP ${res.status}`);
   if (!html.includes("</html>")) throw new Error(`${url}: the HTML ended early`);
   return ms;
+}
+
+/** Finished runs the bench adds to the history, as the issue measures the pages "with 50 runs in history". */
+const HISTORY_RUNS = 50;
+
+/**
+ * Adds HISTORY_RUNS finished runs of every kind (every seventh FAILED), each with three timed steps,
+ * counts with 15 failed series, and a full log (5,000 lines emitted, the 500 a run keeps: ADR 35).
+ * Returns every run's id (these and the server's own).
+ */
+async function addRunHistory(databaseUrl: string): Promise<number[]> {
+  const client = new pg.Client({ connectionString: databaseUrl });
+  await client.connect();
+  try {
+    await client.query(
+      `WITH runs AS (
+         INSERT INTO pipeline_runs (kind, status, params, counts, steps, error, job_id, created_at, started_at, finished_at, log_lines)
+         SELECT (ARRAY['train-weekly', 'retrain', 'batch-forecast', 'ingest-daily', 'retention'])[1 + i % 5],
+                CASE WHEN i % 7 = 0 THEN 'FAILED' ELSE 'SUCCEEDED' END,
+                '{}'::jsonb,
+                jsonb_build_object('series', 1115, 'trained', 1100, 'skipped', 0, 'failed', 15, 'failures',
+                  (SELECT jsonb_agg(jsonb_build_object('store', s, 'productname', 'product_A',
+                                                       'reason', 'bench: the fit did not converge'))
+                     FROM generate_series(1, 15) s)),
+                jsonb_build_array(
+                  jsonb_build_object('name', 'load', 'startedAt', t, 'ms', 1200),
+                  jsonb_build_object('name', 'train', 'startedAt', t + interval '1.2 s', 'ms', 540000),
+                  jsonb_build_object('name', 'forecast', 'startedAt', t + interval '541.2 s', 'ms', 30000)),
+                CASE WHEN i % 7 = 0 THEN 'bench: a failed run' END,
+                'bench-' || i, t, t, t + interval '571.2 s', 5000
+           FROM generate_series(1, $1::int) i, LATERAL (SELECT now() - i * interval '6 hours' AS t) x
+         RETURNING id, started_at)
+       INSERT INTO pipeline_run_logs (run_id, seq, at, level, message, fields)
+       SELECT r.id, g.seq, r.started_at + g.seq * interval '100 ms',
+              (ARRAY['debug', 'info', 'info', 'warn', 'error'])[1 + g.seq % 5],
+              'store ' || (1 + g.seq % 1115) || ' product_A trained',
+              jsonb_build_object('store', 1 + g.seq % 1115, 'product', 'product_A', 'fitMs', 400 + g.seq % 900)
+         FROM runs r, generate_series(0, 4999) g(seq)
+        WHERE g.seq < 100 OR g.seq >= 4600`,
+      [HISTORY_RUNS],
+    );
+    const { rows } = await client.query<{ id: number }>("SELECT id FROM pipeline_runs ORDER BY id");
+    return rows.map((r) => r.id);
+  } finally {
+    await client.end();
+  }
 }
 
 async function measure(label: string, count: number, next: () => string): Promise<number[]> {
@@ -92,6 +141,9 @@ async function main() {
     const base = server.url;
     const stores = server.stores;
     const randomStore = () => `${base}/stores/${stores[Math.floor(Math.random() * stores.length)]}`;
+    const runIds = await addRunHistory(server.databaseUrl);
+    log(`run history: ${runIds.length} runs (${HISTORY_RUNS} added, each with a full log)`);
+    const randomRun = () => `${base}/pipelines/${runIds[Math.floor(Math.random() * runIds.length)]}`;
 
     await seedRejects(databaseUrl, server.database);
     // One entry per page; `target: false` pages are reported without the p99 target.
@@ -119,6 +171,7 @@ async function main() {
       },
       { name: "rejected records /rejects (20,000 rejects)", target: true, next: () => `${base}/rejects` },
       { name: "sales stream /stream", target: true, next: () => `${base}/stream` },
+      { name: "run page /pipelines/:id (random run)", target: true, next: randomRun },
     ];
     const pages = allPages.filter((page) => !opts.only || page.name.includes(opts.only));
     if (pages.length === 0) throw new Error(`--only ${opts.only}: no page's name contains it`);

@@ -20,6 +20,8 @@ export interface BenchServer {
   stores: number[];
   /** The scratch database's name. */
   database: string;
+  /** Its URL (a benchmark may add data the pages read, e.g. run history). */
+  databaseUrl: string;
   /** The BullMQ queue's name, when REDIS_URL was given. */
   queue: string | null;
   stop(): Promise<void>;
@@ -82,7 +84,15 @@ export async function startBenchServer(opts: BenchServerOptions): Promise<BenchS
     });
     opts.log(`trained after ${trainMs} ms more`);
     const stores = await listStoreIds(server.url);
-    return { url: server.url, pid: server.child.pid ?? 0, stores, database: scratch.name, queue, stop };
+    return {
+      url: server.url,
+      pid: server.child.pid ?? 0,
+      stores,
+      database: scratch.name,
+      databaseUrl: scratch.url,
+      queue,
+      stop,
+    };
   } catch (err) {
     await stop();
     throw err;

@@ -59,6 +59,35 @@ export interface AuditQuery {
 /** `%`, `_` and `\` match themselves in a LIKE pattern (a filter `train_all` is no wildcard). */
 const likeLiteral = (text: string) => text.replace(/[\\%_]/g, "\\$&");
 
+/**
+ * The first entry that names job `jobId` (who asked for it: a page or API request, or the retraining
+ * policy), written between `from` and `to` (the time index bounds the search). Null when none does.
+ */
+export async function firstAuditOfJob(
+  db: Pick<Database, "sql">,
+  jobId: string,
+  window: { from: Date; to: Date },
+): Promise<AuditEntry | null> {
+  const rows = await db.sql.query<AuditRow>(
+    `SELECT id::text AS id, at, actor_kind, actor_id, actor_name, action, target, detail, ip FROM audit_log
+      WHERE at >= $2 AND at <= $3
+        AND (detail->>'job' = $1 OR detail->>'job_id' = $1 OR target = 'job ' || $1)
+      ORDER BY id LIMIT 1`,
+    [jobId, window.from, window.to],
+  );
+  return rows[0] ? toEntry(rows[0]) : null;
+}
+
+const toEntry = (r: AuditRow): AuditEntry => ({
+  id: String(r.id),
+  at: new Date(r.at),
+  actor: { kind: r.actor_kind as Principal["kind"], id: r.actor_id, name: r.actor_name },
+  action: r.action,
+  target: r.target,
+  detail: r.detail,
+  ip: r.ip,
+});
+
 /** Newest first. */
 export async function listAudit(db: Pick<Database, "sql">, q: AuditQuery): Promise<AuditEntry[]> {
   if (q.before !== undefined && !/^\d{1,18}$/.test(q.before)) {
@@ -84,15 +113,7 @@ export async function listAudit(db: Pick<Database, "sql">, q: AuditQuery): Promi
      ${where.length ? `WHERE ${where.join(" AND ")}` : ""} ORDER BY id DESC LIMIT $${args.length}`,
     args,
   );
-  return rows.map((r) => ({
-    id: String(r.id),
-    at: new Date(r.at),
-    actor: { kind: r.actor_kind as Principal["kind"], id: r.actor_id, name: r.actor_name },
-    action: r.action,
-    target: r.target,
-    detail: r.detail,
-    ip: r.ip,
-  }));
+  return rows.map(toEntry);
 }
 
 /** One page of the log, newest first, and the `before` of the next page (null on the last). */

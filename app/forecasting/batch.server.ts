@@ -96,7 +96,15 @@ export async function batchForecast(
     result.forecastTo = dates.at(-1)!;
     result.series = keys.length;
     await run.progress(0, keys.length);
+    run.log.info(`forecasting ${keys.length} series for ${result.forecastFrom} to ${result.forecastTo}`, {
+      series: keys.length,
+    });
     const fail = (v: ProductionVersionKey, reason: string) => {
+      run.log.warn(`store ${v.store} ${v.productname} not forecast: ${reason}`, {
+        store: v.store,
+        product: v.productname,
+        version: v.id,
+      });
       result.failed++;
       if (result.failures.length < MAX_LISTED_FAILURES)
         result.failures.push({ store: v.store, productname: v.productname, reason });
@@ -130,6 +138,7 @@ export async function batchForecast(
         for (const v of pending) fail(v, (err as Error).message);
       }
       done += versions.length;
+      run.log.debug(`forecast ${done} of ${keys.length} series`, { done, total: keys.length });
       opts.onProgress?.(done, keys.length);
       void run.progress(done, keys.length);
     };

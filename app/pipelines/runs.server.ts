@@ -1,6 +1,7 @@
 import type { Prisma } from "../generated/prisma/client.js";
 import type { Database } from "../platform/db.server.js";
 import { pipelineMetrics } from "../platform/metrics.server.js";
+import { RunLogWriter } from "./run-log.server.js";
 
 export const RUN_STATUSES = ["PENDING", "RUNNING", "SUCCEEDED", "FAILED", "STOPPED"] as const;
 export type RunStatus = (typeof RUN_STATUSES)[number];
@@ -52,12 +53,16 @@ export class PipelineRun {
   private lastProgressWrite = 0;
   private progressWrite: Promise<unknown> = Promise.resolve();
   private readonly startedMs = Date.now();
+  /** The run's own log (docs/decisions/0035): what the run page shows, written in batches. */
+  readonly log: RunLogWriter;
 
   private constructor(
     private readonly db: Database,
     readonly id: number,
     readonly kind: RunKind,
-  ) {}
+  ) {
+    this.log = new RunLogWriter(db, id);
+  }
 
   static async start(
     db: Database,
@@ -74,7 +79,12 @@ export class PipelineRun {
       },
       select: { id: true },
     });
-    return new PipelineRun(db, row.id, kind);
+    const run = new PipelineRun(db, row.id, kind);
+    run.log.info(`${kind} run started`, {
+      ...(opts.jobId ? { job: opts.jobId } : {}),
+      ...(opts.params && typeof opts.params === "object" ? { params: opts.params as Record<string, unknown> } : {}),
+    });
+    return run;
   }
 
   /**
@@ -94,12 +104,15 @@ export class PipelineRun {
     });
     const run = new PipelineRun(db, id, row.kind as RunKind);
     run.steps.push(...((row.steps as RunStep[] | null) ?? []));
+    run.log.info(`resumed (it was ${row.status})`, opts.jobId ? { job: opts.jobId } : undefined);
     return { run, params: row.params };
   }
 
   /** Interrupted (the process is stopping): PENDING until a worker resumes it, with its counts so far. */
   async suspend(result: { counts?: unknown; reason: string }) {
     await this.progressWrite;
+    this.log.warn(`suspended: ${result.reason}`);
+    await this.log.close();
     await this.db.prisma.pipelineRun.update({
       where: { id: this.id },
       data: {
@@ -114,10 +127,18 @@ export class PipelineRun {
   /** Times `fn` as a named step of this run. */
   async step<T>(name: string, fn: () => Promise<T>): Promise<T> {
     const startedAt = new Date();
+    this.log.debug(`step ${name} started`);
+    let failed: unknown;
     try {
       return await fn();
+    } catch (err) {
+      failed = err;
+      throw err;
     } finally {
-      this.steps.push({ name, startedAt: startedAt.toISOString(), ms: Date.now() - startedAt.getTime() });
+      const ms = Date.now() - startedAt.getTime();
+      this.steps.push({ name, startedAt: startedAt.toISOString(), ms });
+      if (failed === undefined) this.log.info(`step ${name} finished`, { ms });
+      else this.log.error(`step ${name} failed: ${(failed as Error)?.message ?? String(failed)}`, { ms });
     }
   }
 
@@ -137,6 +158,11 @@ export class PipelineRun {
 
   async finish(status: Exclude<RunStatus, "PENDING" | "RUNNING">, result: { counts?: unknown; error?: string } = {}) {
     await this.progressWrite;
+    const ms = Date.now() - this.startedMs;
+    if (status === "SUCCEEDED") this.log.info("run succeeded", { ms });
+    else if (status === "STOPPED") this.log.warn(`run stopped${result.error ? `: ${result.error}` : ""}`, { ms });
+    else this.log.error(`run failed: ${result.error ?? "no reason given"}`, { ms });
+    await this.log.close();
     await this.db.prisma.pipelineRun.update({
       where: { id: this.id },
       data: {
@@ -175,6 +201,18 @@ function toRecord(r: RunRow): PipelineRunRecord {
 export async function getRun(db: Database, id: number): Promise<PipelineRunRecord | null> {
   const row = await db.prisma.pipelineRun.findUnique({ where: { id } });
   return row ? toRecord(row) : null;
+}
+
+/**
+ * Ends a PENDING or RUNNING run STOPPED without its job: for a run nothing runs any more (its job
+ * ended or is forgotten), which would otherwise stay "running" forever. False when it had ended.
+ */
+export async function stopRun(db: Database, id: number, reason: string): Promise<boolean> {
+  const { count } = await db.prisma.pipelineRun.updateMany({
+    where: { id, status: { in: ["PENDING", "RUNNING"] } },
+    data: { status: "STOPPED", error: reason, finished_at: new Date() },
+  });
+  return count > 0;
 }
 
 /** Runs newest first, optionally of one kind; `offset` pages back. */

@@ -82,6 +82,7 @@ export async function runRetention(
           if (opts.signal?.aborted) throw new Stopped();
           const n = await deleteBatch();
           counts[key] += n;
+          if (n > 0) run.log.info(`deleted ${n} ${name}`, { kind: key, deleted: n, total: counts[key] });
           if (n < batch) return;
         }
       });

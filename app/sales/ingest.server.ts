@@ -324,13 +324,16 @@ export interface DailyIngestionReport {
 export async function dailyIngestionRun(
   db: Database,
   stream: Pick<SalesStream, "lag" | "topic">,
-  opts: { day?: string; groupId?: string } = {},
+  opts: { day?: string; groupId?: string; jobId?: string } = {},
 ): Promise<DailyIngestionReport> {
   const dayNumber = opts.day === undefined ? todayDay() : parseDay(opts.day);
   if (dayNumber === undefined) throw new RangeError(`day: expected YYYY-MM-DD, got ${showValue(opts.day)}`);
   const day = formatDay(dayNumber);
   const groupId = opts.groupId ?? "storecast-ingest";
-  const run = await PipelineRun.start(db, "ingest-daily", { params: { day, topic: stream.topic, groupId } });
+  const run = await PipelineRun.start(db, "ingest-daily", {
+    params: { day, topic: stream.topic, groupId },
+    jobId: opts.jobId,
+  });
   const report: DailyIngestionReport = {
     runId: run.id,
     status: "SUCCEEDED",
@@ -353,6 +356,7 @@ export async function dailyIngestionRun(
         [dayNumber],
       );
       report.ingested = r?.n ?? 0;
+      run.log.info(`${report.ingested} rows ingested for ${day}`, { ingested: report.ingested });
     });
     await run.step("count-rejects", async () => {
       const [r] = await db.sql.query<{ n: number }>(
@@ -362,6 +366,8 @@ export async function dailyIngestionRun(
         [dayNumber],
       );
       report.rejected = r?.n ?? 0;
+      if (report.rejected > 0)
+        run.log.warn(`${report.rejected} records rejected on ${day}`, { rejected: report.rejected });
     });
     await run.step("stores-without-record", async () => {
       const rows = await db.sql.query<{ store: number; missing: boolean }>(
@@ -375,9 +381,15 @@ export async function dailyIngestionRun(
       const missing = rows.filter((r) => r.missing).map((r) => r.store);
       report.storesWithoutRecord = missing.length;
       report.storesWithoutRecordSample = missing.slice(0, 50);
+      if (missing.length > 0) {
+        run.log.warn(`${missing.length} of ${rows.length} stores sent no record for ${day}`, {
+          sample: report.storesWithoutRecordSample.slice(0, 20),
+        });
+      }
     });
     await run.step("consumer-lag", async () => {
       report.consumerLag = await stream.lag(groupId);
+      run.log.info(`consumer lag ${report.consumerLag ?? "unknown"}`, { groupId, lag: report.consumerLag });
     });
   } catch (err) {
     report.status = "FAILED";

@@ -19,7 +19,7 @@ export function salesJobHandlers({
     async "ingest-daily"(data, ctx) {
       ctx.progress(0, 1);
       const day = data.day ?? (data.daysAgo ? formatDay(todayDay() - data.daysAgo) : undefined);
-      const r = await dailyIngestionRun(db, stream, { day, groupId: config.KAFKA_GROUP_ID });
+      const r = await dailyIngestionRun(db, stream, { day, groupId: config.KAFKA_GROUP_ID, jobId: ctx.id });
       ctx.progress(1, 1);
       // The run is recorded either way; a failed check fails the job, so it is retried.
       if (r.status === "FAILED") throw new Error(`ingest-daily ${r.day} (run ${r.runId}): ${r.error}`);

@@ -8,6 +8,7 @@
 import { loadHistories } from "../forecasting/series-data.server.js";
 import { weekAfter } from "../forecasting/weekly.server.js";
 import type { ModelPool } from "../model/pool.server.js";
+import { RunLogWriter } from "../pipelines/run-log.server.js";
 import type { Database } from "../platform/db.server.js";
 import { seriesId } from "../series.js";
 import { CLAIM_LEASE_MS, claimSeries, releaseClaims, renewClaims, trainedInRun } from "./claims.server.js";
@@ -43,6 +44,8 @@ export async function trainClaimedSeries(db: Database, pool: ModelPool, opts: Pa
     calendars: week.calendars,
     errors: opts.errors ?? new Map<string, number>(),
     onOutcome: opts.onOutcome,
+    // Its own writer: a train-chunk helper on another replica writes to the same run's log.
+    log: new RunLogWriter(db, runId),
   };
   // A cancel seen through the run's status (another replica cancelled the job) stops this worker too.
   const local = new AbortController();
@@ -121,6 +124,7 @@ export async function trainClaimedSeries(db: Database, pool: ModelPool, opts: Pa
     // A batch still being claimed when this worker stopped: its series go back with the rest.
     await (loading as Promise<void> | null)?.catch(() => {});
     await releaseClaims(db, runId, worker);
+    await trainer.log?.close();
   }
   return finished;
 }

@@ -17,6 +17,7 @@ import {
 } from "../model/config.js";
 import { planDays, weekdayOpenShares } from "../model/plan.js";
 import type { ModelPool } from "../model/pool.server.js";
+import type { RunLogWriter } from "../pipelines/run-log.server.js";
 import type { Database } from "../platform/db.server.js";
 import { AlreadyInRunError } from "../registry/register.server.js";
 import { versionParams } from "../registry/versions.server.js";
@@ -53,6 +54,8 @@ export interface SeriesTrainer {
    */
   errors: Map<string, number>;
   onOutcome?: OutcomeListener;
+  /** The run's log: a line per series (the run keeps its first and last lines, docs/decisions/0035). */
+  log?: RunLogWriter;
 }
 
 /**
@@ -61,8 +64,16 @@ export interface SeriesTrainer {
  */
 export async function trainClaimed(t: SeriesTrainer, { key, days, already }: ClaimedWork): Promise<boolean> {
   const { db, pool, runId, worker } = t;
-  const done = (outcome: SeriesOutcome, detail: { reason?: string; excludedDays?: number; forecastRows?: number }) =>
-    recordOutcome(db, runId, key, outcome, { worker, ...detail });
+  const done = async (
+    outcome: SeriesOutcome,
+    detail: { reason?: string; excludedDays?: number; forecastRows?: number; version?: number; fitMs?: number },
+  ) => {
+    const { version, fitMs, ...recorded } = detail;
+    await recordOutcome(db, runId, key, outcome, { worker, ...recorded });
+    const fields = { store: key.store, product: key.productname, worker, ...detail };
+    if (outcome === "trained") t.log?.info(`store ${key.store} ${key.productname} trained`, fields);
+    else t.log?.warn(`store ${key.store} ${key.productname} ${outcome}: ${detail.reason ?? "no reason given"}`, fields);
+  };
   const plan = t.calendars.get(key.store) ?? EMPTY_PLAN;
   try {
     if (already) {
@@ -91,7 +102,12 @@ export async function trainClaimed(t: SeriesTrainer, { key, days, already }: Cla
     }
     const version = await registerTrained(db, key, trained, runId);
     await writeForecast(db, key, version, trained.forecast ?? [], runId);
-    await done("trained", { excludedDays: trained.excluded, forecastRows: trained.forecast?.length ?? 0 });
+    await done("trained", {
+      excludedDays: trained.excluded,
+      forecastRows: trained.forecast?.length ?? 0,
+      version: version.version,
+      fitMs: Math.round(trained.durationMs),
+    });
     t.onOutcome?.("trained", trained.durationMs);
     return true;
   } catch (err) {
@@ -103,7 +119,16 @@ export async function trainClaimed(t: SeriesTrainer, { key, days, already }: Cla
     const id = `${key.store}:${key.productname}`;
     const seen = (t.errors.get(id) ?? 0) + 1;
     t.errors.set(id, seen);
-    if (seen < MAX_SERIES_ERRORS) return false;
+    if (seen < MAX_SERIES_ERRORS) {
+      t.log?.warn(`store ${key.store} ${key.productname}: error after fitting, to be taken again`, {
+        store: key.store,
+        product: key.productname,
+        worker,
+        error: (err as Error).message,
+        seen,
+      });
+      return false;
+    }
     const reason = `failed ${seen} times after fitting: ${(err as Error).message}`;
     const recorded = await done("failed", { reason }).then(
       () => true,

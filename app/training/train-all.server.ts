@@ -101,6 +101,10 @@ export async function trainAll(db: Database, pool: ModelPool, opts: TrainAllOpti
     result.forecastTo = formatDay(newest + BATCH_HORIZON_DAYS);
     const total = await run.step("load", () => planSeries(db, run.id, newest - window.config.trainDays, newest));
     result.series = total;
+    run.log.info(`${total} series to train on ${window.config.trainDays} days up to ${formatDay(newest)}`, {
+      series: total,
+      worker,
+    });
 
     // Progress: what others finished (read every second) plus what this worker finished.
     let mine = 0;
@@ -126,7 +130,9 @@ export async function trainAll(db: Database, pool: ModelPool, opts: TrainAllOpti
     poll.unref();
     try {
       if (opts.requestHelpers && total > batchSize) {
-        await opts.requestHelpers(run.id, Math.min(MAX_HELPERS, Math.ceil(total / batchSize) - 1));
+        const helpers = Math.min(MAX_HELPERS, Math.ceil(total / batchSize) - 1);
+        await opts.requestHelpers(run.id, helpers);
+        run.log.info(`asked for ${helpers} helpers (train-chunk jobs)`, { helpers });
       }
       const errors = new Map<string, number>();
       const participate = () =>
@@ -174,6 +180,12 @@ export async function trainAll(db: Database, pool: ModelPool, opts: TrainAllOpti
       return result;
     }
     report();
+    run.log.info(`${result.trained} trained, ${result.skipped} skipped, ${result.failed} failed`, {
+      trained: result.trained,
+      skipped: result.skipped,
+      failed: result.failed,
+      workers: result.workers,
+    });
     await run.finish("SUCCEEDED", { counts: result });
     return result;
   } catch (err) {

@@ -40,12 +40,18 @@ export async function trainOne(
       loadHistories(db, (newest ?? 0) - config.trainDays, newest ?? 0, { series: key }),
     );
     const days = histories.get(seriesId(key))?.days ?? [];
+    run.log.info(`${days.length} days of history for store ${key.store} ${key.productname}`, { days: days.length });
     const week = await weekAfter(db, newest ?? 0, key.store);
     const future = planDays(week.dates, week.calendars.get(key.store) ?? EMPTY_PLAN, weekdayOpenShares(days, config));
     const trained = await run.step("fit", () => pool.train(days, config, { future }));
     const version = await run.step("register", () => registerTrained(db, key, trained, run.id));
     await run.step("forecast", () => writeForecast(db, key, version, trained.forecast ?? [], run.id));
     const { model: _model, ...train } = trained;
+    run.log.info(`version ${version.version} registered and in production`, {
+      version: version.version,
+      trainRows: trained.trainRows,
+      fitMs: Math.round(trained.durationMs),
+    });
     await run.finish("SUCCEEDED", {
       counts: { ...key, version: version.version, trainRows: trained.trainRows, excludedDays: trained.excluded },
     });

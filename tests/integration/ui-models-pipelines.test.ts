@@ -271,6 +271,36 @@ describe("Models and Pipelines pages without JavaScript", () => {
       expect(text(doc.querySelector('[data-testid="chart-fallback"]'))).toMatch(/needs JavaScript/);
     });
 
+    it("links each run to its page, which reads without JavaScript: facts, steps, counts, log, confirm step", async () => {
+      const { doc } = await page("/pipelines?kind=train-all");
+      const href = doc.querySelector('[data-testid="run-rows"] tr th a')?.getAttribute("href") ?? "";
+      expect(href).toMatch(/^\/pipelines\/\d+$/);
+      const run = await page(href);
+      expect(run.status).toBe(200);
+      expect(text(run.doc.querySelector("h1"))).toMatch(/^Run \d+: train-all SUCCEEDED$/);
+      expect(text(run.doc.querySelector('[data-testid="run-trigger"]'))).toContain("start-up");
+      expect(run.doc.querySelectorAll('[data-testid="step-rows"] tr').map((r) => text(r.querySelector("th")))).toEqual([
+        "load",
+        "train",
+      ]);
+      expect(text(run.doc.querySelector('[data-testid="run-counts"]'))).toContain(`trained ${STORES}`);
+      const lines = run.doc.querySelectorAll('[data-testid="log-lines"] li');
+      expect(lines.filter((l) => text(l).includes("product_A trained"))).toHaveLength(STORES);
+      expect(text(lines.at(-1))).toContain("run succeeded");
+      // A succeeded run offers neither button, and a confirm state for it shows no form.
+      const confirm = await page(`${href}?confirm=retry`);
+      expect(confirm.doc.querySelector('[data-testid="confirm-form"]')).toBeNull();
+      expect(confirm.words).toContain("This run succeeded: nothing to retry or cancel.");
+      const bogus = await page(`${href}?level=loud`);
+      expect(bogus.status).toBe(200);
+      expect(text(bogus.doc.querySelector('[data-testid="level-note"]'))).toContain('"loud" is not a log level');
+      const warn = await page(`${href}?level=warn`);
+      expect(warn.words).toContain("No line at this level.");
+      const missing = await page("/pipelines/987654");
+      expect(missing.status).toBe(404);
+      expect(missing.words).toContain("There is no pipeline run 987654");
+    });
+
     it("filters runs by kind", async () => {
       const { doc } = await page("/pipelines?kind=retrain");
       const kinds = doc.querySelectorAll('[data-testid="run-rows"] tr').map((r) => text(r.querySelectorAll("td")[0]));

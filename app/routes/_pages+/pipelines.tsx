@@ -316,7 +316,9 @@ export default function Pipelines() {
               {runs.map((r) => (
                 <tr key={r.id} className="border-t border-slate-100 align-top dark:border-slate-800">
                   <th scope="row" className="px-3 py-1.5 text-right font-medium tabular-nums">
-                    {r.id}
+                    <Link to={`/pipelines/${r.id}`} className={linkClass} aria-label={`Run ${r.id}: details and log`}>
+                      {r.id}
+                    </Link>
                   </th>
                   <td className="px-3 py-1.5 whitespace-nowrap">{r.kind}</td>
                   <td className="px-3 py-1.5">
