@@ -172,6 +172,7 @@ async function main() {
       { name: "rejected records /rejects (20,000 rejects)", target: true, next: () => `${base}/rejects` },
       { name: "sales stream /stream", target: true, next: () => `${base}/stream` },
       { name: "run page /pipelines/:id (random run)", target: true, next: randomRun },
+      { name: "schedules /schedules", target: true, next: () => `${base}/schedules` },
     ];
     const pages = allPages.filter((page) => !opts.only || page.name.includes(opts.only));
     if (pages.length === 0) throw new Error(`--only ${opts.only}: no page's name contains it`);
