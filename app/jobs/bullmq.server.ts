@@ -217,9 +217,20 @@ export async function createBullmqQueue(opts: BullmqQueueOptions): Promise<JobQu
     // A tick of a job scheduler: a replica's registration racing a pause may have re-added it, so
     // the stored flag decides (docs/decisions/0032).
     if (job.repeatJobKey) {
-      const stored = await scheduleStore.get(job.repeatJobKey);
+      const name = job.repeatJobKey;
+      // The database unreachable: the tick runs (a pause already removed the scheduler itself).
+      const stored = await scheduleStore.get(name).catch((err: unknown) => {
+        log?.warn({ err, schedule: name }, "job queue: could not read the schedule's paused flag");
+        return null;
+      });
       if (stored?.paused) return SKIPPED_PAUSED;
-      if (stored && job.id) await scheduleStore.started(job.repeatJobKey, job.id, new Date(job.timestamp));
+      if (stored && job.id) {
+        await scheduleStore
+          .started(name, job.id, new Date(job.timestamp))
+          .catch((err: unknown) =>
+            log?.warn({ err, schedule: name }, "job queue: could not record the schedule's run"),
+          );
+      }
     }
     const handler = handlersRef?.[kind] as ((data: unknown, ctx: JobContext) => Promise<unknown>) | undefined;
     if (!handler) throw new UnrecoverableError(`no handler for job kind ${JSON.stringify(job.name)}`);
