@@ -215,7 +215,7 @@ export async function createBullmqQueue(opts: BullmqQueueOptions): Promise<JobQu
     }
     const kind = job.name as JobKind;
     // A tick of a job scheduler: a replica's registration racing a pause may have re-added it, so
-    // the stored flag decides (docs/decisions/0033).
+    // the stored flag decides (docs/decisions/0036).
     if (job.repeatJobKey) {
       const name = job.repeatJobKey;
       // The database unreachable: the tick runs (a pause already removed the scheduler itself).

@@ -156,7 +156,7 @@ export interface ScheduleInfo extends StoredSchedule {
 }
 
 /**
- * Where schedules are kept (the database, job_schedules; docs/decisions/0033): each one's definition
+ * Where schedules are kept (the database, job_schedules; docs/decisions/0036): each one's definition
  * and paused flag, shared by every replica of the queue and kept across restarts.
  */
 export interface ScheduleStore {

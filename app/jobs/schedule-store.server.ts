@@ -1,7 +1,7 @@
 /**
  * The ScheduleStore port: on the database (table job_schedules, shared by every replica of a queue
  * and kept across restarts; same SQL on Postgres and PGlite), or in memory (a queue opened without
- * a database, as in unit tests). See docs/decisions/0033.
+ * a database, as in unit tests). See docs/decisions/0036.
  */
 import type { Database } from "../platform/db.server.js";
 import { hasNul } from "../rossmann.js";

@@ -1,4 +1,4 @@
--- The job queue's schedules (docs/decisions/0033): each one's definition as last registered, whether
+-- The job queue's schedules (docs/decisions/0036): each one's definition as last registered, whether
 -- an operator paused it (kept across restarts, shared by every replica of the queue `queue`, JOB_QUEUE),
 -- and the job its last tick or Run now started.
 -- CreateTable
