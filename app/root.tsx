@@ -65,6 +65,7 @@ const NAV = [
   { to: "/stores", label: "Stores", end: false },
   { to: "/models", label: "Models", end: false },
   { to: "/pipelines", label: "Pipelines", end: false },
+  { to: "/schedules", label: "Schedules", end: false },
   { to: "/accuracy", label: "Accuracy", end: false },
   { to: "/stream", label: "Stream", end: false },
   { to: "/rejects", label: "Rejects", end: false },

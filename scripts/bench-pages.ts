@@ -135,7 +135,16 @@ async function main() {
       stores: opts.stores,
       databaseUrl,
       redisUrl: process.env.REDIS_URL,
-      env: { GENERATE_DAYS: String(opts.days) },
+      // The schedules registered (the /schedules page lists them), on a day that never comes during a run.
+      env: {
+        GENERATE_DAYS: String(opts.days),
+        SCHEDULES: "true",
+        TRAIN_CRON: "0 2 29 2 *",
+        INGEST_CRON: "5 0 29 2 *",
+        RETENTION_CRON: "30 3 29 2 *",
+        DRIFT_CRON: "45 0 29 2 *",
+        ANOMALY_CRON: "0 4 29 2 *",
+      },
       log,
     });
     const base = server.url;
@@ -146,6 +155,8 @@ async function main() {
     const randomRun = () => `${base}/pipelines/${runIds[Math.floor(Math.random() * runIds.length)]}`;
 
     await seedRejects(databaseUrl, server.database);
+    // A last run for the schedules page to look up (a light job).
+    await fetch(`${base}/api/schedules/ingest-daily/run`, { method: "POST" });
     // One entry per page; `target: false` pages are reported without the p99 target.
     const allPages: { name: string; target: boolean; next: () => string }[] = [
       { name: "overview /", target: true, next: () => `${base}/` },
@@ -172,6 +183,7 @@ async function main() {
       { name: "rejected records /rejects (20,000 rejects)", target: true, next: () => `${base}/rejects` },
       { name: "sales stream /stream", target: true, next: () => `${base}/stream` },
       { name: "run page /pipelines/:id (random run)", target: true, next: randomRun },
+      { name: "schedules /schedules", target: true, next: () => `${base}/schedules` },
     ];
     const pages = allPages.filter((page) => !opts.only || page.name.includes(opts.only));
     if (pages.length === 0) throw new Error(`--only ${opts.only}: no page's name contains it`);

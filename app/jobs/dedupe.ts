@@ -7,7 +7,11 @@ export function dedupeKeyOf<K extends JobKind>(kind: K, data: JobDataByKind[K]):
     const { store, productname } = data as JobDataByKind["train-one"];
     return `train-one:${store}:${productname}`;
   }
-  if (kind === "ingest-daily") return `ingest-daily:${(data as JobDataByKind["ingest-daily"]).day ?? "today"}`;
+  if (kind === "ingest-daily") {
+    const { day, daysAgo } = data as JobDataByKind["ingest-daily"];
+    // A schedule's `daysAgo` names a day relative to the run: a different key from an explicit day's.
+    return `ingest-daily:${day ?? (daysAgo ? `${daysAgo}-days-ago` : "today")}`;
+  }
   return kind;
 }
 

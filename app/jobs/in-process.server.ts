@@ -10,7 +10,8 @@
  */
 import { randomUUID } from "node:crypto";
 import { EventEmitter } from "node:events";
-import { CronExpressionParser } from "cron-parser";
+import { nextCronTick } from "./cron.js";
+import { dedupeKeyOf } from "./dedupe.js";
 import type {
   EnqueueOptions,
   JobContext,
@@ -23,9 +24,13 @@ import type {
   JobStore,
   QueueDepth,
   Schedule,
+  ScheduleInfo,
+  ScheduleStore,
+  StoredSchedule,
 } from "./port.js";
 import { ABORT_CANCELLED, ABORT_SHUTDOWN, abortedForShutdown, handlersSettle, INTERRUPTED } from "./port.js";
 import { isPermanentFailure, type RetryOverrides, retryDelay, retryPolicy } from "./retries.server.js";
+import { memoryScheduleStore } from "./schedule-store.server.js";
 
 export interface InProcessQueueOptions extends RetryOverrides {
   /** Default for startWorkers() without a concurrency (default 1). */
@@ -38,6 +43,8 @@ export interface InProcessQueueOptions extends RetryOverrides {
   onError?: (err: unknown, what: string) => void;
   /** Keeps every job's status beyond memory and process (the database); none: memory only. */
   store?: JobStore;
+  /** Keeps the schedules and their paused flags (the database); none: memory only. */
+  scheduleStore?: ScheduleStore;
 }
 
 interface Entry {
@@ -53,10 +60,7 @@ interface Entry {
 /** setTimeout's limit: longer waits re-arm. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
-/** The next tick of a cron expression after `from` (UTC); five fields, or six with seconds first. */
-export function nextCronTick(cron: string, from: Date = new Date()): Date {
-  return CronExpressionParser.parse(cron, { currentDate: from, tz: "UTC" }).next().toDate();
-}
+export { nextCronTick };
 
 const jsonValue = (v: unknown): unknown => (v === undefined ? null : JSON.parse(JSON.stringify(v)));
 const snapshot = (info: JobInfo): JobInfo => ({ ...info, progress: info.progress && { ...info.progress } });
@@ -68,6 +72,9 @@ export function createInProcessQueue(opts: InProcessQueueOptions = {}): JobQueue
   const events = new EventEmitter();
   events.setMaxListeners(0);
   const schedules = new Map<string, NodeJS.Timeout>();
+  const scheduleStore = opts.scheduleStore ?? memoryScheduleStore();
+  /** The schedules this process registered (only these tick here). */
+  const registered = new Set<string>();
   const keepFinished = opts.keepFinished ?? 1000;
   const finishedOrder: string[] = [];
   let handlers: JobHandlers | undefined;
@@ -185,13 +192,28 @@ export function createInProcessQueue(opts: InProcessQueueOptions = {}): JobQueue
       () => {
         if (schedules.get(s.name) !== timer || closing) return;
         if (wait > MAX_TIMER_MS) return arm(s, after); // a long wait, re-armed: not the tick yet
-        queue.enqueue(s.kind, s.data as never).catch((err: unknown) => opts.onError?.(err, `schedule ${s.name}`));
+        fire(s).catch((err: unknown) => opts.onError?.(err, `schedule ${s.name}`));
         arm(s, tick);
       },
       Math.min(Math.max(wait, 0), MAX_TIMER_MS),
     );
     timer.unref();
     schedules.set(s.name, timer);
+  };
+
+  // The stored flag is read at each tick: a pause made anywhere (another process of this database
+  // included) is honoured from the next tick on.
+  const fire = async (s: Schedule) => {
+    if ((await scheduleStore.get(s.name))?.paused) return;
+    const { id } = await queue.enqueue(s.kind, s.data as never);
+    await scheduleStore.started(s.name, id, new Date());
+  };
+
+  const infoOf = (s: StoredSchedule): ScheduleInfo => ({ ...s, nextRunAt: s.paused ? null : nextCronTick(s.cron) });
+  const setPaused = async (name: string, paused: boolean) => {
+    if (!registered.has(name)) return null;
+    const stored = await scheduleStore.setPaused(name, paused);
+    return stored && infoOf(stored);
   };
 
   const queue: JobQueue = {
@@ -304,11 +326,29 @@ export function createInProcessQueue(opts: InProcessQueueOptions = {}): JobQueue
 
     async schedule(list) {
       for (const s of list) nextCronTick(s.cron); // throws on a malformed expression, before anything changes
+      await scheduleStore.register(list);
       for (const s of list) {
+        registered.add(s.name);
         const old = schedules.get(s.name);
         if (old) clearTimeout(old);
         arm(s);
       }
+    },
+
+    async listSchedules() {
+      const stored = await scheduleStore.list();
+      return stored.filter((s) => registered.has(s.name)).map(infoOf);
+    },
+
+    pauseSchedule: (name) => setPaused(name, true),
+    resumeSchedule: (name) => setPaused(name, false),
+
+    async runSchedule(name) {
+      const s = registered.has(name) ? await scheduleStore.get(name) : null;
+      if (!s) return null;
+      const job = await queue.enqueue(s.kind, s.data as never, { dedupeKey: dedupeKeyOf(s.kind, s.data as never) });
+      if (!job.deduplicated) await scheduleStore.started(name, job.id, new Date());
+      return job;
     },
 
     close(timeoutMs = 10_000) {

@@ -5,6 +5,7 @@ import { createBullmqQueue } from "./bullmq.server.js";
 import { createInProcessQueue } from "./in-process.server.js";
 import { databaseJobStore } from "./job-store.server.js";
 import { INTERRUPTED, type JobQueue } from "./port.js";
+import { databaseScheduleStore } from "./schedule-store.server.js";
 
 /** Thrown when REDIS_URL is set but Redis cannot be reached; one line, no stack. */
 export class QueueUnavailableError extends Error {
@@ -16,13 +17,15 @@ const CONNECT_TIMEOUT_MS = 10_000;
 
 /**
  * The job queue: BullMQ on Redis with REDIS_URL (its jobs kept in Redis), in-process otherwise (its
- * jobs kept in the database, so their status outlives this process).
+ * jobs kept in the database, so their status outlives this process). Either way the schedules and
+ * their paused flags are kept in the database (job_schedules), shared by the replicas.
  */
 export async function openJobQueue(
   config: Pick<Config, "REDIS_URL" | "JOB_QUEUE" | "JOB_CONCURRENCY">,
   log: Logger,
   db: Pick<Database, "sql">,
 ): Promise<JobQueue> {
+  const scheduleStore = databaseScheduleStore(db, config.JOB_QUEUE);
   if (!config.REDIS_URL) {
     const store = databaseJobStore(db, config.JOB_QUEUE);
     // Jobs an earlier process left unfinished: nothing will run them (in-process jobs die with it).
@@ -31,6 +34,7 @@ export async function openJobQueue(
     return createInProcessQueue({
       concurrency: config.JOB_CONCURRENCY,
       store,
+      scheduleStore,
       onError: (err, what) => log.error({ err }, `job queue: ${what} failed`),
     });
   }
@@ -41,6 +45,7 @@ export async function openJobQueue(
     url: config.REDIS_URL,
     queueName: config.JOB_QUEUE,
     concurrency: config.JOB_CONCURRENCY,
+    scheduleStore,
     log,
   });
   try {

@@ -142,6 +142,35 @@ export interface Schedule {
   data: JobDataByKind[JobKind];
 }
 
+/** A schedule as its store keeps it: the definition, whether it is paused, the last job it started. */
+export interface StoredSchedule extends Schedule {
+  paused: boolean;
+  /** The job its last tick (or Run now) started, and when; null before the first. */
+  lastJobId: string | null;
+  lastRunAt: Date | null;
+}
+
+/** A schedule as the queue lists it: `nextRunAt` is its next tick, null while paused. */
+export interface ScheduleInfo extends StoredSchedule {
+  nextRunAt: Date | null;
+}
+
+/**
+ * Where schedules are kept (the database, job_schedules; docs/decisions/0036): each one's definition
+ * and paused flag, shared by every replica of the queue and kept across restarts.
+ */
+export interface ScheduleStore {
+  /** Saves the definitions (a new name starts not paused; a known one keeps its flag) and returns them as stored. */
+  register(schedules: Schedule[]): Promise<StoredSchedule[]>;
+  /** By name. */
+  list(): Promise<StoredSchedule[]>;
+  get(name: string): Promise<StoredSchedule | null>;
+  /** Null when no schedule has this name. */
+  setPaused(name: string, paused: boolean): Promise<StoredSchedule | null>;
+  /** Records the job a tick or Run now started. */
+  started(name: string, jobId: string, at: Date): Promise<void>;
+}
+
 /**
  * How long a job is kept after it was created (the reference's clients poll by id): BullMQ removes
  * older finished jobs from Redis itself; the retention job deletes older finished job_records.
@@ -187,8 +216,21 @@ export interface JobQueue {
   subscribe(id: string, listener: (event: JobEvent) => void): () => void;
   /** Starts processing with these handlers; `concurrency` jobs at once in this process. */
   startWorkers(handlers: JobHandlers, opts?: { concurrency?: number }): Promise<void>;
-  /** Registers repeatable jobs; they fire once per tick however many replicas run. */
+  /**
+   * Registers repeatable jobs; they fire once per tick however many replicas run. A schedule that
+   * was paused stays paused (its stored flag wins over the registration).
+   */
   schedule(schedules: Schedule[]): Promise<void>;
+  /** The registered schedules, by name (BullMQ: every replica's; in-process: this process's). */
+  listSchedules(): Promise<ScheduleInfo[]>;
+  /** Stops a schedule's ticks until resumed, for every replica and across restarts; null for an unknown name. */
+  pauseSchedule(name: string): Promise<ScheduleInfo | null>;
+  resumeSchedule(name: string): Promise<ScheduleInfo | null>;
+  /**
+   * Enqueues the schedule's job now (paused or not) under its dedupe key: the same work already
+   * pending or running is returned instead. Null for an unknown name.
+   */
+  runSchedule(name: string): Promise<{ id: string; deduplicated: boolean } | null>;
   /**
    * Stops taking jobs and lets running ones finish within `timeoutMs`; then aborts their signals
    * with ABORT_SHUTDOWN and, once their handlers returned, hands their jobs back: BullMQ puts them

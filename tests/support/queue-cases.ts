@@ -457,6 +457,121 @@ export function describeQueueContract(
       expect((await q.list({ kind: "ingest-daily" })).length).toBeGreaterThanOrEqual(2);
     });
 
+    describe("pausing, resuming and running schedules now", () => {
+      const EVERY_SECOND = "* * * * * *";
+      const counting = () => {
+        const runs: unknown[] = [];
+        const hs = handlers({
+          "ingest-daily": async (data) => {
+            runs.push(data);
+            return null;
+          },
+        });
+        return { runs, hs };
+      };
+      /** Waits past a second's tick, so a job already under way when the schedule changed is counted. */
+      const settle = () => sleep(1_200);
+
+      it("lists each schedule with its kind, cron, data, next run and last job", async () => {
+        const q = await openQueue();
+        const { runs, hs } = counting();
+        await q.startWorkers(hs);
+        await q.schedule([
+          { name: "tick", kind: "ingest-daily", cron: EVERY_SECOND, data: { daysAgo: 1 } },
+          { name: "weekly", kind: "train-all", cron: "0 2 * * 1", data: { runKind: "train-weekly" } },
+        ]);
+        await waitFor("a tick", () => runs.length >= 1, timeoutMs);
+        let listed = await q.listSchedules();
+        await waitFor(
+          "the tick's job to be recorded",
+          async () => {
+            listed = await q.listSchedules();
+            return listed.find((s) => s.name === "tick")?.lastJobId != null;
+          },
+          timeoutMs,
+        );
+        expect(listed.map((s) => s.name)).toEqual(["tick", "weekly"]);
+        const [tick, weekly] = listed;
+        expect(weekly).toMatchObject({ kind: "train-all", cron: "0 2 * * 1", data: { runKind: "train-weekly" } });
+        expect(weekly).toMatchObject({ paused: false, lastJobId: null, lastRunAt: null });
+        // Monday 02:00 UTC, whenever that is next.
+        expect(weekly!.nextRunAt?.getUTCDay()).toBe(1);
+        expect(weekly!.nextRunAt?.getUTCHours()).toBe(2);
+        expect(tick!.nextRunAt).toBeInstanceOf(Date);
+        const job = await q.get(tick!.lastJobId!);
+        expect(job).toMatchObject({ kind: "ingest-daily", data: { daysAgo: 1 } });
+      });
+
+      it("a paused schedule does not fire; resumed, it fires again", async () => {
+        const q = await openQueue();
+        const { runs, hs } = counting();
+        await q.startWorkers(hs);
+        await q.schedule([{ name: "tick", kind: "ingest-daily", cron: EVERY_SECOND, data: {} }]);
+        await waitFor("a tick", () => runs.length >= 1, timeoutMs);
+        const paused = await q.pauseSchedule("tick");
+        expect(paused).toMatchObject({ name: "tick", paused: true, nextRunAt: null });
+        expect((await q.listSchedules())[0]).toMatchObject({ paused: true, nextRunAt: null });
+        await settle();
+        const before = runs.length;
+        await sleep(2_500);
+        expect(runs.length).toBe(before);
+
+        const resumed = await q.resumeSchedule("tick");
+        expect(resumed).toMatchObject({ paused: false });
+        expect(resumed!.nextRunAt).toBeInstanceOf(Date);
+        await waitFor("a tick after resuming", () => runs.length > before, timeoutMs);
+      });
+
+      it("a paused schedule stays paused across a restart (the queue reopened on the same store)", async () => {
+        const queueName = uniqueName("q");
+        const first = await openQueue(queueName);
+        const schedule = { name: "tick", kind: "ingest-daily" as const, cron: EVERY_SECOND, data: {} };
+        await first.schedule([schedule]);
+        await first.pauseSchedule("tick");
+        await first.close(0);
+
+        const again = await openQueue(queueName);
+        const { runs, hs } = counting();
+        await again.startWorkers(hs);
+        // What a start-up does: register the schedules again.
+        await again.schedule([schedule]);
+        expect(await again.listSchedules()).toMatchObject([{ name: "tick", paused: true, nextRunAt: null }]);
+        await sleep(2_500);
+        expect(runs).toEqual([]);
+        await again.resumeSchedule("tick");
+        await waitFor("a tick once resumed", () => runs.length >= 1, timeoutMs);
+      });
+
+      it("Run now enqueues the schedule's job with its data, paused or not, and records it as the last run", async () => {
+        const q = await openQueue();
+        const { runs, hs } = counting();
+        await q.schedule([{ name: "daily", kind: "ingest-daily", cron: "5 0 * * *", data: { daysAgo: 1 } }]);
+        await q.pauseSchedule("daily");
+        const first = await q.runSchedule("daily");
+        expect(first).toMatchObject({ deduplicated: false });
+        // Not started yet: a second Run now joins the same job.
+        expect(await q.runSchedule("daily")).toEqual({ id: first!.id, deduplicated: true });
+        await q.startWorkers(hs);
+        await statusIs(q, first!.id, "SUCCEEDED");
+        expect(runs).toEqual([{ daysAgo: 1 }]);
+        expect((await q.listSchedules())[0]).toMatchObject({ name: "daily", paused: true, lastJobId: first!.id });
+        expect((await q.listSchedules())[0]!.lastRunAt).toBeInstanceOf(Date);
+      });
+
+      it("unknown names: pause, resume and Run now answer null and change nothing", async () => {
+        const q = await openQueue();
+        await q.schedule([{ name: "daily", kind: "ingest-daily", cron: "5 0 * * *", data: {} }]);
+        // (BullMQ lists a schedule's next tick as a delayed job.)
+        const jobsBefore = (await q.list()).map((j) => j.id);
+        expect(await q.pauseSchedule("nope")).toBeNull();
+        expect(await q.resumeSchedule("nope")).toBeNull();
+        expect(await q.runSchedule("nope")).toBeNull();
+        expect(await q.runSchedule("bad\u0000name")).toBeNull();
+        expect((await q.list()).map((j) => j.id)).toEqual(jobsBefore);
+        expect((await q.listSchedules()).map((s) => [s.name, s.paused])).toEqual([["daily", false]]);
+      });
+    });
+
     it("rejects a malformed cron expression", async () => {
       const q = await openQueue();
       await expect(

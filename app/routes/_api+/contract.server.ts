@@ -17,6 +17,7 @@ import { accessApi } from "./access-contract.server.js";
 import { accuracyApi } from "./accuracy-contract.server.js";
 import { anomaliesApi } from "./anomalies-contract.server.js";
 import { driftApi } from "./drift-contract.server.js";
+import { schedulesApi } from "./schedules-contract.server.js";
 
 // -------------------------------------------------------------------------------------------------
 // Requests
@@ -397,6 +398,7 @@ export const nativeApi = {
   ...accessApi,
   ...driftApi,
   ...accuracyApi,
+  ...schedulesApi,
   openapi: endpoint({
     method: "get",
     path: "/api/openapi.json",

@@ -131,6 +131,7 @@ const TAGS: readonly { name: string; description?: string }[] = [
   { name: "models" },
   { name: "jobs" },
   { name: "pipeline-runs" },
+  { name: "schedules", description: "the schedules (pause, resume, run now) and on-demand pipeline jobs" },
   {
     name: "monitoring",
     description:

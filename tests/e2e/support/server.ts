@@ -52,7 +52,13 @@ export default async function setup(project: TestProject): Promise<() => Promise
         GENERATE_SEED: "5",
         // The producer would write today's rows as the tests run; the pages are what is tested here.
         STREAM_PRODUCER: "false",
-        SCHEDULES: "false",
+        // Registered (the /schedules page lists them) but on a day that never comes while tests run.
+        SCHEDULES: "true",
+        TRAIN_CRON: "0 2 29 2 *",
+        INGEST_CRON: "5 0 29 2 *",
+        RETENTION_CRON: "30 3 29 2 *",
+        DRIFT_CRON: "45 0 29 2 *",
+        ANOMALY_CRON: "0 4 29 2 *",
         LOG_LEVEL: "warn",
         // Signed in, as in any deployment; tests/e2e/sign-in.test.ts signs in through the form.
         AUTH: "on",

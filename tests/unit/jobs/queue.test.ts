@@ -2,6 +2,7 @@ import { afterAll, afterEach, describe, expect, it, vi } from "vitest";
 import { createInProcessQueue, nextCronTick } from "../../../app/jobs/in-process.server.js";
 import { databaseJobStore } from "../../../app/jobs/job-store.server.js";
 import { JOB_RETRIES, retryDelay, retryPolicy } from "../../../app/jobs/retries.server.js";
+import { databaseScheduleStore } from "../../../app/jobs/schedule-store.server.js";
 import { type Database, openDatabase } from "../../../app/platform/db.server.js";
 import { describeQueueContract } from "../../support/queue-cases.js";
 
@@ -10,7 +11,12 @@ let db: Promise<Database> | undefined;
 afterAll(async () => (await db)?.close());
 describeQueueContract("the in-process queue", async (name, opts) => {
   db ??= openDatabase({ pgliteDir: "memory://" });
-  return createInProcessQueue({ ...opts, store: databaseJobStore(await db, name) });
+  const database = await db;
+  return createInProcessQueue({
+    ...opts,
+    store: databaseJobStore(database, name),
+    scheduleStore: databaseScheduleStore(database, name),
+  });
 });
 
 describe("retries and schedules", () => {
