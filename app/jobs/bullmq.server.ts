@@ -23,8 +23,7 @@ import {
   Worker,
 } from "bullmq";
 import type { Logger } from "pino";
-import { nextCronTick } from "./cron.js";
-import { dedupeKeyOf } from "./dedupe.js";
+import { bullmqSchedules } from "./bullmq-schedules.server.js";
 import type {
   EnqueueOptions,
   JobContext,
@@ -37,10 +36,7 @@ import type {
   JobQueue,
   JobStatus,
   QueueDepth,
-  Schedule,
-  ScheduleInfo,
   ScheduleStore,
-  StoredSchedule,
 } from "./port.js";
 import {
   ABORT_CANCELLED,
@@ -73,9 +69,6 @@ export interface BullmqQueueOptions extends RetryOverrides {
   scheduleStore?: ScheduleStore;
   log?: Logger;
 }
-
-/** What a scheduled job that fires while its schedule is paused returns instead of running. */
-export const SKIPPED_PAUSED = { skipped: "the schedule is paused" } as const;
 
 /** The failure reason of a job cancelled while it ran (mapped to STOPPED). */
 export const CANCELLED_REASON = ABORT_CANCELLED;
@@ -207,6 +200,14 @@ export async function createBullmqQueue(opts: BullmqQueueOptions): Promise<JobQu
     return toInfo(job, s, cancelled);
   };
 
+  const schedules = bullmqSchedules(
+    queue,
+    opts.scheduleStore ?? memoryScheduleStore(),
+    jobOptions,
+    (...args: Parameters<JobQueue["enqueue"]>) => jobQueue.enqueue(...args),
+    log,
+  );
+
   const processJob = async (job: Job, token?: string, signal?: AbortSignal): Promise<unknown> => {
     if (workerClosing) {
       // Fetched while closing: back to the queue now, without counting an attempt.
@@ -214,24 +215,8 @@ export async function createBullmqQueue(opts: BullmqQueueOptions): Promise<JobQu
       throw new DelayedError();
     }
     const kind = job.name as JobKind;
-    // A tick of a job scheduler: a replica's registration racing a pause may have re-added it, so
-    // the stored flag decides (docs/decisions/0036).
-    if (job.repeatJobKey) {
-      const name = job.repeatJobKey;
-      // The database unreachable: the tick runs (a pause already removed the scheduler itself).
-      const stored = await scheduleStore.get(name).catch((err: unknown) => {
-        log?.warn({ err, schedule: name }, "job queue: could not read the schedule's paused flag");
-        return null;
-      });
-      if (stored?.paused) return SKIPPED_PAUSED;
-      if (stored && job.id) {
-        await scheduleStore
-          .started(name, job.id, new Date(job.timestamp))
-          .catch((err: unknown) =>
-            log?.warn({ err, schedule: name }, "job queue: could not record the schedule's run"),
-          );
-      }
-    }
+    const skipped = await schedules.pausedTick(job);
+    if (skipped) return skipped;
     const handler = handlersRef?.[kind] as ((data: unknown, ctx: JobContext) => Promise<unknown>) | undefined;
     if (!handler) throw new UnrecoverableError(`no handler for job kind ${JSON.stringify(job.name)}`);
     if (!job.id || (await cancelledAt(job.id)) !== null) throw new UnrecoverableError(CANCELLED_REASON);
@@ -269,30 +254,6 @@ export async function createBullmqQueue(opts: BullmqQueueOptions): Promise<JobQu
     }
   };
   let handlersRef: JobHandlers | undefined;
-
-  const scheduleStore = opts.scheduleStore ?? memoryScheduleStore();
-  const addScheduler = (s: Schedule) =>
-    queue.upsertJobScheduler(
-      s.name,
-      { pattern: s.cron, tz: "UTC" },
-      { name: s.kind, data: s.data, opts: jobOptions(s.kind) },
-    );
-  /** A stored schedule: paused, its job scheduler is removed from Redis; else (re-)added. */
-  const apply = async (s: StoredSchedule) => {
-    if (s.paused) await queue.removeJobScheduler(s.name);
-    else await addScheduler(s);
-  };
-  const scheduleInfo = (s: StoredSchedule, next: number | undefined): ScheduleInfo => ({
-    ...s,
-    nextRunAt: s.paused ? null : next ? new Date(next) : null,
-  });
-  const setPaused = async (name: string, paused: boolean): Promise<ScheduleInfo | null> => {
-    const stored = await scheduleStore.setPaused(name, paused);
-    if (!stored) return null;
-    await apply(stored);
-    const scheduler = paused ? undefined : await queue.getJobScheduler(name);
-    return scheduleInfo(stored, scheduler?.next);
-  };
 
   const jobQueue: JobQueue = {
     kind: "bullmq",
@@ -419,28 +380,11 @@ export async function createBullmqQueue(opts: BullmqQueueOptions): Promise<JobQu
       await worker.waitUntilReady();
     },
 
-    async schedule(list) {
-      for (const s of list) nextCronTick(s.cron); // throws on a malformed expression, before anything changes
-      // A paused schedule is stored, not added back: its pause outlives restarts and replicas' starts.
-      for (const s of await scheduleStore.register(list)) await apply(s);
-    },
-
-    async listSchedules() {
-      const [stored, schedulers] = await Promise.all([scheduleStore.list(), queue.getJobSchedulers(0, -1)]);
-      const next = new Map(schedulers.map((j) => [j.id ?? j.key, j.next]));
-      return stored.map((s) => scheduleInfo(s, next.get(s.name)));
-    },
-
-    pauseSchedule: (name) => setPaused(name, true),
-    resumeSchedule: (name) => setPaused(name, false),
-
-    async runSchedule(name) {
-      const s = await scheduleStore.get(name);
-      if (!s) return null;
-      const job = await jobQueue.enqueue(s.kind, s.data as never, { dedupeKey: dedupeKeyOf(s.kind, s.data as never) });
-      if (!job.deduplicated) await scheduleStore.started(name, job.id, new Date());
-      return job;
-    },
+    schedule: (list) => schedules.schedule(list),
+    listSchedules: () => schedules.listSchedules(),
+    pauseSchedule: (name) => schedules.pauseSchedule(name),
+    resumeSchedule: (name) => schedules.resumeSchedule(name),
+    runSchedule: (name) => schedules.runSchedule(name),
 
     close(timeoutMs = 10_000) {
       closing ??= (async () => {

@@ -11,7 +11,6 @@
 import { randomUUID } from "node:crypto";
 import { EventEmitter } from "node:events";
 import { nextCronTick } from "./cron.js";
-import { dedupeKeyOf } from "./dedupe.js";
 import type {
   EnqueueOptions,
   JobContext,
@@ -30,7 +29,7 @@ import type {
 } from "./port.js";
 import { ABORT_CANCELLED, ABORT_SHUTDOWN, abortedForShutdown, handlersSettle, INTERRUPTED } from "./port.js";
 import { isPermanentFailure, type RetryOverrides, retryDelay, retryPolicy } from "./retries.server.js";
-import { memoryScheduleStore } from "./schedule-store.server.js";
+import { memoryScheduleStore, runStoredSchedule } from "./schedule-store.server.js";
 
 export interface InProcessQueueOptions extends RetryOverrides {
   /** Default for startWorkers() without a concurrency (default 1). */
@@ -345,10 +344,7 @@ export function createInProcessQueue(opts: InProcessQueueOptions = {}): JobQueue
 
     async runSchedule(name) {
       const s = registered.has(name) ? await scheduleStore.get(name) : null;
-      if (!s) return null;
-      const job = await queue.enqueue(s.kind, s.data as never, { dedupeKey: dedupeKeyOf(s.kind, s.data as never) });
-      if (!job.deduplicated) await scheduleStore.started(name, job.id, new Date());
-      return job;
+      return s ? runStoredSchedule(scheduleStore, s, queue.enqueue.bind(queue)) : null;
     },
 
     close(timeoutMs = 10_000) {

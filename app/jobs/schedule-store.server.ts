@@ -5,7 +5,8 @@
  */
 import type { Database } from "../platform/db.server.js";
 import { hasNul } from "../rossmann.js";
-import type { JobDataByKind, JobKind, Schedule, ScheduleStore, StoredSchedule } from "./port.js";
+import { dedupeKeyOf } from "./dedupe.js";
+import type { JobDataByKind, JobKind, JobQueue, Schedule, ScheduleStore, StoredSchedule } from "./port.js";
 
 interface ScheduleRow {
   name: string;
@@ -120,4 +121,18 @@ export function memoryScheduleStore(): ScheduleStore {
       if (s) Object.assign(s, { lastJobId: jobId, lastRunAt: at });
     },
   };
+}
+
+/**
+ * Run now: the schedule's job enqueued under its usual dedupe key (so it joins an identical job
+ * queued or running), recorded as the schedule's last run when it started one.
+ */
+export async function runStoredSchedule(
+  store: ScheduleStore,
+  s: StoredSchedule,
+  enqueue: JobQueue["enqueue"],
+): Promise<{ id: string; deduplicated: boolean }> {
+  const job = await enqueue(s.kind, s.data as never, { dedupeKey: dedupeKeyOf(s.kind, s.data as never) });
+  if (!job.deduplicated) await store.started(s.name, job.id, new Date());
+  return job;
 }

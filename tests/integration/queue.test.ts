@@ -1,6 +1,7 @@
 import { Queue } from "bullmq";
 import { afterAll, describe, expect, it } from "vitest";
-import { createBullmqQueue, SKIPPED_PAUSED } from "../../app/jobs/bullmq.server.js";
+import { createBullmqQueue } from "../../app/jobs/bullmq.server.js";
+import { SKIPPED_PAUSED } from "../../app/jobs/bullmq-schedules.server.js";
 import { databaseScheduleStore } from "../../app/jobs/schedule-store.server.js";
 import { openScratchPostgres } from "../support/databases.js";
 import { describeQueueContract, handlers } from "../support/queue-cases.js";
