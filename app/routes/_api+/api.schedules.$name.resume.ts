@@ -1,23 +1,8 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
-import { allowMethods, api, methodNotAllowed } from "../../server/api.server.js";
-import { reply } from "../../server/api-contract.server.js";
-import { jobQueue } from "../../server/api-jobs.server.js";
-import { audit, requireRole } from "../../server/authorize.server.js";
-import { parseScheduleName, scheduleJson, scheduleView, unknownSchedule } from "../../server/schedules.server.js";
-import { schedulesApi } from "./schedules-contract.server.js";
+import { methodNotAllowed } from "../../server/api.server.js";
+import { setScheduleState } from "./schedule-state.server.js";
 
 /** POST /api/schedules/:name/resume: the schedule, firing again from its next tick (404 for an unknown name). */
-export function action({ request, params, context }: ActionFunctionArgs) {
-  return api(context, async () => {
-    allowMethods(request, ["POST"]);
-    requireRole(context, request, "operator");
-    const name = parseScheduleName(params.name);
-    const jobs = jobQueue(context);
-    const schedule = await jobs.resumeSchedule(name);
-    if (!schedule) throw unknownSchedule(name);
-    await audit(context, "schedule.resume", `schedule ${name}`);
-    return reply(schedulesApi.resumeSchedule, 200, scheduleJson(await scheduleView(jobs, schedule)));
-  });
-}
+export const action = (args: ActionFunctionArgs) => setScheduleState("resume", args);
 
 export const loader = (_: LoaderFunctionArgs) => methodNotAllowed(["POST"]);

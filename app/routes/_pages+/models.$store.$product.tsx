@@ -2,6 +2,7 @@ import { type ActionFunctionArgs, data, type LoaderFunctionArgs, type MetaFuncti
 import { Form, Link, useActionData, useLoaderData, useNavigate, useNavigation } from "@remix-run/react";
 import { useEffect, useRef } from "react";
 import { Badge } from "../../components/Badge.js";
+import { Breadcrumbs } from "../../components/Breadcrumbs.js";
 import { CsrfField } from "../../components/CsrfField.js";
 import { formatDateTime, formatDuration, formatInteger, formatMetric } from "../../components/display.js";
 import { Field } from "../../components/Field.js";
@@ -185,19 +186,14 @@ export default function ModelVersions() {
 
   return (
     <div className="space-y-5">
-      <nav aria-label="Breadcrumb" className="text-sm">
-        <ol className="flex flex-wrap gap-1 text-slate-600 dark:text-slate-400">
-          <li>
-            <Link to="/models" className={linkClass}>
-              Models
-            </Link>{" "}
-            /
-          </li>
-          <li>
+      <Breadcrumbs
+        parents={[{ to: "/models", label: "Models" }]}
+        current={
+          <>
             Store {store} / {productname}
-          </li>
-        </ol>
-      </nav>
+          </>
+        }
+      />
 
       <section aria-labelledby="model-heading" className="space-y-2">
         <h1 id="model-heading" className="text-2xl font-semibold">

@@ -2,6 +2,7 @@ import { data, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/nod
 import { Form, Link, useLoaderData } from "@remix-run/react";
 import { compareByDate, compareForecastSpec, forecastCoverage } from "../../charts/versions.js";
 import { Badge } from "../../components/Badge.js";
+import { Breadcrumbs } from "../../components/Breadcrumbs.js";
 import { formatDifference, formatInteger, formatMetric } from "../../components/display.js";
 import { Field } from "../../components/Field.js";
 import { Panel } from "../../components/Panel.js";
@@ -87,23 +88,20 @@ export default function CompareVersions() {
   );
   return (
     <div className="space-y-5">
-      <nav aria-label="Breadcrumb" className="text-sm">
-        <ol className="flex flex-wrap gap-1 text-slate-600 dark:text-slate-400">
-          <li>
-            <Link to="/models" className={linkClass}>
-              Models
-            </Link>{" "}
-            /
-          </li>
-          <li>
-            <Link to={base} className={linkClass}>
-              Store {d.store} / {d.productname}
-            </Link>{" "}
-            /
-          </li>
-          <li>Compare</li>
-        </ol>
-      </nav>
+      <Breadcrumbs
+        parents={[
+          { to: "/models", label: "Models" },
+          {
+            to: base,
+            label: (
+              <>
+                Store {d.store} / {d.productname}
+              </>
+            ),
+          },
+        ]}
+        current="Compare"
+      />
       <h1 className="text-2xl font-semibold">
         Compare versions of store {d.store}, {d.productname}
       </h1>

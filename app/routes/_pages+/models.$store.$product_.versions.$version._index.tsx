@@ -2,6 +2,7 @@ import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { Link, useLoaderData } from "@remix-run/react";
 import { cvFoldsSpec } from "../../charts/versions.js";
 import { Badge } from "../../components/Badge.js";
+import { Breadcrumbs } from "../../components/Breadcrumbs.js";
 import { formatDateTime, formatDuration, formatInteger, formatMetric } from "../../components/display.js";
 import { Panel } from "../../components/Panel.js";
 import { Stat } from "../../components/Stat.js";
@@ -111,23 +112,20 @@ export default function ModelVersion() {
   const otherForCompare = d.production !== null && d.production !== d.version ? d.production : null;
   return (
     <div className="space-y-5">
-      <nav aria-label="Breadcrumb" className="text-sm">
-        <ol className="flex flex-wrap gap-1 text-slate-600 dark:text-slate-400">
-          <li>
-            <Link to="/models" className={linkClass}>
-              Models
-            </Link>{" "}
-            /
-          </li>
-          <li>
-            <Link to={base} className={linkClass}>
-              Store {d.store} / {d.productname}
-            </Link>{" "}
-            /
-          </li>
-          <li>Version {d.version}</li>
-        </ol>
-      </nav>
+      <Breadcrumbs
+        parents={[
+          { to: "/models", label: "Models" },
+          {
+            to: base,
+            label: (
+              <>
+                Store {d.store} / {d.productname}
+              </>
+            ),
+          },
+        ]}
+        current={<>Version {d.version}</>}
+      />
 
       <section aria-labelledby="version-heading" className="space-y-2">
         <h1 id="version-heading" className="text-2xl font-semibold">
