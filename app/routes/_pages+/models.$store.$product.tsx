@@ -1,9 +1,8 @@
 import { type ActionFunctionArgs, data, type LoaderFunctionArgs, type MetaFunction, redirect } from "@remix-run/node";
-import { Form, Link, useActionData, useLoaderData, useNavigate, useNavigation } from "@remix-run/react";
-import { useEffect, useRef } from "react";
+import { Form, Link, useActionData, useLoaderData } from "@remix-run/react";
 import { Badge } from "../../components/Badge.js";
 import { Breadcrumbs } from "../../components/Breadcrumbs.js";
-import { CsrfField } from "../../components/CsrfField.js";
+import { ConfirmDialog } from "../../components/ConfirmDialog.js";
 import { formatDateTime, formatDuration, formatInteger, formatMetric } from "../../components/display.js";
 import { Field } from "../../components/Field.js";
 import { inputClass, linkClass } from "../../components/styles.js";
@@ -104,10 +103,7 @@ function StageBadge({ stage }: { stage: string }) {
 
 type Version = ReturnType<typeof useLoaderData<typeof loader>>["versions"][number];
 
-/**
- * The confirm step. Without JavaScript it is an open <dialog> in the page (the "Promote" button led
- * here with ?confirm=N); with JavaScript it becomes modal (focus stays inside, Escape cancels).
- */
+/** The confirm step (the "Promote" button led here with ?confirm=N). */
 function ConfirmPromotion({
   target,
   current,
@@ -117,34 +113,14 @@ function ConfirmPromotion({
   current: Version | undefined;
   cancelHref: string;
 }) {
-  const ref = useRef<HTMLDialogElement>(null);
-  const navigate = useNavigate();
-  const navigation = useNavigation();
-  const submitting = navigation.state === "submitting";
-  useEffect(() => {
-    const dialog = ref.current;
-    if (!dialog || typeof dialog.showModal !== "function") return;
-    // Rendered open for readers without JavaScript; reopen as modal.
-    if (dialog.open) dialog.close();
-    dialog.showModal();
-  }, []);
   return (
-    <dialog
-      ref={ref}
-      open
-      aria-labelledby="confirm-heading"
-      aria-describedby="confirm-text"
-      onCancel={(e) => {
-        e.preventDefault();
-        navigate(cancelHref, { replace: true, preventScrollReset: true });
-      }}
-      // Not modal (no JavaScript): a panel in the page's flow rather than one laid over the table.
-      className="z-10 mx-auto my-4 w-full max-w-lg rounded-lg [&:not(:modal)]:relative border border-amber-300 bg-white p-5 text-slate-900 shadow-xl backdrop:bg-slate-900/50 dark:border-amber-700 dark:bg-slate-900 dark:text-slate-100"
+    <ConfirmDialog
+      title={`Promote version ${target.version} to production?`}
+      fields={{ intent: "promote", version: String(target.version) }}
+      confirmLabel="Confirm"
+      cancelHref={cancelHref}
     >
-      <h2 id="confirm-heading" className="text-lg font-semibold">
-        Promote version {target.version} to production?
-      </h2>
-      <p id="confirm-text" className="mt-2 text-sm text-slate-700 dark:text-slate-300">
+      <p>
         Version {target.version} (trained {formatDateTime(target.createdAt)} on {target.trainStart} to {target.trainEnd}
         , CV RMSPE {formatMetric(target.cvRmspe, "ratio")}) will serve forecasts
         {current
@@ -152,27 +128,7 @@ function ConfirmPromotion({
           : ""}
         . Forecasts already written stay as they are; new forecasts use version {target.version}.
       </p>
-      <Form method="post" replace preventScrollReset className="mt-4 flex flex-wrap gap-3">
-        <CsrfField />
-        <input type="hidden" name="intent" value="promote" />
-        <input type="hidden" name="version" value={target.version} />
-        <button
-          type="submit"
-          disabled={submitting}
-          className={`${buttonClass} bg-amber-600 text-white hover:bg-amber-700 dark:bg-amber-500 dark:text-slate-950 dark:hover:bg-amber-400`}
-        >
-          Confirm
-        </button>
-        <Link
-          to={cancelHref}
-          replace
-          preventScrollReset
-          className={`${buttonClass} border border-slate-300 hover:bg-slate-100 dark:border-slate-700 dark:hover:bg-slate-800`}
-        >
-          Cancel
-        </Link>
-      </Form>
-    </dialog>
+    </ConfirmDialog>
   );
 }
 
