@@ -11,6 +11,7 @@ import type { ConnectionOptions } from "node:tls";
 import type { Admin, Consumer, EachBatchPayload, Kafka, LogEntry, Producer, SASLOptions } from "kafkajs";
 import kafkajs from "kafkajs";
 import type { Logger } from "pino";
+import { groupState, partitionStates } from "./kafka-state.server.js";
 import {
   type BatchHandler,
   type ConsumerOptions,
@@ -20,44 +21,12 @@ import {
   type SalesStream,
   type StreamBatch,
   type StreamConsumer,
-  type StreamMember,
-  type StreamPartitionState,
   type StreamProducer,
   type StreamState,
   StreamUnavailableError,
 } from "./port.js";
 
-const { Kafka: KafkaClient, Partitioners, logLevel, AssignerProtocol } = kafkajs;
-
-/** A partition's lag: from the group's position (its commit, else the oldest retained) to the high watermark. */
-function partitionState(
-  p: { partition: number; low: string; high: string },
-  committedOffset: string | undefined,
-): StreamPartitionState {
-  const low = BigInt(p.low);
-  const high = BigInt(p.high);
-  // Kafka answers -1 for a partition the group never committed.
-  const c = committedOffset === undefined ? -1n : BigInt(committedOffset);
-  const position = c < low ? low : c;
-  return {
-    partition: p.partition,
-    low: p.low,
-    high: p.high,
-    committed: c < 0n ? null : c.toString(),
-    lag: high > position ? Number(high - position) : 0,
-  };
-}
-
-/** The partitions of `topic` a member's assignment (Kafka's consumer protocol bytes) gives it. */
-export function assignedPartitions(assignment: Buffer, topic: string): number[] {
-  if (assignment.length === 0) return [];
-  try {
-    const decoded = AssignerProtocol.MemberAssignment.decode(assignment);
-    return [...(decoded?.assignment[topic] ?? [])].sort((a, b) => a - b);
-  } catch {
-    return [];
-  }
-}
+const { Kafka: KafkaClient, Partitioners, logLevel } = kafkajs;
 
 export interface KafkaStreamOptions {
   brokers: string[];
@@ -363,23 +332,10 @@ export class KafkaStream implements SalesStream {
     this.consumers.delete(consumer);
   }
 
-  /** Every partition of the topic with `groupId`'s committed offset and lag. */
-  private async partitionStates(admin: Admin, groupId: string): Promise<StreamPartitionState[]> {
-    const [topicOffsets, groupOffsets] = await Promise.all([
-      admin.fetchTopicOffsets(this.topic),
-      admin.fetchOffsets({ groupId, topics: [this.topic] }),
-    ]);
-    const committed = new Map<number, string>();
-    for (const p of groupOffsets[0]?.partitions ?? []) committed.set(p.partition, p.offset);
-    return topicOffsets
-      .map((p) => partitionState(p, committed.get(p.partition)))
-      .sort((a, b) => a.partition - b.partition);
-  }
-
   async lag(groupId: string): Promise<number> {
     const admin = await this.getAdmin();
     try {
-      const partitions = await this.partitionStates(admin, groupId);
+      const partitions = await partitionStates(admin, this.topic, groupId);
       return partitions.reduce((n, p) => n + p.lag, 0);
     } catch (err) {
       throw this.unavailable(err);
@@ -389,29 +345,7 @@ export class KafkaStream implements SalesStream {
   async state(groupId: string): Promise<StreamState> {
     const admin = await this.getAdmin();
     try {
-      const base = { kind: this.kind, topic: this.topic, groupId };
-      const [topics, described] = await Promise.all([admin.listTopics(), admin.describeGroups([groupId])]);
-      const group = described.groups.find((g) => g.groupId === groupId);
-      const members: StreamMember[] = (group?.members ?? []).map((m) => ({
-        memberId: m.memberId,
-        clientId: m.clientId,
-        host: m.clientHost.replace(/^\//, ""),
-        partitions: assignedPartitions(m.memberAssignment, this.topic),
-      }));
-      members.sort((a, b) => (a.partitions[0] ?? Infinity) - (b.partitions[0] ?? Infinity));
-      const groupState = group?.state ?? "Unknown";
-      // Asking for a topic that does not exist would wait on retries: say so instead.
-      if (!topics.includes(this.topic))
-        return { ...base, topicExists: false, groupState, members, partitions: [], lag: 0 };
-      const partitions = await this.partitionStates(admin, groupId);
-      return {
-        ...base,
-        topicExists: true,
-        groupState,
-        members,
-        partitions,
-        lag: partitions.reduce((n, p) => n + p.lag, 0),
-      };
+      return await groupState(admin, this.topic, groupId);
     } catch (err) {
       throw this.unavailable(err);
     }
