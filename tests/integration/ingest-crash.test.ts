@@ -72,6 +72,7 @@ function workload(): Expected {
 }
 
 /** The consumer alone (scripts/consume.ts), as a process the test can SIGKILL. */
+const FIRST_BATCH_LINE = "stream: first records ingested";
 const startConsumer = (env: Record<string, string>): SpawnedProcess => spawnScript("scripts/consume.ts", env);
 
 describe.skipIf(!brokers)("ingest consumer crash safety", () => {
@@ -126,6 +127,10 @@ describe.skipIf(!brokers)("ingest consumer crash safety", () => {
     try {
       for (const threshold of [5_000, 20_000]) {
         await waitFor(`${threshold} records stored`, async () => (await stored()) >= threshold, 60_000);
+        // The line comes after the first batch's actuals are scored, which can finish after the rows
+        // are counted: a kill between the two would leave a run that did ingest without the line.
+        const running = consumer;
+        await waitFor("the first-batch log line", async () => running.output().includes(FIRST_BATCH_LINE), 30_000);
         consumer.child.kill("SIGKILL");
         sentAtKill.push(sent);
         await consumer.exited;
@@ -175,6 +180,6 @@ describe.skipIf(!brokers)("ingest consumer crash safety", () => {
     expect(new Set(rejected.map((r) => `${r.partition}:${r.offset}`)).size).toBe(expected.invalid.size);
     expect(new Set(rejected.map((r) => r.payload))).toEqual(expected.invalid);
     // Each run of the consumer ingested something before it was killed.
-    for (const out of outputs) expect(out).toContain("stream: first records ingested");
+    for (const out of outputs) expect(out).toContain(FIRST_BATCH_LINE);
   }, 300_000);
 });
