@@ -467,16 +467,21 @@ export function describeStreamContract(name: string, harness: StreamContractHarn
           if (store % 10 === 0) messages.push(message(record({ store, sales: -1 })));
         }
         await producer.send(messages);
-        await consume(stream, messages.length, ingest);
+        // What the topic holds: a producer retrying a send it timed out on (a loaded machine) may have
+        // written a batch twice, and each copy of a bad record is a reject of its own offset.
+        const inTopic = await stream.lag(uniqueName("count"));
+        expect(inTopic).toBeGreaterThanOrEqual(messages.length);
+        await consume(stream, inTopic, ingest);
         const snapshot = async () => ({
           sales: await db.sql.query("SELECT * FROM rossman_sales ORDER BY id"),
-          rejects: await db.sql.query("SELECT * FROM stream_rejects ORDER BY id"),
+          rejects: await db.sql.query<{ payload: string }>("SELECT * FROM stream_rejects ORDER BY id"),
           stores: await db.sql.query("SELECT * FROM stores ORDER BY store"),
         });
         const before = await snapshot();
         expect(before.sales).toHaveLength(40);
-        expect(before.rejects).toHaveLength(4);
-        await consume(stream, messages.length, ingest);
+        expect(new Set(before.rejects.map((r) => r.payload)).size).toBe(4);
+        if (inTopic === messages.length) expect(before.rejects).toHaveLength(4);
+        await consume(stream, inTopic, ingest);
         expect(await snapshot()).toEqual(before);
       });
 
