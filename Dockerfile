@@ -39,6 +39,8 @@ ENV NODE_ENV=production \
 WORKDIR /app
 # Code and dependencies belong to root and are read-only for the app's user; only /app/data is its.
 COPY --from=prod-deps /app/node_modules ./node_modules
+# Production dependencies are installed without scripts: take the patched packages (patches/) from the build.
+COPY --from=build /app/node_modules/@remix-run/router ./node_modules/@remix-run/router
 COPY package.json package-lock.json tsconfig.json server.ts ./
 COPY app ./app
 COPY workers ./workers
