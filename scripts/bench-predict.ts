@@ -2,6 +2,8 @@
  * Benchmarks forecasting from stored models and prints one table:
  * - per 8-day series on this thread: augurs (Prophet re-created in WASM, then its predict) against
  *   the TypeScript predictor (app/model/predictor.ts), and compiling a predictor from stored JSON;
+ * - the same 1, 2, 100 and 500 years after the data (target at 2 years: <= 10 ms), against every
+ *   trend change drawn one by one as augurs does;
  * - 11,150 series (1,115 stores x 10 products) through the model pool's predictMany: wall time;
  * - the batch forecast job over as many production versions, database included (listing, reading
  *   and compiling every version, planning, predicting, writing 7 days each): cold and warm cache.
@@ -18,7 +20,7 @@ import { Command } from "commander";
 import { formatDay, isoWeekday, parseDay } from "../app/days.js";
 import { DEFAULT_CONFIG, type HistoryDay, type PlanDay, type StoredModel } from "../app/model/config.js";
 import { createModelPool } from "../app/model/pool.server.js";
-import { compilePredictor, forecastWithPredictor } from "../app/model/predictor.js";
+import { compilePredictor, forecastWithPredictor, type Predictor } from "../app/model/predictor.js";
 import { initProphet, predict, trainModel } from "../app/model/prophet.server.js";
 import { type Database, openDatabase } from "../app/platform/db.server.js";
 import { generateSalesDays } from "../app/sales/generator/sales-model.js";
@@ -47,13 +49,13 @@ function trainModels(n: number): StoredModel[] {
   );
 }
 
-/** The 8 days after the history: Sundays closed where the store usually is, promo on weekdays. */
-function week(model: StoredModel): PlanDay[] {
-  const end = parseDay(END)!;
+/** 8 days from `after` days after the history: Sundays closed where the store usually is, promo on weekdays. */
+function week(model: StoredModel, after = 1): PlanDay[] {
+  const start = parseDay(END)! + after;
   return Array.from({ length: 8 }, (_, i) => {
-    const dow = isoWeekday(end + 1 + i);
+    const dow = isoWeekday(start + i);
     return {
-      date: formatDay(end + 1 + i),
+      date: formatDay(start + i),
       open: model.weekdayOpen[dow - 1]! >= 0.5 ? 1 : 0,
       promo: dow <= 5 ? 1 : 0,
       stateholiday: "0",
@@ -71,6 +73,36 @@ function msPerSeries(models: readonly StoredModel[], rounds: number, fn: (i: num
     perRound.push((performance.now() - t) / models.length);
   }
   return median(perRound);
+}
+
+/**
+ * A week far past the history, one thread: the trend changes before it drawn at once (the default)
+ * against every change drawn one by one (augurs' way, the predictor's before issue 17). Rows of the table.
+ */
+function farAhead(models: readonly StoredModel[], predictors: readonly Predictor[]): [string, string, string][] {
+  const every = { exactChanges: Number.POSITIVE_INFINITY };
+  const rows: [string, string, string][] = [];
+  for (const [label, after, target] of [
+    ["1 year", 365, ""],
+    ["2 years", 730, "<= 10 ms"],
+    ["100 years", 36_524, ""],
+    ["500 years", 182_621, ""],
+  ] as const) {
+    const plans = models.map((m) => week(m, after));
+    const summed = msPerSeries(models, 5, (i) => forecastWithPredictor(predictors[i]!, plans[i]!));
+    // Every change drawn takes seconds a series 500 years on: a few models only.
+    const few = after > 1000 ? models.slice(0, 3) : models;
+    const drawn = msPerSeries(few, after > 1000 ? 1 : 3, (i) =>
+      forecastWithPredictor(predictors[i]!, plans[i]!, undefined, every),
+    );
+    log(`${label} ahead: ${summed.toFixed(3)} ms, every change drawn ${drawn.toFixed(1)} ms`);
+    rows.push([
+      `8-day series ${label} after the data, predictor: summed / every change drawn`,
+      `${summed.toFixed(3)} / ${drawn.toFixed(1)} ms`,
+      target,
+    ]);
+  }
+  return rows;
 }
 
 async function main() {
@@ -99,6 +131,7 @@ async function main() {
   const augurs = msPerSeries(models, 5, (i) => predict(models[i]!, plans[i]!));
   const ours = msPerSeries(models, 50, (i) => forecastWithPredictor(predictors[i]!, plans[i]!));
   const compile = msPerSeries(models, 20, (i) => compilePredictor(JSON.parse(json[i]!) as StoredModel));
+  const ahead = farAhead(models, predictors);
 
   const pool = createModelPool({ threads: opts.threads });
   const items = Array.from({ length: series }, (_, i) => ({
@@ -133,6 +166,7 @@ async function main() {
     ["8-day series, predictor, one thread", `${ours.toFixed(3)} ms`, "<= 0.3 ms"],
     ["speed-up", `${(augurs / ours).toFixed(1)}x`, "~8x"],
     ["compile a predictor from stored JSON (parse included)", `${compile.toFixed(3)} ms`, ""],
+    ...ahead,
     [`${series} series through predictMany, ${opts.threads} threads: wall`, `${(wall / 1000).toFixed(2)} s`, ""],
     ["  per series", `${((wall * 1000) / series).toFixed(0)} us`, ""],
     ...(batch

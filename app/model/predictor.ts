@@ -210,14 +210,75 @@ export const timeOf = (p: Predictor, day: number): number => ((day - p.startDay)
 let drawsBuffer = new Float64Array(0);
 let slopeBuffer = new Float64Array(0);
 let offsetBuffer = new Float64Array(0);
+const pairBuffer = new Float64Array(2);
+
+/**
+ * The largest expected number of trend changes before the first day asked that a sample simulates
+ * one by one; beyond it their sum is drawn at once (see intervals). 64 changes cost about as much as
+ * a week's noise draws, and with 64 or more the sum is normal to within 6 / 64 excess kurtosis.
+ */
+export const EXACT_CHANGES = 64;
+
+/** How the interval is sampled; tests and the coverage bench compare the two ways. */
+export interface IntervalOptions {
+  /** Overrides EXACT_CHANGES: Infinity simulates every change, as augurs does. */
+  exactChanges?: number;
+}
+
+/**
+ * Draws `changes` rate changes at uniform points of [from, tMax] with Laplace deltas, into slope and
+ * offset at the first day at or after each (t sorted ascending). Answers the first day touched (n: none).
+ */
+function placeChanges(
+  p: Predictor,
+  t: Float64Array,
+  changes: number,
+  from: number,
+  rng: Rng,
+  slope: Float64Array,
+  offset: Float64Array,
+): number {
+  const n = t.length;
+  const span = t[n - 1]! - from;
+  let first = n;
+  for (let c = 0; c < changes; c++) {
+    const at = from + rng.uniform() * span;
+    const delta = laplace(p.laplaceScale, rng);
+    let lo = 0;
+    let hi = n;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (t[mid]! < at) lo = mid + 1;
+      else hi = mid;
+    }
+    if (lo === n) continue;
+    slope[lo] = slope[lo]! + delta;
+    offset[lo] = offset[lo]! - delta * at;
+    if (lo < first) first = lo;
+  }
+  return first;
+}
 
 /**
  * The interval of each day from `samples` simulated futures, as augurs' `sample_posterior_predictive`:
  * each adds rate changes at new changepoints (a Poisson process of rate n_cp on [1, t_max], Laplace
  * deltas) to the trend and Normal(0, sigma_obs) noise. Everything else in a sample equals the point
  * forecast, so only the offset from it is drawn, in scaled units; `t` is sorted ascending.
+ *
+ * The changes before the first day asked (t0) add K (t - t0) + D to every day asked, K the sum of
+ * their deltas and D of delta (t0 - at). Far past the history there are hundreds of them a sample
+ * (25 a training window's length), so drawing them one by one made a question's cost grow with its
+ * distance. Beyond `exactChanges` expected, (K, D) is drawn at once from its normal limit: a compound
+ * Poisson sum with mean 0, Var K = c, Cov = c L / 2, Var D = c L^2 / 3, where c = n_cp (t0 - 1) 2 b^2
+ * (b the Laplace scale) and L = t0 - 1. The changes among the days asked are still drawn one by one,
+ * so the cost follows the days asked, not their distance.
  */
-function intervals(p: Predictor, t: Float64Array, rng: Rng): { lo: Float64Array; hi: Float64Array } {
+function intervals(
+  p: Predictor,
+  t: Float64Array,
+  rng: Rng,
+  opts: IntervalOptions,
+): { lo: Float64Array; hi: Float64Array } {
   const n = t.length;
   const S = p.samples;
   if (drawsBuffer.length < n * S) drawsBuffer = new Float64Array(n * S);
@@ -233,29 +294,31 @@ function intervals(p: Predictor, t: Float64Array, rng: Rng): { lo: Float64Array;
   fillNormal(draws, 0, n * S, p.sigmaObs, rng);
   const tMax = t[n - 1]!;
   if (tMax > 1) {
-    const changesOf = new Poisson(p.changepoints.length * (tMax - 1));
+    const rate = p.changepoints.length;
+    const t0 = Math.max(1, t[0]!);
+    const before = rate * (t0 - 1);
+    // Up to this bound every change is drawn, from t = 1: the same draws as before the bound existed.
+    const summarise = before > (opts.exactChanges ?? EXACT_CHANGES);
+    const from = summarise ? t0 : 1;
+    const changesOf = new Poisson(rate * (tMax - from));
+    const sdK = Math.sqrt(2 * before) * p.laplaceScale;
+    const sdD = sdK * (t0 - 1);
+    const z = pairBuffer;
     for (let s = 0; s < S; s++) {
-      const changes = changesOf.draw(rng);
-      if (changes === 0) continue;
-      let first = n;
-      for (let c = 0; c < changes; c++) {
-        const at = 1 + rng.uniform() * (tMax - 1);
-        const delta = laplace(p.laplaceScale, rng);
-        // The first day at or after the changepoint: from there the trend gains delta * (t - at).
-        let lo = 0;
-        let hi = n;
-        while (lo < hi) {
-          const mid = (lo + hi) >>> 1;
-          if (t[mid]! < at) lo = mid + 1;
-          else hi = mid;
-        }
-        if (lo === n) continue;
-        slope[lo] = slope[lo]! + delta;
-        offset[lo] = offset[lo]! - delta * at;
-        if (lo < first) first = lo;
-      }
       let k = 0;
       let m = 0;
+      let first = n;
+      if (summarise) {
+        fillNormal(z, 0, 2, 1, rng);
+        const sumK = sdK * z[0]!;
+        const sumD = sdD * (z[0]! / 2 + z[1]! / Math.sqrt(12));
+        // K (t - t0) + D = K t + (D - K t0).
+        k = sumK;
+        m = sumD - sumK * t0;
+        first = 0;
+      }
+      const changes = changesOf.draw(rng);
+      if (changes > 0) first = Math.min(first, placeChanges(p, t, changes, from, rng, slope, offset));
       for (let i = first; i < n; i++) {
         k += slope[i]!;
         m += offset[i]!;
@@ -297,16 +360,22 @@ function questionSeed(p: Predictor, open: readonly { day: number; d: PlanDay }[]
 
 /**
  * The work of forecasting `days` from `p`, in units of one forecast day (a sample of 1,000 draws and
- * its percentiles): each day, plus the trend changes each sample simulates up to the last day,
- * about changepoints x (t_max - 1) of them, each costing about as much as a day. So a date far
- * past the history costs far more than its one day (year 9999: minutes). The model threads'
- * chunking and fair share count this (pool.server.ts).
+ * its percentiles): each day, plus the trend changes each sample simulates one by one, each costing
+ * about as much as a day: those among the days asked (n_cp x their span in t), and those before
+ * them while there are at most EXACT_CHANGES (intervals). So the cost follows the days asked, not
+ * how far ahead they are. The model threads' chunking and fair share count this (pool.server.ts).
  */
-export function forecastCost(p: Predictor, days: readonly PlanDay[]): number {
+export function forecastCost(p: Predictor, days: readonly PlanDay[], opts: IntervalOptions = {}): number {
+  const first = days.length > 0 ? parseDay(days[0]!.date) : undefined;
   const last = days.length > 0 ? parseDay(days[days.length - 1]!.date) : undefined;
-  if (last === undefined) return Math.max(1, days.length);
-  const tMax = ((last - p.startDay) * DAY_SECONDS) / p.tScale;
-  return Math.max(1, days.length + p.changepoints.length * Math.max(0, tMax - 1));
+  if (first === undefined || last === undefined) return Math.max(1, days.length);
+  const rate = p.changepoints.length;
+  const t0 = Math.max(1, timeOf(p, Math.min(first, last)));
+  const tMax = timeOf(p, Math.max(first, last));
+  if (tMax <= 1) return Math.max(1, days.length);
+  const before = rate * (t0 - 1);
+  const from = before > (opts.exactChanges ?? EXACT_CHANGES) ? t0 : 1;
+  return Math.max(1, days.length + rate * (tMax - from));
 }
 
 /**
@@ -314,7 +383,12 @@ export function forecastCost(p: Predictor, days: readonly PlanDay[]): number {
  * are exactly 0; open days are predicted together (the interval's t_max is theirs), clamped at 0.
  * Deterministic: the draws are seeded from the predictor and the question, unless `rng` is given.
  */
-export function forecastWithPredictor(p: Predictor, days: readonly PlanDay[], rng?: Rng): ForecastPoint[] {
+export function forecastWithPredictor(
+  p: Predictor,
+  days: readonly PlanDay[],
+  rng?: Rng,
+  opts: IntervalOptions = {},
+): ForecastPoint[] {
   const out: ForecastPoint[] = days.map((d) => ({ date: d.date, value: 0, lower: 0, upper: 0 }));
   const open = openDaysOf(days);
   if (open.length === 0) return out;
@@ -331,7 +405,7 @@ export function forecastWithPredictor(p: Predictor, days: readonly PlanDay[], rn
     // All components additive (augurs' default): trend + features, both in units of yScale.
     point[j] = trendAt(p, tj) * p.yScale + features * p.yScale;
   }
-  const { lo, hi } = intervals(p, t, rng ?? new Rng(questionSeed(p, open)));
+  const { lo, hi } = intervals(p, t, rng ?? new Rng(questionSeed(p, open)), opts);
   for (let j = 0; j < n; j++) {
     const v = point[j]!;
     // Sales cannot be negative: clamp the forecast and its interval at 0.

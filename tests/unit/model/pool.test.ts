@@ -189,8 +189,9 @@ describe("a model task's time limit", () => {
           },
         );
       }
-      // Year 9999: sampling the trend's changes over 8,000 years takes minutes.
-      const farFuture = [{ ...week[0]!, date: "9999-01-04" }];
+      // Next week and year 9999 in one question: drawing the trend's changes among the days asked,
+      // over 8,000 years, takes minutes.
+      const farFuture = [week[0]!, { ...week[0]!, date: "9999-01-04" }];
       const stopped = pool.predict(model!, farFuture);
       await expect(stopped).rejects.toBeInstanceOf(ModelTaskTimeoutError);
       await expect(stopped).rejects.toMatchObject({ limitMs });
