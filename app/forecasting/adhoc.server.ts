@@ -10,6 +10,7 @@ import { NotFoundError, ValidationError } from "../errors.js";
 import type { ForecastPoint, PlanDay } from "../model/config.js";
 import { planDays } from "../model/plan.js";
 import type { ModelPool } from "../model/pool.server.js";
+import { forecastCost, forecastWithPredictor } from "../model/predictor.js";
 import type { Database } from "../platform/db.server.js";
 import type { SeriesKey } from "../series.js";
 import { type ForecastBudget, inModelThreads } from "./budget.server.js";
@@ -19,6 +20,13 @@ import { storedPredictor } from "./model-cache.server.js";
 import { assertSeriesExists, type CalendarDbRow, dateRange, toPlanDay } from "./series-data.server.js";
 
 export const MAX_ADHOC_DAYS = 365;
+
+/**
+ * Forecasts costing at most this (forecastCost: about two weeks, ~0.3 ms) are computed on the
+ * request's thread: handing one to a model thread (cloning its predictor, waking the thread) cost
+ * the main thread about as much as computing it.
+ */
+export const INLINE_MAX_COST = 16;
 
 export interface ForecastRequest extends SeriesKey {
   /** YYYY-MM-DD, inclusive. */
@@ -108,11 +116,15 @@ export async function adhocForecast(
   const resultKey = answerKey(key, plan);
   let points = adhocResults.get(resultKey);
   if (!points) {
-    // In a thread: a year's forecast is ~1,000 draws for each of 365 days, too long for the event loop.
-    const budgeted = { client: budget.client, signal: budget.signal };
-    [points] = (await inModelThreads(() => pool.predictMany([{ predictor, days: plan }], budgeted))) as [
-      ForecastPoint[],
-    ];
+    if (forecastCost(predictor, plan) <= INLINE_MAX_COST) {
+      points = forecastWithPredictor(predictor, plan);
+    } else {
+      // In a thread: a year's forecast is ~1,000 draws for each of 365 days, too long for the event loop.
+      const budgeted = { client: budget.client, signal: budget.signal };
+      [points] = (await inModelThreads(() => pool.predictMany([{ predictor, days: plan }], budgeted))) as [
+        ForecastPoint[],
+      ];
+    }
     adhocResults.set(resultKey, points);
   }
   return { modelName: inputs.name, modelVersion: inputs.version, points: structuredClone(points) };

@@ -261,6 +261,27 @@ export function describeForecasting(name: string, openDb: () => Promise<Database
       return s.queued + s.running + Object.values(s.finished).reduce((a, b) => a + b, 0);
     };
 
+    it("computes a week on the request's thread (cheaper than handing it over) and a quarter in the model threads", async () => {
+      const key = { store: 1, productname: "product_A" };
+      const [span] = await db.sql.query<{ newest: string }>("SELECT max(date)::text AS newest FROM rossman_sales");
+      const newest = parseDay(span!.newest)!;
+      // Far enough ahead that no earlier case asked it: computed, not a kept answer.
+      const week = { ...key, begin: formatDay(newest + 500), end: formatDay(newest + 506) };
+      const seen = tasksSeen();
+      const inline = await adhocForecast(db, pool, week);
+      expect(inline.points).toHaveLength(7);
+      expect(inline.points.some((p) => p.value > 0 && p.lower < p.value && p.value < p.upper)).toBe(true);
+      expect(tasksSeen()).toBe(seen);
+      const quarter = await adhocForecast(db, pool, {
+        ...key,
+        begin: formatDay(newest + 500),
+        end: formatDay(newest + 589),
+      });
+      expect(tasksSeen()).toBe(seen + 1);
+      // The week's days inside the quarter: the same points (another question, so other draws for the band).
+      expect(quarter.points.slice(0, 7).map((p) => p.value)).toEqual(inline.points.map((p) => p.value));
+    });
+
     it("refuses a date outside the forecast window at once, naming the field and the window: no task reaches the threads", async () => {
       const key = { store: 1, productname: "product_A" };
       const [span] = await db.sql.query<{ first: string; newest: string }>(
