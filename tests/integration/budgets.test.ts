@@ -87,18 +87,19 @@ describe("request budgets: fair share of the model threads, and work dropped whe
   const day = (offset: number) =>
     new Date(Date.parse(`${lastDay}T00:00:00Z`) + offset * 86_400_000).toISOString().slice(0, 10);
   /**
-   * The largest batch allowed: 12,500 items x 8 days = 100,000 points, over every week of the next
-   * two years (4,200 questions of their own with 6 series: far-reaching ones cost the most).
+   * The largest batch allowed, as the most work it can ask: 273 items of 365 days (99,645 points of
+   * the 100,000 allowed), every item a question of its own across the batches (another store or start).
    */
   const maxBatch = (salt: number) =>
     JSON.stringify(
-      Array.from({ length: 12_500 }, (_, i) => {
-        const start = 1 + ((Math.floor(i / stores.length) + salt * 350) % 700);
+      Array.from({ length: 273 }, (_, i) => {
+        const n = salt * 273 + i;
+        const start = 1 + Math.floor(n / stores.length);
         return {
-          store_id: String(stores[i % stores.length]),
+          store_id: String(stores[n % stores.length]),
           product_name: PRODUCT,
           begin_date: `${day(start)}T00:00:00Z`,
-          end_date: `${day(start + 7)}T00:00:00Z`,
+          end_date: `${day(start + 364)}T00:00:00Z`,
         };
       }),
     );
@@ -106,8 +107,8 @@ describe("request budgets: fair share of the model threads, and work dropped whe
   it("answers another client's small forecast while one client floods the threads with maximum batches; the flood's queued work is dropped when it leaves", async () => {
     const url = `${server.url}/api/forecasters/forecast`;
     const before = await modelTasks(server.url);
-    // Two of the largest batches allowed, every item a question of its own (no answer kept).
-    const flood = [0, 1].map((salt) => postFrom(ATTACKER, url, maxBatch(salt)));
+    // Four of the largest batches allowed, every item a question of its own (no answer kept).
+    const flood = [0, 1, 2, 3].map((salt) => postFrom(ATTACKER, url, maxBatch(salt)));
     await until(
       "the flood queued",
       () => modelTasks(server.url),
