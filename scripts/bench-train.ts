@@ -4,6 +4,8 @@
  *   wall time, series/s, peak RSS (targets: <= 90 s and <= 1.5 GB for 1,115 series);
  * - train-one end to end, and ad-hoc 7- and 90-day forecasts from a stored version: median and
  *   p99 (targets: train-one <= 2 s, ad-hoc <= 50 ms);
+ * - the realized coverage of the 95% band on held-out days (bench-coverage.ts): the 14 days after
+ *   training (target 93-97%) and days 336-365 after, with far trend changes summed and all drawn;
  * - accuracy on a held-out final 14 days: seasonal-naive vs the `seed` configuration (the
  *   reference system's model) vs the default configuration.
  *
@@ -30,10 +32,13 @@ import { loadHistory } from "../app/sales/history/load.server.js";
 import { trainAll } from "../app/training/train-all.server.js";
 import { trainOne } from "../app/training/train-one.server.js";
 import { createScratchDatabase } from "../tests/support/databases.js";
+import { coverageRows, intervalCoverage } from "./bench-coverage.js";
 import { percentile } from "./bench-server.js";
 import { integerOption } from "./cli-options.js";
 
 const HOLDOUT_DAYS = 14;
+/** Series whose 95% band is scored on held-out days (bench-coverage.ts). */
+const COVERAGE_STORES = 500;
 
 const log = (s: string) => process.stderr.write(`bench-train: ${s}\n`);
 
@@ -258,6 +263,10 @@ async function main() {
           vsNaive > 0 && vsSeed > 0 ? "pass" : "FAIL",
         );
       }
+    }
+    if (!opts.skipAccuracy) {
+      const coverage = await intervalCoverage(pool, Math.min(opts.stores, COVERAGE_STORES), opts.seed, log);
+      for (const r of coverageRows(coverage)) row(...r);
     }
     console.log(`\nbench-train on ${db.kind}, ${os.availableParallelism()} cores, ${pool.threads} model threads\n`);
     console.log(lines.join("\n"));
