@@ -98,6 +98,12 @@ export interface StoredModel {
   params: ProphetParams;
   /** Share of open days per ISO weekday (Mon..Sun) in the window, for the plan fallback. */
   weekdayOpen: number[];
+  /**
+   * The spread of a day's sales around the forecast, in sales units, measured out of sample: the
+   * root mean square of the CV folds' RMSEs (cvNoise). The band's noise uses it where it exceeds
+   * Prophet's in-sample sigma_obs (ADR 39); absent (no CV, older versions): sigma_obs alone.
+   */
+  intervalNoise?: number;
 }
 
 export interface ForecastPoint {

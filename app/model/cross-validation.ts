@@ -62,3 +62,13 @@ export function meanMetrics(folds: readonly Metrics[]): Metrics {
   };
   return { rmse: mean("rmse"), mape: mean("mape"), mae: mean("mae"), mdae: mean("mdae"), rmspe: mean("rmspe") };
 }
+
+/**
+ * The out-of-sample spread of a day's sales around the forecast: the root mean square of the folds'
+ * RMSEs (folds weigh alike). Undefined without two scored folds: too few errors to say.
+ */
+export function cvNoise(folds: readonly Pick<Metrics, "rmse">[]): number | undefined {
+  const rmse = folds.map((f) => f.rmse).filter((v) => Number.isFinite(v));
+  if (rmse.length < 2) return undefined;
+  return Math.sqrt(rmse.reduce((s, r) => s + r * r, 0) / rmse.length);
+}

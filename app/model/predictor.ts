@@ -164,7 +164,8 @@ export function compilePredictor(model: StoredModel): Predictor {
     yScale,
     k: params.k,
     m: params.m,
-    sigmaObs: params.sigmaObs,
+    // The band's noise: the CV folds' out-of-sample spread where it is wider than Prophet's in-sample one (ADR 39).
+    sigmaObs: Math.max(params.sigmaObs, (model.intervalNoise ?? 0) / yScale),
     changepoints,
     delta: [...params.delta],
     laplaceScale,

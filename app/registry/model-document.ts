@@ -55,6 +55,7 @@ const storedModelSchema = z.looseObject({
     features: z.array(z.string()),
   }),
   weekdayOpen: z.array(z.number().min(0).max(1)).length(7),
+  intervalNoise: z.number().min(0).optional(),
 });
 
 const metrics = { rmse: z.number(), mape: z.number(), mae: z.number(), mdae: z.number(), rmspe: z.number() };

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { formatDay, parseDay } from "../../../app/days.js";
-import { cvFolds, metrics } from "../../../app/model/cross-validation.js";
+import { cvFolds, cvNoise, metrics } from "../../../app/model/cross-validation.js";
 
 const END = "2015-07-31"; // a Friday
 const addDays = (date: string, n: number) => formatDay(parseDay(date)! + n);
@@ -51,5 +51,19 @@ describe("cvFolds", () => {
       expect(folds[i]!.testStart).toBe(addDays(folds[i - 1]!.testEnd, 1));
       expect(folds[i]!.trainEnd).toBe(addDays(folds[i]!.testStart, -1));
     }
+  });
+});
+
+describe("cvNoise", () => {
+  it("is the root mean square of the folds' RMSEs, each fold weighing alike", () => {
+    expect(cvNoise([{ rmse: 300 }, { rmse: 400 }])).toBeCloseTo(Math.sqrt((300 ** 2 + 400 ** 2) / 2), 9);
+    expect(cvNoise([{ rmse: 100 }, { rmse: 100 }, { rmse: 100 }])).toBeCloseTo(100, 9);
+  });
+
+  it("says nothing from fewer than two scored folds (NaN: a fold with no data)", () => {
+    expect(cvNoise([])).toBeUndefined();
+    expect(cvNoise([{ rmse: 250 }])).toBeUndefined();
+    expect(cvNoise([{ rmse: 250 }, { rmse: Number.NaN }])).toBeUndefined();
+    expect(cvNoise([{ rmse: 200 }, { rmse: Number.NaN }, { rmse: 200 }])).toBeCloseTo(200, 9);
   });
 });

@@ -186,6 +186,31 @@ describe("compilePredictor", () => {
   });
 });
 
+describe("the band's noise measured out of sample (intervalNoise, ADR 39)", () => {
+  const { model } = CASES[0]!;
+  const week = questions(model)[0]!;
+  const width = (m: StoredModel) =>
+    forecastWithPredictor(compilePredictor(m), week)
+      .filter((f) => f.value > 0)
+      .reduce((s, f) => s + (f.upper - f.lower), 0);
+  const sigmaSales = (m: StoredModel) => compilePredictor(m).sigmaObs * compilePredictor(m).yScale;
+
+  it("widens the band where the CV folds erred more than Prophet's in-sample sigma; the points stay", () => {
+    const base = sigmaSales(model);
+    const wider = { ...model, intervalNoise: 3 * base };
+    expect(sigmaSales(wider)).toBeCloseTo(3 * base, 6);
+    expect(width(wider)).toBeGreaterThan(2.5 * width(model));
+    expect(forecastWithPredictor(compilePredictor(wider), week).map((f) => f.value)).toEqual(
+      forecastWithPredictor(compilePredictor(model), week).map((f) => f.value),
+    );
+  });
+
+  it("never narrows it below sigma_obs, and a model without it is Prophet's own", () => {
+    expect(sigmaSales({ ...model, intervalNoise: 0.5 * sigmaSales(model) })).toBeCloseTo(sigmaSales(model), 6);
+    expect(compilePredictor(model).sigmaObs).toBe(model.params.sigmaObs);
+  });
+});
+
 describe("forecastCost", () => {
   it("is about the days near the history, and follows the days asked, not how far ahead they are", () => {
     const p = compilePredictor(CASES[0]!.model);
