@@ -37,8 +37,9 @@ import {
   type TrainOptions,
   type TrainResult,
 } from "./config.js";
-import { cvFolds, meanMetrics, metrics } from "./cross-validation.js";
+import { cvFolds, cvNoise, meanMetrics, metrics } from "./cross-validation.js";
 import { sharesOf } from "./plan.js";
+import { compilePredictor, forecastWithPredictor } from "./predictor.js";
 import {
   dayOf,
   fittedSeries,
@@ -284,13 +285,8 @@ export function trainModel(history: HistoryDay[], config: ModelConfig, opts: Tra
     regressors: varyingRegressors(series, config.regressors),
   };
 
-  const { prophet, params } = fitOn(series, resolved);
-  let forecast: ForecastPoint[] | undefined;
-  try {
-    if (opts.future) forecast = forecastWith(prophet, resolved, opts.future);
-  } finally {
-    prophet.free();
-  }
+  const { prophet, params } = fitOn(series, resolved, false);
+  prophet.free();
 
   const model: StoredModel = {
     config: resolved,
@@ -303,6 +299,10 @@ export function trainModel(history: HistoryDay[], config: ModelConfig, opts: Tra
     weekdayOpen,
   };
   const cv = opts.cv === false ? null : crossValidate(series, resolved, start, end);
+  // The band's noise as the folds erred out of sample (ADR 39), then the forecast serving would give.
+  const noise = cv ? cvNoise(cv.folds) : undefined;
+  if (noise !== undefined) model.intervalNoise = noise;
+  const forecast = opts.future ? forecastWithPredictor(compilePredictor(model), opts.future) : undefined;
 
   return {
     model,
