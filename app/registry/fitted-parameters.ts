@@ -50,6 +50,7 @@ const storedModelShape = z.object({
     features: z.array(z.string()).optional(),
   }),
   weekdayOpen: z.array(finite).length(7).optional(),
+  intervalNoise: finite.min(0).optional(),
 });
 
 function printValue(value: unknown): string {
@@ -86,7 +87,7 @@ export function summariseArray(name: string, note: string, values: readonly numb
 export function fittedParameters(params: unknown): FittedParameters | null {
   const parsed = storedModelShape.safeParse(params);
   if (!parsed.success) return null;
-  const { params: p, config, weekdayOpen } = parsed.data;
+  const { params: p, config, weekdayOpen, intervalNoise } = parsed.data;
   const features = p.features ?? [];
   const arrays = [
     summariseArray("delta", "trend changes at the changepoints (scaled units)", p.delta),
@@ -97,6 +98,9 @@ export function fittedParameters(params: unknown): FittedParameters | null {
       { name: "k", note: "base growth rate (scaled units)", value: p.k },
       { name: "m", note: "offset (scaled units)", value: p.m },
       { name: "sigmaObs", note: "observation noise (scaled units)", value: p.sigmaObs },
+      ...(intervalNoise === undefined
+        ? []
+        : [{ name: "intervalNoise", note: "the band's noise, the CV folds' RMS error (sales)", value: intervalNoise }]),
     ],
     coefficients: p.beta.map((value, i) => ({ feature: features[i] ?? `beta[${i}]`, value })),
     arrays,

@@ -33,6 +33,9 @@ describe("fitted parameters", () => {
       ["m", 0.5],
       ["sigmaObs", 0.03],
     ]);
+    // A version trained with CV also shows its band's noise (ADR 39).
+    const calibrated = fittedParameters({ ...stored, intervalNoise: 412.5 })!;
+    expect(calibrated.scalars.at(-1)).toMatchObject({ name: "intervalNoise", value: 412.5 });
     expect(f.coefficients).toEqual([
       { feature: "weekly:sin1", value: 0.5 },
       { feature: "promo", value: -0.25 },
