@@ -111,10 +111,32 @@ async function openPostgres(url: string, opts: OpenDatabaseOptions): Promise<Dat
   };
 }
 
+/**
+ * Postgres settings for PGlite, on top of its own start parameters (docs/decisions/0037). Its shared
+ * memory is allocated and zeroed at start inside a WebAssembly.Memory, which never shrinks, so every
+ * megabyte here is resident for the process's life. Initdb's 128MB of shared_buffers and 100
+ * connections' worth of shared state buy nothing for one connection whose data files the OS caches
+ * anyway: 16MB holds the hot indexes and the working set of a series or a batch.
+ */
+export const PGLITE_SETTINGS: Readonly<Record<string, string>> = {
+  shared_buffers: "16MB",
+  max_connections: "5",
+  wal_buffers: "1MB",
+  // Sorts and hashes spill to files beyond these; the defaults (4MB, 64MB) outgrow the buffers above.
+  work_mem: "4MB",
+  maintenance_work_mem: "16MB",
+  temp_buffers: "2MB",
+};
+
+const pgliteStartParams = () => [
+  ...PGlite.defaultStartParams,
+  ...Object.entries(PGLITE_SETTINGS).flatMap(([name, value]) => ["-c", `${name}=${value}`]),
+];
+
 async function openPGlite(dir: string): Promise<Database> {
   const inMemory = dir.startsWith("memory://");
   if (!inMemory) mkdirSync(path.dirname(path.resolve(dir)), { recursive: true });
-  const client = await PGlite.create(inMemory ? dir : path.resolve(dir));
+  const client = await PGlite.create(inMemory ? dir : path.resolve(dir), { startParams: pgliteStartParams() });
   // PGlite is a single connection, so it is its own session.
   const sql: SqlSession = {
     async exec(text) {
