@@ -45,6 +45,8 @@ export interface ModelPoolStats {
   /** Tasks waiting for a thread, and running now. */
   queued: number;
   running: number;
+  /** Threads alive now (one at least; the others stop when idle). */
+  threadsAlive: number;
   /** Tasks that ended, by how, since the pool started. */
   finished: { ok: number; failed: number; cancelled: number; timedOut: number };
 }
@@ -127,7 +129,15 @@ export interface ModelPoolOptions {
   threads?: number;
   /** A task running longer than this is stopped, its thread replaced. Default: no limit (scripts). */
   taskTimeoutMs?: number;
+  /**
+   * Threads beyond the first stop after this long without a task, and start again when work comes
+   * (a thread holds ~60 MB: its V8 heap, tsx, the compiled Prophet WASM). Default IDLE_THREAD_MS.
+   */
+  idleThreadMs?: number;
 }
+
+/** How long a thread beyond the first may idle before it stops (docs/decisions/0037). */
+export const IDLE_THREAD_MS = 30_000;
 
 /**
  * predictMany's chunks, in forecast cost (predictor.ts forecastCost: a forecast day ~30 us, more far
@@ -181,11 +191,14 @@ interface Waiting {
 export function createModelPool(opts: ModelPoolOptions = {}): ModelPool {
   const threads = Math.max(1, opts.threads ?? os.availableParallelism());
   const execArgv = workerExecArgv();
-  // Every thread starts at once and stays: a thread's start-up (tsx, WASM compile) costs far more than a fit.
+  // One thread starts at once and stays, so a request never waits for a thread's start-up (tsx, the
+  // WASM compile: seconds, far more than a fit). The others start when work waits for them and stop
+  // when idle, giving their memory back; a train-all or a batch keeps them busy while it lasts.
   const piscina = new Piscina<ModelTask, ModelTaskResult>({
     filename: WORKER_FILE,
-    minThreads: threads,
+    minThreads: 1,
     maxThreads: threads,
+    idleTimeout: opts.idleThreadMs ?? IDLE_THREAD_MS,
     ...(execArgv ? { execArgv } : {}),
   });
   // Piscina gets at most one task per thread: what waits, waits here, in fair order across clients.
@@ -283,7 +296,7 @@ export function createModelPool(opts: ModelPoolOptions = {}): ModelPool {
       ),
     predict: (model, days, t) => run<ForecastPoint[]>({ type: "predict", model, days }, Math.max(1, days.length), t),
     predictMany,
-    stats: () => ({ queued: waiting.size, running, finished: { ...finished } }),
+    stats: () => ({ queued: waiting.size, running, threadsAlive: piscina.threads.length, finished: { ...finished } }),
     close: async () => {
       // Queued tasks still run (as piscina's close lets them), then the threads stop.
       if (running > 0 || waiting.size > 0) await new Promise<void>((resolve) => (idle = resolve));

@@ -121,6 +121,30 @@ describe("many forecasts from compiled predictors", () => {
   });
 });
 
+describe("idle threads", () => {
+  it("stops threads beyond the first when idle, and the pool goes on with the same answers", async () => {
+    const pool = createModelPool({ threads: 2, idleThreadMs: 300 });
+    const waitFor = async (alive: number) => {
+      for (let i = 0; i < 200 && pool.stats().threadsAlive !== alive; i++) await new Promise((r) => setTimeout(r, 50));
+      return pool.stats().threadsAlive;
+    };
+    try {
+      // Four fits at once: the second thread starts, as both would be busy.
+      const fits = () =>
+        Promise.all([1, 2, 3, 4].map((s) => pool.train(history(120, s), DEFAULT_CONFIG, { cv: false })));
+      const first = await fits();
+      expect(pool.stats().threadsAlive).toBe(2);
+      expect(await waitFor(1)).toBe(1);
+      // The one left answers at once (a second starts if the burst outlasts its start-up), the same answers.
+      const again = await fits();
+      expect(again.map((r) => r.forecast)).toEqual(first.map((r) => r.forecast));
+      expect(again.map((r) => r.model.params)).toEqual(first.map((r) => r.model.params));
+    } finally {
+      await pool.close();
+    }
+  }, 120_000);
+});
+
 describe("budgets: no client can hold the threads", () => {
   // One thread, so "waiting" and "running" are unambiguous.
   let pool: ModelPool;
