@@ -76,6 +76,20 @@ async function waitUntilUp(url: string, server: SpawnedProcess, limitMs: number)
   }
 }
 
+/** Waits for the initial train-all; a busy machine may time a poll out, which is tried again. */
+async function trainedAll(url: string, server: SpawnedProcess, series: number): Promise<void> {
+  for (;;) {
+    try {
+      await waitForTrainAll(url, { series, limitMs: 3_600_000, onProgress: (line) => log(`train-all: ${line}`) });
+      return;
+    } catch (err) {
+      if (server.child.exitCode !== null || /train-all run/.test(String(err))) throw err;
+      log(`polling failed (${String(err)}); trying again`);
+      await new Promise((r) => setTimeout(r, 2000));
+    }
+  }
+}
+
 function envOption(value: string, previous: Record<string, string>): Record<string, string> {
   const eq = value.indexOf("=");
   if (eq < 1) throw new InvalidArgumentError("expected KEY=VALUE.");
@@ -132,11 +146,7 @@ async function main() {
       // The server listens once the history is generated and loaded.
       await waitUntilUp(`${url}/healthz`, server, 900_000);
       phase(`history load (${((Date.now() - started) / 1000).toFixed(0)} s)`);
-      await waitForTrainAll(url, {
-        series,
-        limitMs: 3_600_000,
-        onProgress: (line) => log(`train-all: ${line}`),
-      });
+      await trainedAll(url, server, series);
       phase(`train-all (${((Date.now() - started) / 1000).toFixed(0)} s)`);
       for (const page of ["/", "/stores", "/stores/1", "/models"]) await waitUntilUp(`${url}${page}`, server, 60_000);
       log(`the UI answers; settling ${opts.settle} s`);
@@ -174,6 +184,9 @@ async function main() {
     );
     console.log(`\nbench-memory: embedded mode (PGlite, in-process stream and queue), ${series} series`);
     printTable(rows);
+  } catch (err) {
+    log(`the server's last output:\n${server.output().slice(-4000)}`);
+    throw err;
   } finally {
     if (server.child.exitCode === null) server.child.kill("SIGTERM");
     await server.exited;
