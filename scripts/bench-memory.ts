@@ -1,11 +1,11 @@
 /**
  * Measures the embedded mode's memory the way `npm start` runs it: the production build, then
- * `tsx server.ts` with no DATABASE_URL, KAFKA_BROKERS or REDIS_URL (PGlite, the in-process stream
- * and queue) in a fresh data directory, so it generates and loads the history and trains every
- * series. Once the UI answers it lets the process settle and prints its resident memory (the whole
- * process, model threads included: /proc VmRSS, and VmHWM for the peak) against the target
- * (<= 400 MB), with a breakdown from the app's own /metrics (V8 heap, external memory) and
- * /proc/<pid>/smaps_rollup (anonymous vs file-backed pages).
+ * `tsx server.ts` with the start script's variables and no DATABASE_URL, KAFKA_BROKERS or REDIS_URL
+ * (PGlite, the in-process stream and queue) in a fresh data directory, so it generates and loads the
+ * history and trains every series. Once the UI answers it lets the process settle and prints its
+ * resident memory (the whole process, model threads included: /proc VmRSS, and VmHWM for the peak)
+ * against the target (<= 400 MB), with a breakdown from the app's own /metrics (V8 heap, external
+ * memory) and /proc/<pid>/smaps_rollup (anonymous vs file-backed pages).
  *
  *   npm run bench:memory [-- --stores 1115] [--products 1] [--settle 30] [--skip-build] [--env KEY=VALUE ...]
  *
@@ -90,6 +90,14 @@ async function trainedAll(url: string, server: SpawnedProcess, series: number): 
   }
 }
 
+/** The variables package.json's start script sets for `tsx server.ts` (NODE_ENV, MALLOC_ARENA_MAX). */
+function startScriptEnv(): Record<string, string> {
+  const pkg = JSON.parse(readFileSync(path.join(ROOT, "package.json"), "utf8")) as { scripts: { start: string } };
+  const command = pkg.scripts.start.split("&&").at(-1) ?? "";
+  const before = command.slice(0, command.indexOf("tsx server.ts"));
+  return Object.fromEntries([...before.matchAll(/([A-Z_]+)=(\S+)/g)].map((m) => [m[1]!, m[2]!]));
+}
+
 function envOption(value: string, previous: Record<string, string>): Record<string, string> {
   const eq = value.indexOf("=");
   if (eq < 1) throw new InvalidArgumentError("expected KEY=VALUE.");
@@ -112,6 +120,8 @@ async function main() {
     const build = spawnSync("npm", ["run", "build", "--silent"], { cwd: ROOT, stdio: ["ignore", "ignore", "inherit"] });
     if (build.status !== 0) throw new Error("npm run build failed");
   }
+  const startEnv = startScriptEnv();
+  log(`npm start's environment: ${JSON.stringify(startEnv)}`);
   const dataDir = tempDir("bench-memory");
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
@@ -119,6 +129,7 @@ async function main() {
   // What `npm start` runs (NODE_ENV=production tsx server.ts): spawnScript passes only PATH and HOME
   // on, so no DATABASE_URL, KAFKA_BROKERS or REDIS_URL: every port is embedded.
   const server = spawnScript("server.ts", {
+    ...startEnv,
     HOST: "127.0.0.1",
     PORT: String(port),
     DATA_DIR: dataDir,
