@@ -240,8 +240,16 @@ describe("npm scripts", () => {
   it("start the server in production mode, so Express and React run as in production", () => {
     const scripts = (JSON.parse(read("package.json")) as { scripts: Record<string, string> }).scripts;
     for (const name of ["start", "serve"]) {
-      expect(scripts[name], name).toMatch(/(^|&& )NODE_ENV=production tsx server\.ts$/);
+      expect(scripts[name], name).toMatch(/(^|&& )([A-Z_]+=\S+ )*NODE_ENV=production tsx server\.ts$/);
     }
+  });
+
+  it("run the server and training with two malloc arenas, as the image does (docs/decisions/0039)", () => {
+    const scripts = (JSON.parse(read("package.json")) as { scripts: Record<string, string> }).scripts;
+    for (const name of ["start", "serve", "train", "bench:train"]) {
+      expect(scripts[name], name).toMatch(/(^|&& )MALLOC_ARENA_MAX=2 /);
+    }
+    expect(read("Dockerfile").split(/^FROM /m).at(-1)).toMatch(/^ENV [^]*?\bMALLOC_ARENA_MAX=2\b/m);
   });
 });
 
