@@ -32,7 +32,7 @@ RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund && npm cache clean -
 # --- the runtime image ---------------------------------------------------------------------------
 FROM ${NODE_IMAGE} AS runtime
 # MALLOC_ARENA_MAX: glibc's per-thread malloc arenas keep what the model threads and the history load
-# freed; two hold the process ~130 MB smaller (docs/decisions/0039).
+# freed; two hold the process ~130 MB smaller (docs/decisions/0041).
 ENV NODE_ENV=production \
     MALLOC_ARENA_MAX=2 \
     PORT=3000 \

@@ -136,7 +136,7 @@ export interface ModelPoolOptions {
   idleThreadMs?: number;
 }
 
-/** How long a thread beyond the first may idle before it stops (docs/decisions/0039). */
+/** How long a thread beyond the first may idle before it stops (docs/decisions/0041). */
 export const IDLE_THREAD_MS = 30_000;
 
 /**

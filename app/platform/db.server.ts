@@ -112,7 +112,7 @@ async function openPostgres(url: string, opts: OpenDatabaseOptions): Promise<Dat
 }
 
 /**
- * Postgres settings for PGlite, on top of its own start parameters (docs/decisions/0039). Its shared
+ * Postgres settings for PGlite, on top of its own start parameters (docs/decisions/0041). Its shared
  * memory is allocated and zeroed at start inside a WebAssembly.Memory, which never shrinks, so every
  * megabyte here is resident for the process's life. Initdb's 128MB of shared_buffers and 100
  * connections' worth of shared state buy nothing for one connection whose data files the OS caches

@@ -244,7 +244,7 @@ describe("npm scripts", () => {
     }
   });
 
-  it("run the server and training with two malloc arenas, as the image does (docs/decisions/0039)", () => {
+  it("run the server and training with two malloc arenas, as the image does (docs/decisions/0041)", () => {
     const scripts = (JSON.parse(read("package.json")) as { scripts: Record<string, string> }).scripts;
     for (const name of ["start", "serve", "train", "bench:train"]) {
       expect(scripts[name], name).toMatch(/(^|&& )MALLOC_ARENA_MAX=2 /);

@@ -4,7 +4,7 @@ import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { openDatabase, PGLITE_SETTINGS } from "../../../app/platform/db.server.js";
 
-// PGlite's shared memory is resident for the process's life (docs/decisions/0039): the embedded
+// PGlite's shared memory is resident for the process's life (docs/decisions/0041): the embedded
 // database must start with the small settings, on disk (the data directory's initdb writes 128MB) and in memory.
 describe("PGlite memory settings", () => {
   const dir = mkdtempSync(path.join(tmpdir(), "storecast-pglite-settings-"));
