@@ -7,7 +7,7 @@
  * against the target (<= 400 MB), with a breakdown from the app's own /metrics (V8 heap, external
  * memory) and /proc/<pid>/smaps_rollup (anonymous vs file-backed pages).
  *
- *   npm run bench:memory [-- --stores 1115] [--products 1] [--settle 30] [--skip-build] [--env KEY=VALUE ...]
+ *   npm run bench:memory [-- --stores 1115] [--products 1] [--settle 120] [--skip-build] [--env KEY=VALUE ...]
  *
  * --env passes more server environment (e.g. NODE_OPTIONS=--heapsnapshot-signal=SIGUSR2, MODEL_THREADS=1).
  */
@@ -109,7 +109,7 @@ async function main() {
     .name("bench-memory")
     .option("--stores <n>", "stores (GENERATE_STORES)", integerOption(1, 100_000), 1115)
     .option("--products <n>", "products per store (GENERATE_PRODUCTS)", integerOption(1, 100), 1)
-    .option("--settle <s>", "seconds to wait after the UI answers before reading", integerOption(0, 3600), 30)
+    .option("--settle <s>", "seconds to wait after the UI answers before reading", integerOption(0, 3600), 120)
     .option("--skip-build", "use the existing build/ (npm start builds first)", false)
     .option("--env <KEY=VALUE>", "more server environment (repeatable)", envOption, {})
     .parse()
