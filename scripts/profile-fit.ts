@@ -1,8 +1,9 @@
 /**
  * Where one series' training time goes, on one thread (no pool, no database): trains generated
- * series with trainModel (fit + 5-fold CV + 7-day forecast, as train-all does) and splits the time
- * (CPU time) between the WASM Stan optimiser itself and everything around it, then times the pieces apart
- * (the fit alone, the fit and its forecast, the CV folds). Also checks a rerun gives the same results.
+ * series with trainModel (fit + 5-fold CV + 7-day forecast, as train-all does) and splits their CPU
+ * time between the WASM Stan optimiser itself and everything around it, for the fit alone, the fit
+ * and its forecast, and all of it; then checks whether training the same series again in the same
+ * thread gives the same results.
  *
  *   npx tsx scripts/profile-fit.ts [--series 300] [--seed 42]
  *   node --import tsx --cpu-prof --cpu-prof-dir /tmp/prof scripts/profile-fit.ts   (a CPU profile)
@@ -95,7 +96,9 @@ async function main() {
       r.forecast?.every((p, j) => p.value === a.forecast?.[j]?.value)
     );
   });
-  console.log(`\nrerun identical (params, CV, point forecasts): ${same}`);
+  // Usually false: augurs orders beta's columns by Rust HashMaps whose order changes with each
+  // Prophet instance a thread creates, and L-BFGS' path depends on it (docs/decisions/0042).
+  console.log(`\nthe same again, identical (params, CV, point forecasts): ${same}`);
 }
 
 main().catch((err) => {

@@ -131,20 +131,34 @@ function betaFor(params: ProphetParams, names: readonly string[]): Float64Array 
 }
 
 /**
+ * Where the L-BFGS of a CV fold without yearly seasonality stops: parameter steps below 1e-6 rather
+ * than Stan's 1e-8. Such a fold's last ~40% of iterations creep along a flat optimum
+ * (log-probability gains of ~1e-3, line searches failing), and a fold only scores point forecasts:
+ * its scores move no more than they already do between two runs of the same fit (augurs' column
+ * order changes with each Prophet instance). With yearly seasonality on 120 days (the seed model)
+ * the optimum is too flat: the scores moved by 5%, so those folds keep Stan's defaults, as does
+ * every stored fit (docs/decisions/0042).
+ */
+export const FOLD_STOP = { tolParam: 1e-6 } as const;
+
+/**
  * The WASM Stan optimiser, keeping the parameters it found (augurs does not expose them).
  * No warm starts: starting CV folds from the previous fit saved ~10% of L-BFGS iterations but moved
  * the CV scores (the seed model's mean RMSPE by 4 points), i.e. it scored a different model.
  */
 class CapturingOptimizer implements Optimizer {
   params: ProphetParams | undefined;
+  /** `fold`: a CV fold's fit, only predicted with its own instance: its beta's columns need no names. */
   constructor(
     private readonly series: Series,
     private readonly config: ResolvedModelConfig,
+    private readonly fold = false,
   ) {}
 
   optimize = (init: ProphetInitialParams, data: ProphetStanDataJSON, opts: OptimizeOpts): ProphetOptimizeOutput => {
-    const features = featureNames((JSON.parse(data) as StanData).X, this.series, this.config);
-    const out = wasmstan.optimize(init, data, opts);
+    const features = this.fold ? [] : featureNames((JSON.parse(data) as StanData).X, this.series, this.config);
+    const stop = this.fold && !this.config.yearly ? { ...opts, ...FOLD_STOP } : opts;
+    const out = wasmstan.optimize(init, data, stop);
     const p = out.params;
     this.params = {
       k: p.k,
@@ -210,9 +224,14 @@ function prophetData(s: Series, config: ResolvedModelConfig): ProphetTrainingDat
   };
 }
 
-function fitOn(s: Series, config: ResolvedModelConfig, intervals = true): { prophet: Prophet; params: ProphetParams } {
-  const optimizer = new CapturingOptimizer(s, config);
-  const prophet = newProphet(config, optimizer, intervals);
+/**
+ * `fold`: a CV fold's fit, predicted only with this instance for its point forecast: no interval
+ * sampling and no feature names. Otherwise the fit whose parameters are stored; its instance samples
+ * no interval either, as its forecast comes from the stored model's predictor.
+ */
+function fitOn(s: Series, config: ResolvedModelConfig, fold = false): { prophet: Prophet; params: ProphetParams } {
+  const optimizer = new CapturingOptimizer(s, config, fold);
+  const prophet = newProphet(config, optimizer, false);
   try {
     prophet.fit(prophetData(s, config));
   } catch (err) {
@@ -285,7 +304,7 @@ export function trainModel(history: HistoryDay[], config: ModelConfig, opts: Tra
     regressors: varyingRegressors(series, config.regressors),
   };
 
-  const { prophet, params } = fitOn(series, resolved, false);
+  const { prophet, params } = fitOn(series, resolved);
   prophet.free();
 
   const model: StoredModel = {
@@ -329,7 +348,7 @@ function crossValidate(series: Series, config: ResolvedModelConfig, start: numbe
     const test = subSeries(series, dayOf(f.testStart), dayOf(f.testEnd));
     if (train.days.length < config.minOpenDays || test.days.length === 0) return;
     const foldConfig: ResolvedModelConfig = { ...config, regressors: varyingRegressors(train, config.regressors) };
-    const { prophet } = fitOn(train, foldConfig, false);
+    const { prophet } = fitOn(train, foldConfig, true);
     let predicted: number[];
     try {
       predicted = prophetForecast(prophet, foldConfig, test.days, test.x).point;

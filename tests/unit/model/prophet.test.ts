@@ -1,4 +1,5 @@
-import { describe, expect, it } from "vitest";
+import { optimizer as wasmstan } from "@bsull/augurs-prophet-wasmstan";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { formatDay, isoWeekday, parseDay } from "../../../app/days.js";
 import {
   DEFAULT_CONFIG,
@@ -11,7 +12,8 @@ import {
 } from "../../../app/model/config.js";
 import { cvFolds } from "../../../app/model/cross-validation.js";
 import { weekdayOpenShares } from "../../../app/model/plan.js";
-import { initProphet, predict, trainModel } from "../../../app/model/prophet.server.js";
+import { compilePredictor, forecastWithPredictor } from "../../../app/model/predictor.js";
+import { FOLD_STOP, initProphet, predict, trainModel } from "../../../app/model/prophet.server.js";
 import { generateSalesDays } from "../../../app/sales/generator/sales-model.js";
 import { addDays, END, plan } from "../../support/model-days.js";
 
@@ -193,6 +195,28 @@ describe("trainModel", () => {
   });
 });
 
+describe("the optimiser's stop", () => {
+  afterEach(() => vi.restoreAllMocks());
+
+  it("the stored fit stops where augurs' defaults stop it; only the CV folds stop at FOLD_STOP", () => {
+    const spy = vi.spyOn(wasmstan, "optimize");
+    trainModel(generated(1, 120), DEFAULT_CONFIG);
+    const opts = spy.mock.calls.map((c) => c[2]);
+    expect(opts).toHaveLength(6);
+    // augurs' own options, untouched: the stored parameters are what they were before the folds stopped earlier.
+    expect(opts[0]).toEqual({ jacobian: false });
+    for (const o of opts.slice(1)) expect(o).toEqual({ jacobian: false, ...FOLD_STOP });
+  });
+
+  it("folds with yearly seasonality keep augurs' defaults (their scores moved with an earlier stop)", () => {
+    const spy = vi.spyOn(wasmstan, "optimize");
+    trainModel(generated(1, 120), SEED_CONFIG);
+    const opts = spy.mock.calls.map((c) => c[2]);
+    expect(opts).toHaveLength(6);
+    for (const o of opts) expect(o).toEqual({ jacobian: false });
+  });
+});
+
 describe("stored models", () => {
   /** Relative difference, safe at 0. */
   const rel = (a: number, b: number) => Math.abs(a - b) / Math.max(1, Math.abs(a), Math.abs(b));
@@ -212,6 +236,15 @@ describe("stored models", () => {
       }
     });
   }
+
+  it("the training forecast is the stored model's predictor's: what serving answers for the same days", () => {
+    const history = generated(3, 130);
+    const future = history.slice(120).map(({ sales: _sales, ...p }) => p);
+    const r = trainModel(history.slice(0, 120), DEFAULT_CONFIG, { future, cv: false });
+    const stored = JSON.parse(JSON.stringify(r.model)) as StoredModel;
+    expect(r.forecast).toEqual(forecastWithPredictor(compilePredictor(stored), future));
+    expect(r.forecast!.some((p) => p.upper > p.value && p.lower < p.value)).toBe(true);
+  });
 
   it("refuses a stored model whose training data was tampered with", () => {
     const { model } = trainModel(handSeries(), noCv());
