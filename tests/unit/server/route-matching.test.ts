@@ -33,7 +33,9 @@ const ids = (path: string) => router.matchRoutes(routes, path)?.map((m) => [m.ro
 
 describe("route matching, patched to keep the routes' branches", () => {
   it("the install applied the patch (a failed patch would silently bring back the per-request cost)", () => {
-    expect(readFileSync(routerPath, "utf8")).toContain("rankedBranchesCache");
+    const source = readFileSync(routerPath, "utf8");
+    expect(source).toContain("rankedBranchesCache");
+    expect(source).toContain("matchesCache");
   });
 
   it("answers as the router does, the first time and every time after", () => {
@@ -113,6 +115,26 @@ describe("route matching, patched to keep the routes' branches", () => {
     for (let round = 0; round < 3; round++) {
       for (const [path, want] of cases) expect(ids(path), `${path}, round ${round}`).toEqual(want);
     }
+  });
+
+  it("hands out each answer as a copy: a caller changing its params changes no later answer", () => {
+    const first = router.matchRoutes(routes, "/stores/12")!;
+    // As the router builds them: one params object shared by every match of an answer.
+    expect(first[0]!.params).toBe(first[1]!.params);
+    (first[1]!.params as Record<string, string>).store = "changed";
+    first.pop();
+    expect(ids("/stores/12")).toEqual([
+      ["root", { store: "12" }],
+      ["store", { store: "12" }],
+    ]);
+  });
+
+  it("stays right past the bound of kept answers (5,000 paths)", () => {
+    for (let store = 1; store <= 6_000; store++) {
+      expect(router.matchRoutes(routes, `/stores/${store}`)?.at(-1)?.params).toEqual({ store: String(store) });
+    }
+    expect(ids("/stores/1")?.at(-1)).toEqual(["store", { store: "1" }]);
+    expect(ids("/nowhere/at/all")).toBeNull();
   });
 
   it("keeps routes apart: another routes array is matched against its own branches", () => {
