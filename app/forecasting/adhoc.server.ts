@@ -22,11 +22,11 @@ import { assertSeriesExists, type CalendarDbRow, dateRange, toPlanDay } from "./
 export const MAX_ADHOC_DAYS = 365;
 
 /**
- * Forecasts costing at most this (forecastCost: about two weeks, ~0.3 ms) are computed on the
- * request's thread: handing one to a model thread (cloning its predictor, waking the thread) cost
+ * Forecasts costing at most this (forecastCost: any week, or two weeks near the history; under
+ * a millisecond) are computed on the request's thread: handing one to a model thread (cloning its predictor, waking the thread) cost
  * the main thread about as much as computing it.
  */
-export const INLINE_MAX_COST = 16;
+export const INLINE_MAX_COST = 32;
 
 export interface ForecastRequest extends SeriesKey {
   /** YYYY-MM-DD, inclusive. */
