@@ -208,18 +208,22 @@ export async function createBullmqQueue(opts: BullmqQueueOptions): Promise<JobQu
     log,
   );
 
+  // Fetched while closing: back to the queue now, without counting an attempt.
+  const handBackUnstarted = async (job: Job, token?: string): Promise<never> => {
+    await job.moveToDelayed(Date.now(), token);
+    throw new DelayedError();
+  };
   const processJob = async (job: Job, token?: string, signal?: AbortSignal): Promise<unknown> => {
-    if (workerClosing) {
-      // Fetched while closing: back to the queue now, without counting an attempt.
-      await job.moveToDelayed(Date.now(), token);
-      throw new DelayedError();
-    }
+    if (workerClosing) return handBackUnstarted(job, token);
     const kind = job.name as JobKind;
     const skipped = await schedules.pausedTick(job);
     if (skipped) return skipped;
     const handler = handlersRef?.[kind] as ((data: unknown, ctx: JobContext) => Promise<unknown>) | undefined;
     if (!handler) throw new UnrecoverableError(`no handler for job kind ${JSON.stringify(job.name)}`);
     if (!job.id || (await cancelledAt(job.id)) !== null) throw new UnrecoverableError(CANCELLED_REASON);
+    // close() may have begun during the awaits above and found nothing in flight: this job must not
+    // start behind its back (nothing would abort it). From here to inFlight.add nothing awaits.
+    if (workerClosing) return handBackUnstarted(job, token);
     const abort = signal ?? new AbortController().signal;
     const ctx: JobContext = {
       id: job.id,

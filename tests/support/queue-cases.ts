@@ -671,6 +671,7 @@ export function describeQueueContract(
         const leaving = await openQueue(queueName);
         const staying = await openQueue(queueName);
         const reasons: unknown[] = [];
+        const started = gate();
         await leaving.startWorkers(
           handlers({
             "train-all": (_data, ctx) =>
@@ -679,10 +680,13 @@ export function describeQueueContract(
                   reasons.push(ctx.signal.reason);
                   resolve({ partial: true });
                 });
+                started.open();
               }),
           }),
         );
         const { id } = await staying.enqueue("train-all", { runKind: "train-weekly" });
+        // RUNNING is recorded before the handler is called: wait for the handler itself.
+        await started.wait();
         await statusIs(staying, id, "RUNNING");
         await leaving.close(200);
         expect(reasons).toEqual([ABORT_SHUTDOWN]);
