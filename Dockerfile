@@ -23,11 +23,17 @@ FROM deps AS build
 COPY . .
 RUN npm run postinstall && npm run build
 
-# --- production dependencies only ----------------------------------------------------------------
+# --- production dependencies only, cut to what the app loads -----------------------------------------
 FROM ${NODE_IMAGE} AS prod-deps
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund && npm cache clean --force
+# Installed without scripts: take the patched packages (patches/) from the build.
+COPY --from=build /app/node_modules/@remix-run/router ./node_modules/@remix-run/router
+# npm keeps the Prisma CLI (an optional peer of @prisma/client) and more: ~460 -> ~150 MB (ADR 0044).
+COPY --from=build /app/app/generated ./app/generated
+COPY scripts/container/prune-runtime-deps.mjs /tmp/
+RUN node /tmp/prune-runtime-deps.mjs && rm -rf app /tmp/prune-runtime-deps.mjs
 
 # --- the runtime image ---------------------------------------------------------------------------
 FROM ${NODE_IMAGE} AS runtime
@@ -42,8 +48,6 @@ ENV NODE_ENV=production \
 WORKDIR /app
 # Code and dependencies belong to root and are read-only for the app's user; only /app/data is its.
 COPY --from=prod-deps /app/node_modules ./node_modules
-# Production dependencies are installed without scripts: take the patched packages (patches/) from the build.
-COPY --from=build /app/node_modules/@remix-run/router ./node_modules/@remix-run/router
 COPY package.json package-lock.json tsconfig.json server.ts ./
 COPY app ./app
 COPY workers ./workers

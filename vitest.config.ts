@@ -35,6 +35,18 @@ export default defineConfig({
           poolOptions: { forks: { singleFork: true } },
         },
       },
+      {
+        test: {
+          name: "container",
+          // Images built by scripts/container/build-image.sh (and the service images): .ci/run builds
+          // them first, or skips this project where podman cannot run.
+          include: ["tests/container/**/*.test.ts"],
+          testTimeout: 300_000,
+          hookTimeout: 600_000,
+          pool: "forks",
+          poolOptions: { forks: { singleFork: true } },
+        },
+      },
     ],
   },
 });
