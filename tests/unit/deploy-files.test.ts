@@ -2,7 +2,8 @@
  * The deployment files hold together: docker-compose.yml (every service healthchecked, started in
  * dependency order, volumes declared, mounted files present), the Dockerfile (multi-stage, Node 20
  * slim, non-root, production dependencies, Prisma Client generated, HEALTHCHECK on a real route),
- * the Kubernetes example (labels, probes, HPA target, configuration the app accepts) and the CI
+ * the Kubernetes example (labels, probes, HPA target, configuration the app accepts, entry points,
+ * user and writable paths; its schema check is kubernetes-manifests.test.ts) and the CI
  * workflow. There is no Docker engine here: .ci/run also runs `docker-compose config -q`.
  */
 import { existsSync, readFileSync } from "node:fs";
