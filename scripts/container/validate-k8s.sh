@@ -29,18 +29,23 @@ log() { echo "validate-k8s: $*" >&2; }
 
 if [ $# -gt 0 ]; then files=("$@"); else files=("$ROOT"/docs/kubernetes/*.yaml); fi
 
-# The marker is written last: a venv whose install was interrupted is made again, not trusted.
-if [ ! -f "$VENV/.installed" ]; then
+ready() { "$VENV/bin/python" -c "import kubernetes_validate" 2>/dev/null; }
+# Made beside its place and moved in when complete: an interrupted or concurrent install never
+# leaves a half-made venv where the next run would trust it (one that stopped working, e.g. after
+# the host's Python changed, is made again).
+if ! ready; then
   command -v "$PYTHON" >/dev/null || skip "no \`$PYTHON\` on PATH to install kubernetes-validate with"
-  rm -rf "$VENV"
+  work=$VENV.partial.$$
+  trap 'rm -rf "$work"' EXIT
+  mkdir -p "$(dirname "$VENV")"
   log "installing kubernetes-validate from PyPI into $VENV (once)"
-  out=$("$PYTHON" -m venv "$VENV" 2>&1) ||
+  out=$("$PYTHON" -m venv "$work" 2>&1) ||
     skip "\`$PYTHON -m venv\` failed ($(tail -n 1 <<<"$out"); Debian: apt-get install python3-venv)"
-  out=$("$VENV/bin/python" -m pip install -q --disable-pip-version-check -r "$REQUIREMENTS" 2>&1) || {
-    rm -rf "$VENV"
+  out=$("$work/bin/python" -m pip install -q --disable-pip-version-check -r "$REQUIREMENTS" 2>&1) ||
     skip "pip could not install kubernetes-validate ($(tail -n 1 <<<"$out"); is PyPI reachable?)"
-  }
-  touch "$VENV/.installed"
+  ready || rm -rf "$VENV"
+  mv -T "$work" "$VENV" 2>/dev/null || true # another run may have moved its own in first
+  ready || skip "the venv in $VENV cannot import kubernetes_validate"
 fi
 
 args=(--strict)

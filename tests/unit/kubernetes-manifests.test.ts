@@ -6,7 +6,7 @@
  * What the schemas cannot see (entry points, user, writable paths) is in deploy-files.test.ts.
  */
 import { spawnSync } from "node:child_process";
-import { readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { chmodSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { type Document, parseAllDocuments } from "yaml";
@@ -121,6 +121,32 @@ describe("npm run k8s:validate (scripts/container/validate-k8s.sh)", () => {
     expect(r.out.trim()).toBe(
       "kubernetes manifests: skipped: no `no-such-python3` on PATH to install kubernetes-validate with",
     );
+  });
+
+  it("skips, leaving nothing half-made in the cache, when venv or pip fails", () => {
+    const dir = tempDir("k8s-fakepython");
+    // A stand-in host Python: `-m venv DIR` fails, or makes DIR/bin/python, where pip fails.
+    const fake = (name: string, onVenv: string) => {
+      const file = path.join(dir, name);
+      writeFileSync(file, `#!/bin/sh\n[ "$2" = venv ] || exit 1\n${onVenv}\n`);
+      chmodSync(file, 0o755);
+      return file;
+    };
+    const noVenv = fake("python-novenv", 'echo "No module named venv" >&2; exit 1');
+    const noPip = fake(
+      "python-nopip",
+      `mkdir -p "$3/bin" && printf '#!/bin/sh\\necho "network unreachable" >&2\\nexit 1\\n' > "$3/bin/python" && chmod +x "$3/bin/python"`,
+    );
+    const cache = path.join(dir, "cache");
+    const a = validate([], { PYTHON: noVenv, STORECAST_CACHE: cache });
+    expect(a.code, a.out).toBe(3);
+    expect(a.out).toMatch(/^kubernetes manifests: skipped: `\S+ -m venv` failed \(No module named venv; Debian: /m);
+    const b = validate([], { PYTHON: noPip, STORECAST_CACHE: cache });
+    expect(b.code, b.out).toBe(3);
+    expect(b.out).toContain(
+      "kubernetes manifests: skipped: pip could not install kubernetes-validate (network unreachable; is PyPI reachable?)",
+    );
+    expect(readdirSync(cache)).toEqual([]);
   });
 
   it("has nothing to render: the manifests are plain YAML, validated as they are applied", () => {
