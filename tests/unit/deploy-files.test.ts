@@ -2,7 +2,8 @@
  * The deployment files hold together: docker-compose.yml (every service healthchecked, started in
  * dependency order, volumes declared, mounted files present), the Dockerfile (multi-stage, Node 20
  * slim, non-root, production dependencies, Prisma Client generated, HEALTHCHECK on a real route),
- * the Kubernetes example (labels, probes, HPA target, configuration the app accepts) and the CI
+ * the Kubernetes example (labels, probes, HPA target, configuration the app accepts, entry points,
+ * user and writable paths; its schema check is kubernetes-manifests.test.ts) and the CI
  * workflow. There is no Docker engine here: .ci/run also runs `docker-compose config -q`.
  */
 import { existsSync, readFileSync } from "node:fs";
@@ -319,6 +320,73 @@ describe("the Kubernetes example", () => {
     }),
   );
   const find = (kind: string, name: string) => objects.find((o) => o.kind === kind && o.metadata.name === name)!;
+  const workloads = objects.filter((o) => o.kind === "Deployment" || o.kind === "Job");
+  const runtime = read("Dockerfile")
+    .split(/^FROM /m)
+    .at(-1)!;
+  /** A command up to the file it runs (node's flags before it; the program's options after it are not counted). */
+  const entryPoint = (command: string[]) => command.slice(0, command.findIndex((a) => /\.[cm]?[jt]s$/.test(a)) + 1);
+  const imageEnv = (name: string) => new RegExp(`\\b${name}=(\\S+)`).exec(runtime)?.[1];
+
+  it("starts the entry points the image and compose start: the Dockerfile's CMD, the producer's script", () => {
+    // `args` replaces the image's CMD and keeps its ENTRYPOINT: there must be none for args to be the whole command.
+    expect(runtime).not.toMatch(/^ENTRYPOINT/m);
+    const cmd = JSON.parse(/^CMD (\[.*\])$/m.exec(runtime)?.[1] ?? "[]") as string[];
+    expect(cmd.length).toBeGreaterThan(0);
+    const app = find("Deployment", "storecast").spec.template.spec.containers[0];
+    expect(app.args).toEqual(cmd);
+    expect(app.command).toBeUndefined();
+    const producer = entryPoint(compose.services.producer!.command!);
+    expect(producer.length).toBeGreaterThan(0);
+    for (const name of ["storecast-history", "storecast-producer"]) {
+      const o = workloads.find((w) => w.metadata.name === name)!;
+      const c = o.spec.template.spec.containers[0];
+      expect(entryPoint(c.args), name).toEqual(producer);
+      expect(c.command, name).toBeUndefined();
+    }
+    for (const o of workloads) {
+      for (const c of o.spec.template.spec.containers) {
+        expect(exists(entryPoint(c.args).at(-1)!), `${o.metadata.name}: ${c.args}`).toBe(true);
+        expect(c.image, o.metadata.name).toBe(app.image);
+      }
+    }
+    // The Service's port leads to the one the image listens on.
+    expect(app.ports.find((p: { name: string }) => p.name === "http").containerPort).toBe(Number(imageEnv("PORT")));
+  });
+
+  it("runs every pod as the image's user, read-only but for the data volume and /tmp", () => {
+    // The node user of the official image (USER node) is uid 1000.
+    expect(runtime).toMatch(/^USER node$/m);
+    const dataDir = imageEnv("DATA_DIR")!;
+    expect(dataDir).toBe("/app/data");
+    expect(imageEnv("PGLITE_DIR")?.startsWith(`${dataDir}/`)).toBe(true);
+    expect(find("ConfigMap", "storecast-config").data?.DATA_DIR).toBeUndefined();
+    for (const o of workloads) {
+      const pod = o.spec.template.spec;
+      expect(pod.securityContext, o.metadata.name).toMatchObject({
+        runAsNonRoot: true,
+        runAsUser: 1000,
+        runAsGroup: 1000,
+        fsGroup: 1000,
+      });
+      const volumes = new Map<string, object>(pod.volumes.map((v: { name: string }) => [v.name, v]));
+      for (const c of pod.containers) {
+        const where = `${o.metadata.name}/${c.name}`;
+        expect(c.securityContext, where).toEqual({
+          allowPrivilegeEscalation: false,
+          readOnlyRootFilesystem: true,
+          capabilities: { drop: ["ALL"] },
+        });
+        const writable = (c.volumeMounts as { name: string; mountPath: string; readOnly?: boolean }[])
+          .filter((m) => !m.readOnly && volumes.has(m.name))
+          .map((m) => m.mountPath);
+        // DATA_DIR: the app's PGlite and generated data sets, the producer's generated stream rows.
+        expect(writable, where).toContain(dataDir);
+        // tsx keeps its compile cache in /tmp and exits at start when it cannot create it.
+        if (c.args.includes("tsx")) expect(writable, where).toContain("/tmp");
+      }
+    }
+  });
 
   it("runs replicas behind a service, scaled by an HPA, with probes on real routes", () => {
     const deployment = find("Deployment", "storecast");
@@ -348,10 +416,8 @@ describe("the Kubernetes example", () => {
     expect(parsed.KAFKA_BROKERS).toBeDefined();
     const documented = read(".env.example");
     for (const key of [...Object.keys(config), ...Object.keys(secret)]) expect(documented, key).toContain(`# ${key}=`);
-    for (const o of objects.filter((x) => x.kind === "Deployment" || x.kind === "Job")) {
+    for (const o of workloads) {
       for (const c of o.spec.template.spec.containers) {
-        expect(c.args.slice(0, 3), o.metadata.name).toEqual(["node", "--import", "tsx"]);
-        expect(exists(c.args[3]), c.args[3]).toBe(true);
         for (const ref of c.envFrom) {
           const [kind, name] = ref.configMapRef ? ["ConfigMap", ref.configMapRef.name] : ["Secret", ref.secretRef.name];
           expect(find(kind, name), `${kind} ${name}`).toBeDefined();
