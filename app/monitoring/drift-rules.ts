@@ -94,13 +94,17 @@ export function assessDrift(input: DriftInput, settings: DriftSettings = DEFAULT
     });
   }
 
-  // The newest weeks, counted back while each is biased the same way.
+  // The newest weeks, counted back while each is biased the same way. The newest may have only just
+  // begun (a check on Monday's scores sees one day of it): too few days to judge it, it is left out
+  // rather than ending the run, or a persistent bias would vanish from the check early each week.
   const minWeekDays = Math.min(settings.minDays, 3);
+  const newestFirst = [...input.weeks].reverse();
+  if (newestFirst[0] && newestFirst[0].days < minWeekDays) newestFirst.shift();
   let run = 0;
   let sign = 0;
   let since = "";
   let total = 0;
-  for (const w of [...input.weeks].reverse()) {
+  for (const w of newestFirst) {
     if (w.bias === null || w.days < minWeekDays || Math.abs(w.bias) <= settings.bias) break;
     const s = Math.sign(w.bias);
     if (sign !== 0 && s !== sign) break;

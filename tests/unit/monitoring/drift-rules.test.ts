@@ -51,10 +51,13 @@ describe("drift rules", () => {
     const under = assessDrift({ ...calm, weeks: weeks(-0.25, -0.35, -0.3) });
     expect(under).toMatchObject([{ kind: "bias", weeks: 3, since: "2026-11-02" }]);
     expect(describeReason(under[0]!)).toBe("under-forecast by 30% on average for 3 weeks since 2026-11-02");
-    // A week with too few days scored ends the run.
-    expect(assessDrift({ ...calm, weeks: [...weeks(0.25, 0.3), { week: "2026-11-16", bias: 0.4, days: 1 }] })).toEqual(
-      [],
+    // The newest week, only just begun (one day scored), is left out: the run before it still counts ...
+    expect(assessDrift({ ...calm, weeks: [...weeks(0.25, 0.3), { week: "2026-11-16", bias: -0.4, days: 1 }] })).toEqual(
+      [{ kind: "bias", bias: 0.275, weeks: 2, since: "2026-11-02" }],
     );
+    // ... but an older week with too few days scored ends the run.
+    const sparse = [...weeks(0.25), { week: "2026-11-09", bias: 0.3, days: 1 }, { week: "2026-11-16", bias: 0.3, days: 6 }];
+    expect(assessDrift({ ...calm, weeks: sparse })).toEqual([]);
   });
 
   it("a level shift is a reason of its own, and reasons add up", () => {
