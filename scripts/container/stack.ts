@@ -297,17 +297,25 @@ export async function stackDown(opts: Pick<StackOptions, "prefix" | "log"> & { v
   const log = opts.log ?? ((l: string) => console.error(`stack: ${l}`));
   const n = names(opts);
   const filter = ["--filter", `label=${LABEL}=${opts.prefix}`];
-  const listed = await podman(["ps", "-a", ...filter, "--format", "{{.Names}} {{.Labels}}"]);
-  const rows = listed.stdout.trim().split("\n").filter(Boolean);
-  const service = (row: string) => /com\.docker\.compose\.service:(\S+?)[\s\]]/.exec(`${row} `)?.[1] ?? "";
+  const listed = await podman([
+    "ps",
+    "-a",
+    ...filter,
+    "--format",
+    '{{.Names}} {{index .Labels "com.docker.compose.service"}}',
+  ]);
+  const rows = listed.stdout
+    .trim()
+    .split("\n")
+    .filter(Boolean)
+    .map((l) => l.split(" ") as [string, string]);
   // Reverse start order: nothing loses what it depends on while it drains.
   for (const tier of [["app"], ["producer"], []]) {
-    const batch = rows.filter((r) =>
-      tier.length ? tier.includes(service(r)) : !["app", "producer"].includes(service(r)),
+    const batch = rows.filter(([, service]) =>
+      tier.length > 0 ? tier.includes(service) : !["app", "producer"].includes(service),
     );
     await Promise.all(
-      batch.map(async (row) => {
-        const container = row.split(" ")[0] as string;
+      batch.map(async ([container]) => {
         await podman(["stop", container], { allowFail: true });
         await podman(["rm", "-f", "-v", container]);
         log(`${container} removed`);
