@@ -56,7 +56,11 @@ describe("drift rules", () => {
       [{ kind: "bias", bias: 0.275, weeks: 2, since: "2026-11-02" }],
     );
     // ... but an older week with too few days scored ends the run.
-    const sparse = [...weeks(0.25), { week: "2026-11-09", bias: 0.3, days: 1 }, { week: "2026-11-16", bias: 0.3, days: 6 }];
+    const sparse = [
+      ...weeks(0.25),
+      { week: "2026-11-09", bias: 0.3, days: 1 },
+      { week: "2026-11-16", bias: 0.3, days: 6 },
+    ];
     expect(assessDrift({ ...calm, weeks: sparse })).toEqual([]);
   });
 
