@@ -128,7 +128,8 @@ describe.skipIf(!compose)("the stack's plan is docker-compose's (docker-compose 
     }
   });
 });
-it.runIf(!compose)("compares with docker-compose config (skipped: docker-compose is not installed)", () => {});
+// Says why in the report when it cannot run (an empty test that passes would claim a check it did not make).
+if (!compose) it.skip("compares with docker-compose config: docker-compose is not installed", () => {});
 
 describe("the stack's plan", () => {
   const plan = composePlan(composeText, VARS, ROOT);
