@@ -30,7 +30,7 @@ COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund && npm cache clean --force
 # Installed without scripts: take the patched packages (patches/) from the build.
 COPY --from=build /app/node_modules/@remix-run/router ./node_modules/@remix-run/router
-# npm keeps the Prisma CLI (an optional peer of @prisma/client) and more: ~460 -> ~150 MB (ADR 0044).
+# npm keeps the Prisma CLI (an optional peer of @prisma/client) and more: 516 -> 129 MB (ADR 0044).
 COPY --from=build /app/app/generated ./app/generated
 COPY scripts/container/prune-runtime-deps.mjs /tmp/
 RUN node /tmp/prune-runtime-deps.mjs && rm -rf app /tmp/prune-runtime-deps.mjs

@@ -9,7 +9,7 @@
 import { spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { Command } from "commander";
-import { freePort, podman, podmanOk, waitHttp } from "../tests/container/support/podman.js";
+import { freePort, podman, podmanOk, runApp, waitHttp } from "../tests/container/support/podman.js";
 import { signIn } from "../tests/support/auth.js";
 import { waitForTrainAll } from "../tests/support/training.js";
 import { printTable } from "./bench-server.js";
@@ -63,26 +63,15 @@ const suffix = randomBytes(4).toString("hex");
 const name = `storecast-bench-image-${suffix}`;
 const volume = `${name}-data`;
 const password = `bench-${randomBytes(12).toString("hex")}`;
-const start = async () => {
-  const port = await freePort();
-  await podmanOk([
-    "run",
-    "--detach",
-    "--name",
+const start = async () =>
+  runApp({
+    image: opts.image,
     name,
-    "--read-only",
-    "--volume",
-    `${volume}:/app/data`,
-    "--publish",
-    `127.0.0.1:${port}:3000`,
-    "--env",
-    `ADMIN_PASSWORD=${password}`,
-    "--env",
-    `GENERATE_STORES=${opts.stores}`,
-    opts.image,
-  ]);
-  return `http://127.0.0.1:${port}`;
-};
+    volume,
+    port: await freePort(),
+    adminPassword: password,
+    env: { GENERATE_STORES: String(opts.stores) },
+  });
 try {
   await podmanOk(["volume", "create", volume]);
   let t0 = Date.now();

@@ -5,7 +5,7 @@
 import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { signIn } from "../support/auth.js";
-import { freePort, missingImage, podman, podmanOk, waitHealthy, waitHttp } from "./support/podman.js";
+import { freePort, missingImage, podman, podmanOk, runApp, waitHealthy, waitHttp } from "./support/podman.js";
 
 const IMAGE = process.env.STORECAST_IMAGE ?? "storecast:latest";
 const suffix = randomBytes(4).toString("hex");
@@ -21,26 +21,15 @@ describe.skipIf(podmanAbsent)(`the image ${IMAGE}`, () => {
   let url = "";
 
   /** Starts the app container on the data volume, as a user would (read-only root, non-root, one port). */
-  const start = async (port: number) => {
-    await podmanOk([
-      "run",
-      "--detach",
-      "--name",
-      NAME,
-      "--read-only",
-      "--volume",
-      `${VOLUME}:/app/data`,
-      "--publish",
-      `127.0.0.1:${port}:3000`,
-      "--env",
-      `ADMIN_PASSWORD=${ADMIN_PASSWORD}`,
-      "--env",
-      `GENERATE_STORES=${STORES}`,
-      "--env",
-      "ALLOWED_HOSTS=127.0.0.1,localhost",
-      IMAGE,
-    ]);
-  };
+  const start = (port: number) =>
+    runApp({
+      image: IMAGE,
+      name: NAME,
+      volume: VOLUME,
+      port,
+      adminPassword: ADMIN_PASSWORD,
+      env: { GENERATE_STORES: String(STORES), ALLOWED_HOSTS: "127.0.0.1,localhost" },
+    });
   const stop = async () => {
     await podmanOk(["stop", "--time", "60", NAME], { timeoutMs: 90_000 });
     return Number(await podmanOk(["inspect", "--format", "{{.State.ExitCode}}", NAME]));

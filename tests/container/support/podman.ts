@@ -77,5 +77,37 @@ export async function waitHttp(url: string, timeoutMs: number, status = 200): Pr
   }
 }
 
+/**
+ * Starts the app image detached as a user runs it: read-only root, its data in `volume`, port 3000
+ * published on 127.0.0.1:`port`, an admin (the image refuses to start open), and `env`.
+ */
+export async function runApp(opts: {
+  image: string;
+  name: string;
+  volume: string;
+  port: number;
+  adminPassword: string;
+  env?: Record<string, string>;
+}): Promise<string> {
+  const env = Object.entries({ ADMIN_PASSWORD: opts.adminPassword, ...opts.env }).flatMap(([k, v]) => [
+    "--env",
+    `${k}=${v}`,
+  ]);
+  await podmanOk([
+    "run",
+    "--detach",
+    "--name",
+    opts.name,
+    "--read-only",
+    "--volume",
+    `${opts.volume}:/app/data`,
+    "--publish",
+    `127.0.0.1:${opts.port}:3000`,
+    ...env,
+    opts.image,
+  ]);
+  return `http://127.0.0.1:${opts.port}`;
+}
+
 /** A port on 127.0.0.1 nothing listens on now (for `-p 127.0.0.1:PORT:3000`). */
 export { freePort } from "../../support/processes.js";
