@@ -11,9 +11,10 @@ import {
   type StoredModel,
 } from "../../../app/model/config.js";
 import { cvFolds } from "../../../app/model/cross-validation.js";
+import { FOLD_STOP } from "../../../app/model/optimizers.server.js";
 import { weekdayOpenShares } from "../../../app/model/plan.js";
 import { compilePredictor, forecastWithPredictor } from "../../../app/model/predictor.js";
-import { FOLD_STOP, initProphet, predict, trainModel } from "../../../app/model/prophet.server.js";
+import { initProphet, predict, trainModel } from "../../../app/model/prophet.server.js";
 import { generateSalesDays } from "../../../app/sales/generator/sales-model.js";
 import { addDays, END, plan } from "../../support/model-days.js";
 
