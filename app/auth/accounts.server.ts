@@ -230,10 +230,19 @@ export async function ensureAdmin(
   username: string,
   password: string,
 ): Promise<"created" | "updated" | "unchanged"> {
-  const [row] = await db.sql.query<UserRow>(`SELECT ${COLUMNS} FROM users WHERE username = $1`, [username]);
+  const find = async () =>
+    (await db.sql.query<UserRow>(`SELECT ${COLUMNS} FROM users WHERE username = $1`, [username]))[0];
+  let row = await find();
   if (!row) {
-    await createAccount(db, { username, password, role: "admin" });
-    return "created";
+    try {
+      await createAccount(db, { username, password, role: "admin" });
+      return "created";
+    } catch (err) {
+      // Replicas starting together on an empty database: another created it first; go on as if it existed.
+      if (!(err instanceof AccountError && err.conflict)) throw err;
+      row = await find();
+      if (!row) throw err;
+    }
   }
   const same = row.role === "admin" && row.disabled_at === null && (await verifyPassword(row.password_hash, password));
   if (same) return "unchanged";

@@ -11,6 +11,7 @@ import {
   changePassword,
   checkPassword,
   createAccount,
+  ensureAdmin,
   findAccount,
   listAccounts,
   resetPassword,
@@ -175,5 +176,12 @@ describe("accounts", () => {
       expect(results.filter((r) => r.status === "rejected" && r.reason instanceof AccountError)).toHaveLength(1);
       expect(await activeAdmins(db)).toBe(1);
     });
+  });
+
+  it("ADMIN_PASSWORD on replicas starting together: one creates the admin, the others find it, none fails", async () => {
+    const admin = name("admin");
+    const outcomes = await Promise.all([1, 2, 3].map(() => ensureAdmin(db, admin, PASSWORD)));
+    expect(outcomes.sort()).toEqual(["created", "unchanged", "unchanged"]);
+    expect(await checkPassword(db, admin, PASSWORD)).toMatchObject({ username: admin, role: "admin" });
   });
 });
